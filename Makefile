@@ -1,0 +1,64 @@
+# seeclick: `make run` serves the demo city on http://127.0.0.1:5000; `make test` runs the tests.
+# Both set up what is missing first: system packages, the virtualenv, a project-local PostGIS
+# cluster under instance/ (reused on the next run), migrations and the demo city.
+# With DATABASE_URL set, that database is used instead of the local cluster.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_REPORTS ?= 20000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := postgresql postgresql-contrib postgis postgresql-postgis-scripts
+# PostGIS for whichever PostgreSQL major version the distribution ships.
+POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
+
+.PHONY: run test system venv db migrate demo stop lint bench clean-db messages
+
+run: venv db migrate demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: venv db
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+system:
+ifeq ($(POSTGIS_CONTROL),)
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(APT_PACKAGES) \
+		$$(apt-cache search --names-only '^postgresql-[0-9]+-postgis-3$$' | cut -d' ' -f1 | sort -V | tail -1)
+endif
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv; }
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml | system
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+db: system
+ifndef DATABASE_URL
+	$(PYTHON) seeclick/devdb.py start
+endif
+
+migrate: venv db
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo load --if-empty --reports $(DEMO_REPORTS)
+
+stop:
+	$(PYTHON) seeclick/devdb.py stop
+
+lint: venv
+	$(BIN)/ruff check seeclick tests bench migrations config.py wsgi.py
+
+bench: venv db migrate demo
+	$(BIN)/python bench/routing.py
+
+messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o seeclick/translations/messages.pot .

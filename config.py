@@ -1,0 +1,51 @@
+"""Configuration, read from the environment.
+
+DATABASE_URL selects the database (production). Without it, the project-local cluster that
+`make run` starts under instance/ is used; instance/devdb.json holds its port and password.
+"""
+
+import json
+import os
+from pathlib import Path
+
+INSTANCE = Path(__file__).resolve().parent / "instance"
+
+
+def local_database_url(name):
+    """URL of a database in the project-local cluster, or None when there is none."""
+    settings = INSTANCE / "devdb.json"
+    if not settings.exists():
+        return None
+    s = json.loads(settings.read_text())
+    return f"postgresql+psycopg2://seeclick:{s['password']}@127.0.0.1:{s['port']}/{name}"
+
+
+def normalise(url):
+    """Use the psycopg2 driver whatever scheme the URL names."""
+    if url and url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("DATABASE_URL")) or local_database_url("seeclick")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    CITY_NAME = os.environ.get("SEECLICK_CITY_NAME", "New York City")
+    # Map centre as (lat, lon) and the tile server; tiles are the only third-party request a page makes.
+    MAP_CENTER = (40.7128, -73.9560)
+    MAP_ZOOM = 11
+    TILE_URL = os.environ.get("SEECLICK_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    TILE_ATTRIBUTION = os.environ.get(
+        "SEECLICK_TILE_ATTRIBUTION",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    )
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ["en"]
+
+
+class TestConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("TEST_DATABASE_URL")) or local_database_url("seeclick_test")

@@ -1,0 +1,67 @@
+"""seeclick: 311 issue reporting, routed to the department that can act, with public response times."""
+
+from pathlib import Path
+
+from flask import Flask, request
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Create the application; tests pass a dict of overrides."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from config import Config, TestConfig
+
+    app.config.from_object(TestConfig if test_config and test_config.get("TESTING") else Config)
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        raise RuntimeError("No database: set DATABASE_URL, or run `make run` to start the local cluster.")
+
+    init_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errors(app)
+    return app
+
+
+def init_extensions(app):
+    from seeclick import models  # noqa: F401  (the whole metadata, for Flask-Migrate)
+    from seeclick.extensions import babel, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(app.config["LANGUAGES"]))
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(models.User, int(user_id))
+
+
+def register_blueprints(app):
+    from seeclick.health.views import bp as health
+    from seeclick.home.views import bp as home
+
+    app.register_blueprint(health)
+    app.register_blueprint(home)
+
+
+def register_commands(app):
+    from seeclick.areas.cli import areas, neighbourhoods
+    from seeclick.demo.cli import demo
+
+    app.cli.add_command(areas)
+    app.cli.add_command(neighbourhoods)
+    app.cli.add_command(demo)
+
+
+def register_errors(app):
+    from seeclick.errors import register
+
+    register(app)

@@ -1,0 +1,50 @@
+"""People who sign in: citizens, department staff, managers and administrators."""
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from seeclick.extensions import db
+from seeclick.reports.models import pg_enum
+
+
+class Role(enum.StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        Index("uq_user_account_email_lower", func.lower("email"), unique=True),
+        CheckConstraint(
+            "role NOT IN ('staff', 'manager') OR department_id IS NOT NULL", name="staff_have_department"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(pg_enum(Role, "user_role"), default=Role.CITIZEN)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    department = relationship("Department")
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,222 @@
+"""Generate realistic reports fast enough for benchmarks (COPY, not ORM inserts).
+
+Locations are the real tax-lot points with a few metres of jitter, so density is a real city's.
+Each location is routed in SQL with the same rule as routing.decide (ROUTE_TABLE); categories,
+open/closed shares and close times follow NYC 311's shape: a median close of about three days
+overall with a long tail, quick police and heat complaints, slow sidewalks. A small share of rows
+carries the impossible timestamps that real 311 exports contain; validation rejects and counts them.
+"""
+
+import csv
+import gzip
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import select
+
+from seeclick.demo.city import CATEGORIES
+from seeclick.demo.services import DATA
+from seeclick.extensions import db
+from seeclick.models import Category, Status
+from seeclick.routing.queries import ROUTE_TABLE
+
+HOUR = np.timedelta64(3600, "s")
+JITTER_METRES = 8.0
+VARIANTS_PER_LOT = 3
+# Of closed reports: how they were closed.
+RESOLUTIONS = ((Status.FIXED, 0.78), (Status.NOT_FIXABLE, 0.08), (Status.DUPLICATE, 0.09), (Status.NOT_OURS, 0.05))
+CHANNELS = (("phone", 0.45), ("web", 0.35), ("open311", 0.15), ("email", 0.05))
+# When in the day people report (hour 0-23), a city's daily rhythm.
+HOURLY = np.array([2, 1.5, 1, 0.8, 0.7, 1, 2, 3.5, 5, 6, 6.5, 6.5, 6.5, 6.5, 6, 6, 6, 6, 6, 5.5, 5, 4.5, 4, 3])
+ACKNOWLEDGEMENT = "We have received this and will look at it."
+CLOSING_NOTES = {
+    Status.FIXED: "The problem has been fixed.",
+    Status.NOT_FIXABLE: "We inspected and cannot fix this: it is on private property.",
+    Status.DUPLICATE: "This was already reported; we are working on the earlier report.",
+    Status.NOT_OURS: "This is not ours to fix; it was passed to NYC 311 for the responsible agency.",
+}
+
+
+@dataclass
+class GenerateResult:
+    inserted: int = 0
+    updates: int = 0
+    rejected: Counter = field(default_factory=Counter)
+
+
+def load_taxlots() -> np.ndarray:
+    """The shipped tax-lot points as an array of (lon, lat)."""
+    with gzip.open(DATA / "taxlots.csv.gz", "rt") as f:
+        rows = list(csv.DictReader(f))
+    return np.array([(float(r["longitude"]), float(r["latitude"])) for r in rows])
+
+
+def jittered(points: np.ndarray, rng: np.random.Generator, variants: int = VARIANTS_PER_LOT) -> np.ndarray:
+    base = np.repeat(points, variants, axis=0)
+    metres = rng.normal(0, JITTER_METRES, size=base.shape)
+    lat_scale = 1 / 111_320
+    lon_scale = lat_scale / np.cos(np.radians(base[:, 1]))
+    return base + metres * np.column_stack([lon_scale, np.full(len(base), lat_scale)])
+
+
+def route_locations(locations: np.ndarray, category_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Department for every (location, category) as a matrix (-1 where not served), and each neighbourhood."""
+    conn = db.session.connection()
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE gen_location (id int PRIMARY KEY, geom geometry(Point, 4326)) ON COMMIT DROP")
+        buffer = io.StringIO("".join(f"{i}\tSRID=4326;POINT({x:.7f} {y:.7f})\n" for i, (x, y) in enumerate(locations)))
+        cur.copy_expert("COPY gen_location (id, geom) FROM STDIN", buffer)
+        cur.execute("CREATE INDEX ON gen_location USING gist (geom); ANALYZE gen_location")
+        cur.execute(ROUTE_TABLE.format(table="gen_location"))
+        routed = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3)
+        cur.execute("""
+            SELECT DISTINCT ON (l.id) l.id, n.id FROM gen_location l
+            JOIN neighbourhood n ON ST_Intersects(n.geom, l.geom) ORDER BY l.id, n.id
+        """)
+        hoods = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 2)
+        cur.execute("DROP TABLE gen_location")
+    column = {cid: i for i, cid in enumerate(category_ids)}
+    matrix = np.full((len(locations), len(category_ids)), -1, dtype=np.int64)
+    for location_id, category_id, department_id in routed:
+        if department_id and category_id in column:
+            matrix[location_id, column[category_id]] = department_id
+    neighbourhood = np.full(len(locations), -1, dtype=np.int64)
+    neighbourhood[hoods[:, 0]] = hoods[:, 1]
+    return matrix, neighbourhood
+
+
+def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.002, now: datetime | None = None,
+             progress: Callable[[str], None] = lambda message: None) -> GenerateResult:
+    """Insert `count` generated reports (fewer by the rejected rows) with their status updates."""
+    rng = np.random.default_rng(seed)
+    now = now or datetime.now(UTC)
+    now64 = np.datetime64(now.replace(tzinfo=None), "s")
+    categories = {c.code: c for c in db.session.scalars(select(Category).where(Category.active))}
+    specs = [s for s in CATEGORIES if s.code in categories]
+    if not specs:
+        raise ValueError("No demo categories: load the demo city first (flask demo load).")
+    category_ids = [categories[s.code].id for s in specs]
+
+    progress("routing locations")
+    locations = jittered(load_taxlots(), rng)
+    departments, neighbourhoods = route_locations(locations, category_ids)
+
+    progress("drawing reports")
+    weights = np.array([s.weight for s in specs])
+    draw = int(count * 1.3) + 100
+    loc = rng.integers(0, len(locations), size=draw)
+    cat = rng.choice(len(specs), size=draw, p=weights / weights.sum())
+    dept = departments[loc, cat]
+    keep = np.flatnonzero(dept >= 0)[:count]
+    loc, cat, dept = loc[keep], cat[keep], dept[keep]
+    n = len(keep)
+
+    day = rng.integers(0, days, size=n)
+    hour = rng.choice(24, size=n, p=HOURLY / HOURLY.sum())
+    second = rng.integers(0, 3600, size=n)
+    created = (now64 - np.timedelta64(days, "D")).astype("datetime64[D]").astype("datetime64[s]")
+    created = created + day.astype("timedelta64[D]") + hour * HOUR + second.astype("timedelta64[s]")
+    created = np.minimum(created, now64 - np.timedelta64(60, "s"))
+
+    median = np.array([s.median_close_hours for s in specs])[cat]
+    close_hours = median * rng.lognormal(0.2, 1.3, size=n)  # overall median about 3 days, mean about 12
+    ack_hours = np.minimum(np.maximum(median, 1) * 0.15 * rng.lognormal(0.0, 1.0, size=n), close_hours)
+    closed_at = created + (close_hours * 3600).astype("timedelta64[s]")
+    acknowledged_at = created + (ack_hours * 3600).astype("timedelta64[s]")
+    closes = rng.random(n) < np.array([s.closed_share for s in specs])[cat]
+    is_closed = closes & (closed_at <= now64)
+    # A fifth of quick closures skip an explicit acknowledgement: closing answers the report.
+    skip_ack = is_closed & (rng.random(n) < 0.2)
+    is_acked = (acknowledged_at <= now64) & ~skip_ack
+    nat = np.datetime64("NaT")
+    closed_at = np.where(is_closed, closed_at, nat)
+    acknowledged_at = np.where(is_acked, acknowledged_at, nat)
+    acknowledged_at = np.where(skip_ack, closed_at, acknowledged_at)
+
+    resolution = rng.choice(len(RESOLUTIONS), size=n, p=[p for _, p in RESOLUTIONS])
+    status = np.where(
+        is_closed, np.array([s.value for s, _ in RESOLUTIONS], dtype=object)[resolution],
+        np.where(is_acked, Status.ACKNOWLEDGED.value, Status.NEW.value),
+    )
+    sla = np.array([s.sla_hours for s in specs])[cat]
+    due_at = created + (sla * 3600).astype("timedelta64[s]")
+
+    # Real exports contain impossible timestamps; put some in so that validation has work to do.
+    bad = rng.random(n) < bad_share
+    kind = rng.integers(0, 3, size=n)
+    closed_at = np.where(bad & (kind == 0) & is_closed, created - np.timedelta64(5, "D"), closed_at)
+    created = np.where(bad & (kind == 1), created + np.timedelta64(1000 * 365, "D"), created)
+    acknowledged_at = np.where(bad & (kind == 2) & is_acked, created - np.timedelta64(2, "h"), acknowledged_at)
+
+    result = GenerateResult()
+    valid = validate_times(created, acknowledged_at, closed_at, now64, result.rejected)
+    idx = np.flatnonzero(valid)
+
+    progress(f"writing {len(idx):,} reports")
+    result.inserted, result.updates = _copy(
+        idx, category_ids, cat, dept, neighbourhoods[loc], locations[loc], status, created, due_at,
+        acknowledged_at, closed_at, rng,
+    )
+    return result
+
+
+def validate_times(created, acknowledged, closed, now64, rejected: Counter) -> np.ndarray:
+    """Mask of rows whose timestamps are possible; counts each kind of impossibility in rejected."""
+    future = created > now64 + np.timedelta64(1, "D")
+    closed_before = ~np.isnat(closed) & (closed < created)
+    acked_before = ~np.isnat(acknowledged) & (acknowledged < created)
+    for name, mask in (("created in the future", future), ("closed before created", closed_before),
+                       ("acknowledged before created", acked_before)):
+        rejected[name] += int(mask.sum())
+    return ~(future | closed_before | acked_before)
+
+
+def _stamp(values: np.ndarray) -> np.ndarray:
+    text = np.datetime_as_string(values, unit="s").astype(object)
+    return np.where(np.isnat(values), "\\N", text + "+00")
+
+
+def _copy(idx, category_ids, cat, dept, hood, points, status, created, due_at, acknowledged_at, closed_at, rng):
+    raw = db.session.connection().connection.dbapi_connection
+    with raw.cursor() as cur:
+        cur.execute("SELECT array_agg(nextval('report_id_seq')) FROM generate_series(1, %s)", (len(idx),))
+        ids = np.array(cur.fetchone()[0] or [], dtype=np.int64)
+        cats = np.array(category_ids)[cat[idx]]
+        hoods = hood[idx].astype(object)
+        hoods[hoods < 0] = "\\N"
+        created_s, ack_s, closed_s = _stamp(created[idx]), _stamp(acknowledged_at[idx]), _stamp(closed_at[idx])
+        due_s = _stamp(due_at[idx])
+        updated_s = np.where(closed_s != "\\N", closed_s, np.where(ack_s != "\\N", ack_s, created_s))
+        channel = rng.choice([c for c, _ in CHANNELS], size=len(idx), p=[p for _, p in CHANNELS])
+        lon, lat = points[idx, 0], points[idx, 1]
+        st = status[idx]
+        lines = [
+            f"{ids[i]}\t{cats[i]}\t{dept[j]}\t{hoods[i]}\tSRID=4326;POINT({lon[i]:.7f} {lat[i]:.7f})\t{st[i]}\t"
+            f"{channel[i]}\t{created_s[i]}\t{due_s[i]}\t{ack_s[i]}\t{closed_s[i]}\t{updated_s[i]}\n"
+            for i, j in enumerate(idx)
+        ]
+        cur.copy_expert(
+            "COPY report (id, category_id, department_id, neighbourhood_id, location, status, channel, created_at, "
+            "due_at, acknowledged_at, closed_at, updated_at) FROM STDIN",
+            io.StringIO("".join(lines)),
+        )
+        del lines
+        # The event log: an acknowledgement (when there was one before closing) and the closing.
+        updates = []
+        for i in range(len(idx)):
+            if ack_s[i] != "\\N" and ack_s[i] != closed_s[i]:
+                updates.append(f"{ids[i]}\tstatus\tt\tnew\tacknowledged\t{ACKNOWLEDGEMENT}\t{ack_s[i]}\n")
+            if closed_s[i] != "\\N":
+                previous = "acknowledged" if ack_s[i] != "\\N" and ack_s[i] != closed_s[i] else "new"
+                updates.append(f"{ids[i]}\tstatus\tt\t{previous}\t{st[i]}\t{CLOSING_NOTES[Status(st[i])]}\t{closed_s[i]}\n")
+        cur.copy_expert(
+            "COPY report_update (report_id, kind, public, old_status, new_status, body, created_at) FROM STDIN",
+            io.StringIO("".join(updates)),
+        )
+        cur.execute("ANALYZE report; ANALYZE report_update")
+    return len(idx), len(updates)

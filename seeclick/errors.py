@@ -1,0 +1,18 @@
+"""Error pages: JSON for API clients, HTML for browsers."""
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+
+def wants_json():
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith(("/open311/", "/api/")) or best == "application/json"
+
+
+def register(app):
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if wants_json():
+            return jsonify(error=error.name, description=error.description), error.code
+        return render_template("error.html", title=_(error.name), message=error.description), error.code

@@ -1,0 +1,64 @@
+"""The one boundary between Shapely, WKB/GeoJSON and (lat, lon).
+
+Inside seeclick a location is a Shapely geometry in EPSG:4326 with x = longitude and
+y = latitude (WKT and GeoJSON order). Leaflet and people speak (lat, lon); convert here only.
+"""
+
+from dataclasses import dataclass
+
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import MultiPolygon, Point, Polygon
+
+SRID = 4326
+
+
+class OutsideWorld(ValueError):
+    """A coordinate that cannot be a place on Earth."""
+
+
+@dataclass(frozen=True)
+class LatLon:
+    lat: float
+    lon: float
+
+    def __post_init__(self):
+        if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+            raise OutsideWorld(f"latitude {self.lat}, longitude {self.lon} is not a place on Earth")
+
+    def to_point(self) -> Point:
+        return Point(self.lon, self.lat)
+
+    def to_leaflet(self) -> list[float]:
+        return [self.lat, self.lon]
+
+
+def point_from_latlon(lat: float, lon: float) -> Point:
+    return LatLon(lat, lon).to_point()
+
+
+def latlon(point: Point) -> LatLon:
+    return LatLon(lat=point.y, lon=point.x)
+
+
+def to_db(geometry):
+    """A Shapely geometry as a GeoAlchemy2 element with SRID 4326 (from_shape defaults to -1)."""
+    return from_shape(geometry, srid=SRID)
+
+
+def from_db(element):
+    return to_shape(element)
+
+
+def as_multipolygon(geometry) -> MultiPolygon:
+    """Keep the polygonal parts of a geometry as one MultiPolygon."""
+    if isinstance(geometry, MultiPolygon):
+        return geometry
+    if isinstance(geometry, Polygon):
+        return MultiPolygon([geometry])
+    parts = []
+    for part in getattr(geometry, "geoms", []):
+        if isinstance(part, Polygon):
+            parts.append(part)
+        elif isinstance(part, MultiPolygon):
+            parts.extend(part.geoms)
+    return MultiPolygon(parts)

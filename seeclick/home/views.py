@@ -1,0 +1,16 @@
+"""The home page: the city and its neighbourhoods."""
+
+from flask import Blueprint, current_app, render_template
+
+from seeclick import maps
+from seeclick.home import queries
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    """Show the city on a map with its neighbourhoods and what the service covers."""
+    summary = queries.city_summary()
+    map_parts = maps.parts(maps.city_map(queries.neighbourhood_outlines()))
+    return render_template("home/index.html", summary=summary, map=map_parts, city=current_app.config["CITY_NAME"])

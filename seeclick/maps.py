@@ -1,0 +1,52 @@
+"""Folium maps built as plain functions: data in, a map's page parts out."""
+
+from dataclasses import dataclass
+
+import folium
+from flask import current_app, url_for
+from markupsafe import Markup
+
+LEAFLET = "vendor/leaflet-1.9.4"
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """What a template places: the map's <head> links, its <div>, and its script."""
+
+    header: Markup
+    html: Markup
+    script: Markup
+
+
+def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
+    """A Leaflet map that loads only our own static files; the tile server is configuration."""
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, **options)
+    m.default_js = [("leaflet", url_for("static", filename=f"{LEAFLET}/leaflet.js"))]
+    m.default_css = [("leaflet_css", url_for("static", filename=f"{LEAFLET}/leaflet.css"))]
+    folium.TileLayer(tiles=tile_url, attr=attribution, name="base", control=False, max_zoom=19).add_to(m)
+    return m
+
+
+def city_map(neighbourhoods_geojson: dict) -> folium.Map:
+    """The city with its neighbourhoods outlined, each named on hover or focus."""
+    cfg = current_app.config
+    m = base_map(cfg["MAP_CENTER"], cfg["MAP_ZOOM"], cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+    folium.GeoJson(
+        neighbourhoods_geojson,
+        name="neighbourhoods",
+        style_function=lambda feature: {"color": "#1d4ed8", "weight": 1, "fillOpacity": 0.06},
+        highlight_function=lambda feature: {"weight": 3, "fillOpacity": 0.2},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=["", ""], labels=False),
+    ).add_to(m)
+    return m
+
+
+def parts(m: folium.Map) -> MapParts:
+    """Render a map into the pieces our own templates place, instead of Folium's iframe."""
+    root = m.get_root()
+    root.render()
+    return MapParts(
+        header=Markup(root.header.render()),
+        html=Markup(root.html.render()),
+        script=Markup(root.script.render()),
+    )

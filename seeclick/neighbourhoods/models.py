@@ -1,0 +1,21 @@
+"""Neighbourhoods: the areas residents know, used for maps and statistics (not routing)."""
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from seeclick.extensions import db
+
+
+class Neighbourhood(db.Model):
+    __tablename__ = "neighbourhood"
+    __table_args__ = (Index("ix_neighbourhood_geom", "geom", postgresql_using="gist"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    borough: Mapped[str] = mapped_column(String(60), default="")
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+
+    def __repr__(self):
+        return f"<Neighbourhood {self.code} {self.name}>"

@@ -1,0 +1,127 @@
+"""Reports and their immutable log of updates."""
+
+import enum
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from seeclick.extensions import db
+
+
+class StatusType(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Status(enum.StrEnum):
+    """Where a report stands; every status is of an open or a closed type."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    FIXED = "fixed"
+    NOT_FIXABLE = "not_fixable"
+    DUPLICATE = "duplicate"
+    NOT_OURS = "not_ours"
+
+    @property
+    def type(self) -> StatusType:
+        return StatusType.CLOSED if self in CLOSED_STATUSES else StatusType.OPEN
+
+    @property
+    def is_open(self) -> bool:
+        return self.type is StatusType.OPEN
+
+
+CLOSED_STATUSES = frozenset({Status.FIXED, Status.NOT_FIXABLE, Status.DUPLICATE, Status.NOT_OURS})
+
+
+class Channel(enum.StrEnum):
+    """How a report reached us."""
+
+    WEB = "web"
+    OPEN311 = "open311"
+    PHONE = "phone"
+    EMAIL = "email"
+    IMPORT = "import"
+
+
+def pg_enum(enum_class, name):
+    return db.Enum(enum_class, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+closed_sql = ", ".join(f"'{s.value}'" for s in sorted(CLOSED_STATUSES))
+
+
+class Report(db.Model):
+    """A citizen's report of a problem at a place. Reporter contact details are private."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        Index("ix_report_location", "location", postgresql_using="gist"),
+        Index("ix_report_department_status", "department_id", "status"),
+        Index("ix_report_created_at", "created_at"),
+        CheckConstraint("acknowledged_at IS NULL OR acknowledged_at >= created_at", name="acknowledged_after_created"),
+        CheckConstraint("closed_at IS NULL OR closed_at >= created_at", name="closed_after_created"),
+        CheckConstraint(f"(status IN ({closed_sql})) = (closed_at IS NOT NULL)", name="closed_status_has_closed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    public_id: Mapped[str] = mapped_column(
+        String(40), unique=True, server_default=func.nextval("report_public_id_seq").cast(String)
+    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    address: Mapped[str] = mapped_column(Text, default="")
+    answers: Mapped[dict] = mapped_column(JSONB, default=dict)
+    status: Mapped[Status] = mapped_column(pg_enum(Status, "report_status"), default=Status.NEW)
+    channel: Mapped[Channel] = mapped_column(pg_enum(Channel, "report_channel"), default=Channel.WEB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Private: never shown on a public page, feed, export or API answer.
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    reporter_phone: Mapped[str | None] = mapped_column(String(40))
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    category = relationship("Category")
+    department = relationship("Department")
+    neighbourhood = relationship("Neighbourhood")
+    updates: Mapped[list["Update"]] = relationship(back_populates="report", order_by="Update.created_at")
+
+    def __repr__(self):
+        return f"<Report {self.public_id} {self.status}>"
+
+
+class UpdateKind(enum.StrEnum):
+    STATUS = "status"
+    COMMENT = "comment"
+
+
+class Update(db.Model):
+    """One event in a report's life. Rows are never changed or deleted (a trigger refuses)."""
+
+    __tablename__ = "report_update"
+    __table_args__ = (Index("ix_report_update_report_created", "report_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
+    kind: Mapped[UpdateKind] = mapped_column(pg_enum(UpdateKind, "update_kind"))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    old_status: Mapped[Status | None] = mapped_column(pg_enum(Status, "report_status"))
+    new_status: Mapped[Status | None] = mapped_column(pg_enum(Status, "report_status"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    report: Mapped[Report] = relationship(back_populates="updates")
+    user = relationship("User")

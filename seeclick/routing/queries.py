@@ -1,0 +1,40 @@
+"""Routing lookups. Both forms use the GiST index on the subdivided service-area parts."""
+
+from sqlalchemy import text
+
+# One point: the category's fallback and every service area containing the point.
+ROUTE_POINT = text("""
+SELECT c.name, c.active, c.fallback_department_id, h.department_id, h.area_m2, h.handles
+FROM category c
+LEFT JOIN LATERAL (
+    SELECT DISTINCT sa.department_id, sa.area_m2, (dc.category_id IS NOT NULL) AS handles
+    FROM service_area_part p
+    JOIN service_area sa ON sa.id = p.service_area_id
+    LEFT JOIN department_category dc ON dc.department_id = sa.department_id AND dc.category_id = c.id
+    WHERE ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+) h ON true
+WHERE c.id = :category_id
+""")
+
+# Many points at once, the same rule in SQL: for a table of (id, geom) and every active
+# category, the department that decide() would choose, or NULL where the point is outside
+# every service area or the category is not served there. Checked against decide() in tests.
+ROUTE_TABLE = """
+WITH hits AS (
+    SELECT DISTINCT l.id AS location_id, sa.department_id, sa.area_m2
+    FROM {table} l
+    JOIN service_area_part p ON ST_Intersects(p.geom, l.geom)
+    JOIN service_area sa ON sa.id = p.service_area_id
+),
+inside AS (SELECT DISTINCT location_id FROM hits),
+local AS (
+    SELECT DISTINCT ON (h.location_id, dc.category_id) h.location_id, dc.category_id, h.department_id
+    FROM hits h JOIN department_category dc ON dc.department_id = h.department_id
+    ORDER BY h.location_id, dc.category_id, h.area_m2, h.department_id
+)
+SELECT i.location_id, c.id AS category_id, COALESCE(l.department_id, c.fallback_department_id) AS department_id
+FROM inside i
+CROSS JOIN category c
+LEFT JOIN local l ON l.location_id = i.location_id AND l.category_id = c.id
+WHERE c.active
+"""

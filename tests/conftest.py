@@ -1,0 +1,94 @@
+"""Fixtures: a real PostGIS test database, migrated and holding the demo city; per-test rollback."""
+
+import csv
+import gzip
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session
+from sqlalchemy import select
+
+from seeclick import create_app
+from seeclick.demo import services as demo
+from seeclick.extensions import db
+from seeclick.models import Category, Department
+
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SHIPPED_DATA = Path(__file__).resolve().parent.parent / "seeclick" / "demo" / "data"
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The application on the test database, migrated to head with the demo city (no reports) loaded."""
+    app = create_app({"TESTING": True})
+    with app.app_context():
+        upgrade()
+        if not demo.is_loaded():
+            demo.load_city()
+            db.session.commit()
+        db.session.remove()
+    return app
+
+
+class ConnectionSession(Session):
+    """Flask-SQLAlchemy picks an engine per bind key; in a test every statement uses the test's connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return self.bind
+
+
+@pytest.fixture
+def session(app):
+    """A session whose work, commits included, is rolled back when the test ends."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"class_": ConnectionSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, session):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app, session):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def departments(session):
+    return {d.code: d for d in session.scalars(select(Department))}
+
+
+@pytest.fixture
+def categories(session):
+    return {c.code: c for c in session.scalars(select(Category))}
+
+
+def taxlots(limit=None):
+    """Real tax-lot points with the community district, precinct and NTA they lie in."""
+    path = SHARED_DATA / "nyc_taxlot_points_sample20k.csv"
+    opener = (lambda: open(path, newline="")) if path.exists() else (
+        lambda: gzip.open(SHIPPED_DATA / "taxlots.csv.gz", "rt", newline=""))
+    with opener() as f:
+        rows = list(csv.DictReader(f))
+    return rows[:limit] if limit else rows
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    if not SHARED_DATA.exists():
+        pytest.skip("the full open-data files (../shared/data) are not beside this checkout")
+    return SHARED_DATA
