@@ -104,6 +104,10 @@ def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.
 
     progress("routing locations")
     locations = jittered(load_taxlots(), rng)
+    # Routing costs per location: a small run needs no more places than it has reports.
+    wanted = min(len(locations), max(1000, int(count * 1.5)))
+    if wanted < len(locations):
+        locations = locations[rng.choice(len(locations), size=wanted, replace=False)]
     departments, neighbourhoods = route_locations(locations, category_ids)
 
     progress("drawing reports")
@@ -167,9 +171,10 @@ def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.
 
 def validate_times(created, acknowledged, closed, now64, rejected: Counter) -> np.ndarray:
     """Mask of rows whose timestamps are possible; counts each kind of impossibility in rejected."""
+    # Each rejected row is counted once, under the first reason that applies.
     future = created > now64 + np.timedelta64(1, "D")
-    closed_before = ~np.isnat(closed) & (closed < created)
-    acked_before = ~np.isnat(acknowledged) & (acknowledged < created)
+    closed_before = ~future & ~np.isnat(closed) & (closed < created)
+    acked_before = ~future & ~closed_before & ~np.isnat(acknowledged) & (acknowledged < created)
     for name, mask in (("created in the future", future), ("closed before created", closed_before),
                        ("acknowledged before created", acked_before)):
         rejected[name] += int(mask.sum())

@@ -1,0 +1,113 @@
+"""The demo city and the report generator."""
+
+import random
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select, text
+
+from seeclick.demo import generate
+from seeclick.geo import from_db, latlon
+from seeclick.models import Department, Report, Status, Update
+from seeclick.routing import route
+
+
+def test_the_demo_city_has_real_agencies_at_their_real_scale(session, departments, categories):
+    agencies = Counter(d.agency for d in departments.values())
+    # Each agency's city-wide desk plus its local offices.
+    assert agencies["dsny"] == 1 + 59 and agencies["nypd"] == 1 + 77 and agencies["dot"] == 1 + 5
+    assert 20 <= len(categories) <= 30
+    assert all(c.sla_hours > 0 and c.fallback_department_id for c in categories.values())
+    no_heat = categories["no-heat"]
+    assert [q.code for q in no_heat.questions] == ["apartment", "whole_building"]
+    assert no_heat.questions[1].values == [{"key": "yes", "name": "Yes"}, {"key": "no", "name": "No"}]
+
+
+@pytest.fixture
+def generated(session):
+    result = generate.generate(3000, seed=5, bad_share=0.05)
+    return result
+
+
+def test_generated_reports_are_routed_like_real_ones(session, generated):
+    assert generated.inserted > 2800
+    reports = session.scalars(select(Report).order_by(Report.id)).all()
+    for report in random.Random(3).sample(reports, 150):
+        assert report.department_id == route(report.category_id, latlon(from_db(report.location))).department_id
+    assert all(r.neighbourhood_id for r in reports)
+
+
+def test_impossible_timestamps_are_rejected_and_counted(session, generated):
+    rejected = generated.rejected
+    assert set(rejected) == {"created in the future", "closed before created", "acknowledged before created"}
+    assert all(n > 0 for n in rejected.values())
+    assert generated.inserted + sum(rejected.values()) == 3000
+    stored = session.scalar(select(func.count()).select_from(Report))
+    assert stored == generated.inserted
+    assert session.scalar(select(func.count()).where(
+        (Report.closed_at < Report.created_at) | (Report.created_at > func.now()))) == 0
+
+
+def test_lifecycle_times_come_from_the_event_log(session, generated):
+    mismatches = session.execute(text("""
+        SELECT r.id FROM report r
+        LEFT JOIN LATERAL (SELECT max(created_at) AS at FROM report_update u
+                           WHERE u.report_id = r.id
+                             AND u.new_status IN ('fixed', 'not_fixable', 'duplicate', 'not_ours')) c
+          ON true
+        LEFT JOIN LATERAL (SELECT min(created_at) AS at FROM report_update u WHERE u.report_id = r.id) a ON true
+        WHERE r.closed_at IS DISTINCT FROM c.at OR r.acknowledged_at IS DISTINCT FROM a.at
+    """)).all()
+    assert mismatches == []
+    assert session.scalar(select(func.count()).select_from(Update)) >= session.scalar(
+        select(func.count()).where(Report.closed_at.is_not(None)))
+
+
+def test_close_times_look_like_a_real_citys(session, generated):
+    median_days, p90_days, closed_share = session.execute(text("""
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - created_at)) / 86400,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - created_at)) / 86400,
+               avg((closed_at IS NOT NULL)::int)
+        FROM report
+    """)).one()
+    assert 1.5 < median_days < 4.5  # NYC 2004-2016: 2.9 days
+    assert p90_days > 4 * median_days  # a long tail
+    assert 0.75 < closed_share < 0.97
+    statuses = Counter(session.scalars(select(Report.status)))
+    assert statuses[Status.FIXED] > statuses[Status.NOT_OURS] > 0 and statuses[Status.NEW] > 0
+
+
+def test_quick_police_complaints_close_faster_than_sidewalks(session, generated, categories):
+    def median_hours(code):
+        return session.scalar(text("""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - created_at)) / 3600
+            FROM report WHERE category_id = :c AND closed_at IS NOT NULL"""), {"c": categories[code].id})
+    assert median_hours("noise-residential") < 12 < median_hours("broken-sidewalk")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["demo", "generate", "0"], "0 is not in the range x>=1"),
+    (["demo", "generate", "lots"], "'lots' is not a valid integer"),
+    (["demo", "generate", "10", "--bad-share", "2"], "2.0 is not in the range 0<=x<=1"),
+    (["demo", "load", "--reports", "-5"], "must be zero or more"),
+    (["demo", "load", "--reports", "0"], "already loaded; use --replace"),
+])
+def test_demo_commands_explain_bad_arguments(cli, args, message):
+    result = cli.invoke(args=args)
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_demo_generate_reports_what_it_did(cli, session):
+    result = cli.invoke(args=["demo", "generate", "500", "--seed", "9", "--bad-share", "0.1"])
+    assert result.exit_code == 0, result.output
+    assert "inserted" in result.output and "rejected" in result.output
+    inserted = int(result.output.split("inserted ")[1].split(" ")[0].replace(",", ""))
+    assert session.scalar(select(func.count()).select_from(Report)) == inserted
+
+
+def test_demo_load_if_empty_leaves_an_existing_city_alone(cli, session):
+    before = session.scalar(select(func.count()).select_from(Department))
+    result = cli.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0 and "already loaded" in result.output
+    assert session.scalar(select(func.count()).select_from(Department)) == before

@@ -1,0 +1,68 @@
+"""Migrations go up from empty, back down to nothing, up again, and agree with the models."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from geoalchemy2 import alembic_helpers
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from seeclick import create_app
+from seeclick.extensions import db
+
+SCRATCH = "seeclick_migrations_test"
+TABLES = {"department", "service_area", "service_area_part", "category", "department_category",
+          "category_question", "neighbourhood", "report", "report_update", "user_account"}
+
+
+@pytest.fixture
+def scratch_app(app):
+    """An app on an empty database of its own, dropped afterwards."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}"'))
+        conn.execute(text(f'CREATE DATABASE "{SCRATCH}"'))
+    scratch = create_app({"TESTING": True,
+                          "SQLALCHEMY_DATABASE_URI": url.set(database=SCRATCH).render_as_string(False)})
+    try:
+        yield scratch
+    finally:
+        with scratch.app_context():
+            db.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}"'))
+        admin.dispose()
+
+
+def tables(engine):
+    return set(inspect(engine).get_table_names()) - {"spatial_ref_sys"}
+
+
+def test_migrations_go_up_and_down_and_up(scratch_app):
+    with scratch_app.app_context():
+        upgrade()
+        assert TABLES | {"alembic_version"} == tables(db.engine)
+        indexes = {i["name"] for i in inspect(db.engine).get_indexes("service_area_part")}
+        assert "ix_service_area_part_geom" in indexes
+        downgrade(revision="base")
+        assert tables(db.engine) == {"alembic_version"}
+        with db.engine.connect() as conn:
+            leftovers = conn.execute(text(
+                "SELECT typname FROM pg_type WHERE typname IN ('report_status', 'user_role') "
+                "UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'service_area_%'"
+            )).all()
+        assert leftovers == []
+        upgrade()
+        assert TABLES <= tables(db.engine)
+
+
+def test_the_models_match_the_migrated_schema(scratch_app):
+    with scratch_app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_object": alembic_helpers.include_object})
+            differences = compare_metadata(context, db.metadata)
+        assert differences == []
