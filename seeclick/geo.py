@@ -22,6 +22,13 @@ class LatLon:
     lon: float
 
     def __post_init__(self):
+        # Plain floats whatever came in (strings from forms, numpy from bulk code), and finite.
+        try:
+            lat, lon = float(self.lat), float(self.lon)
+        except (TypeError, ValueError):
+            raise OutsideWorld(f"latitude {self.lat!r}, longitude {self.lon!r} are not numbers") from None
+        object.__setattr__(self, "lat", lat)
+        object.__setattr__(self, "lon", lon)
         if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
             raise OutsideWorld(f"latitude {self.lat}, longitude {self.lon} is not a place on Earth")
 

@@ -94,7 +94,7 @@ def test_large_boundaries_are_kept_in_small_pieces(session):
     largest = session.scalar(select(func.max(func.ST_NPoints(ServiceAreaPart.geom))))
     pieces, areas = session.execute(select(func.count(ServiceAreaPart.id), func.count(func.distinct(
         ServiceAreaPart.service_area_id)))).one()
-    assert largest <= 128 * 2 and pieces > 5 * areas
+    assert largest <= 64 * 2 and pieces > 5 * areas
 
 
 def test_staff_must_belong_to_a_department(session):

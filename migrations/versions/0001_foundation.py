@@ -90,7 +90,7 @@ def upgrade():
             DELETE FROM service_area_part WHERE service_area_id = NEW.id;
             INSERT INTO service_area_part (service_area_id, geom)
             SELECT NEW.id, d.geom
-            FROM ST_Subdivide(NEW.geom, 128) AS s(geom), ST_Dump(s.geom) AS d
+            FROM ST_Subdivide(NEW.geom, 64) AS s(geom), ST_Dump(s.geom) AS d
             WHERE GeometryType(d.geom) = 'POLYGON';
             RETURN NULL;
         END $$;
@@ -140,6 +140,29 @@ def upgrade():
         sa.ForeignKeyConstraint(["category_id"], ["category.id"], ondelete="CASCADE",
                                 name="fk_category_question_category_id_category"),
     )
+
+    # The routing lookup for one point. PL/pgSQL keeps the plan per connection, so a lookup is
+    # not planned again each time (planning cost more than the indexed search itself).
+    op.execute("""
+        CREATE FUNCTION route_candidates(p_category_id integer, p_lon float8, p_lat float8)
+        RETURNS TABLE (category_name varchar, active boolean, fallback_department_id integer,
+                       department_id integer, area_m2 float8, handles boolean)
+        LANGUAGE plpgsql STABLE AS $$
+        #variable_conflict use_column
+        BEGIN
+            RETURN QUERY
+            SELECT c.name, c.active, c.fallback_department_id, h.department_id, h.area_m2, h.handles
+            FROM category c
+            LEFT JOIN LATERAL (
+                SELECT DISTINCT sa.department_id, sa.area_m2, (dc.category_id IS NOT NULL) AS handles
+                FROM service_area_part p
+                JOIN service_area sa ON sa.id = p.service_area_id
+                LEFT JOIN department_category dc ON dc.department_id = sa.department_id AND dc.category_id = c.id
+                WHERE ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326))
+            ) h ON true
+            WHERE c.id = p_category_id;
+        END $$;
+    """)
 
     op.create_table(
         "neighbourhood",
@@ -246,6 +269,7 @@ def downgrade():
     op.drop_table("user_account")
     op.drop_table("neighbourhood")
     op.drop_table("category_question")
+    op.execute("DROP FUNCTION route_candidates(integer, float8, float8)")
     op.drop_table("department_category")
     op.drop_table("category")
     op.drop_table("service_area_part")

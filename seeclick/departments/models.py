@@ -55,7 +55,7 @@ class ServiceArea(db.Model):
 
 
 class ServiceAreaPart(db.Model):
-    """A piece of a service area from ST_Subdivide: small boxes make point-in-polygon fast."""
+    """A piece of a service area from ST_Subdivide (at most 64 vertices): small boxes, fast point-in-polygon."""
 
     __tablename__ = "service_area_part"
     __table_args__ = (Index("ix_service_area_part_geom", "geom", postgresql_using="gist"),)

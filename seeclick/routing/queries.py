@@ -2,19 +2,9 @@
 
 from sqlalchemy import text
 
-# One point: the category's fallback and every service area containing the point.
-ROUTE_POINT = text("""
-SELECT c.name, c.active, c.fallback_department_id, h.department_id, h.area_m2, h.handles
-FROM category c
-LEFT JOIN LATERAL (
-    SELECT DISTINCT sa.department_id, sa.area_m2, (dc.category_id IS NOT NULL) AS handles
-    FROM service_area_part p
-    JOIN service_area sa ON sa.id = p.service_area_id
-    LEFT JOIN department_category dc ON dc.department_id = sa.department_id AND dc.category_id = c.id
-    WHERE ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-) h ON true
-WHERE c.id = :category_id
-""")
+# One point: the category's name, state and fallback, and every service area containing the
+# point (one row each, or one row of NULLs). route_candidates() is defined in the migrations.
+ROUTE_POINT = text("SELECT * FROM route_candidates(:category_id, CAST(:lon AS float8), CAST(:lat AS float8))")
 
 # Many points at once, the same rule in SQL: for a table of (id, geom) and every active
 # category, the department that decide() would choose, or NULL where the point is outside
