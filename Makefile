@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_REPORTS ?= 20000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := postgresql postgresql-contrib postgis postgresql-postgis-scripts
+APT_PACKAGES := postgresql postgresql-contrib
 # PostGIS for whichever PostgreSQL major version the distribution ships.
 POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 

@@ -6,8 +6,9 @@ Run with the system Python before the virtualenv exists (standard library only):
     python3 seeclick/devdb.py stop
     python3 seeclick/devdb.py url [NAME] # print the connection URL of a database
 
-The cluster listens on 127.0.0.1 only, on its own port (SEECLICK_PGPORT, default 54329),
-with password authentication; the generated password is kept in instance/devdb.json, which
+The cluster listens on 127.0.0.1 only, on its own port (SEECLICK_PGPORT; by default 54329, or
+a free port if that one is taken), with password authentication; the generated password and the
+port are kept in instance/devdb.json, which
 config.py reads when DATABASE_URL is not set. PostgreSQL refuses to run as root, so a root
 user (CI, a fresh container) runs the server as the system's `postgres` account.
 """
@@ -17,6 +18,7 @@ import os
 import pwd
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -73,8 +75,18 @@ def url(name="seeclick"):
     return f"postgresql://{SUPERUSER}:{s['password']}@127.0.0.1:{s['port']}/{name}"
 
 
+def free_port(preferred):
+    """The preferred port if nothing listens there, otherwise one the system picks."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", preferred)) != 0:
+            return preferred
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        return spare.getsockname()[1]
+
+
 def initdb():
-    port = int(os.environ.get("SEECLICK_PGPORT", "54329"))
+    port = int(os.environ.get("SEECLICK_PGPORT") or free_port(54329))
     password = secrets.token_urlsafe(18)
     INSTANCE.mkdir(exist_ok=True)
     make_reachable(PGDATA)

@@ -38,7 +38,27 @@ def city_map(neighbourhoods_geojson: dict) -> folium.Map:
         highlight_function=lambda feature: {"weight": 3, "fillOpacity": 0.2},
         tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=["", ""], labels=False),
     ).add_to(m)
+    bounds = geojson_bounds(neighbourhoods_geojson)
+    if bounds:
+        m.fit_bounds(bounds)
     return m
+
+
+def geojson_bounds(collection: dict) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of a FeatureCollection, as Leaflet wants them."""
+    xs, ys = [], []
+
+    def walk(coordinates):
+        if coordinates and isinstance(coordinates[0], (int, float)):
+            xs.append(coordinates[0])
+            ys.append(coordinates[1])
+        else:
+            for c in coordinates:
+                walk(c)
+
+    for feature in collection.get("features", []):
+        walk(feature["geometry"]["coordinates"])
+    return [[min(ys), min(xs)], [max(ys), max(xs)]] if xs else None
 
 
 def parts(m: folium.Map) -> MapParts:

@@ -38,7 +38,7 @@ def city_summary() -> CitySummary:
 
 
 def neighbourhood_outlines(tolerance: float = 0.0002) -> dict:
-    """Every neighbourhood as a light GeoJSON FeatureCollection (about 20 m simplification)."""
+    """Every neighbourhood as a light GeoJSON FeatureCollection (about 20 m simplification, 10 m precision)."""
     key = (db.engine.url.render_as_string(), tolerance)
     cached = _outlines.get(key)
     if cached and time.monotonic() - cached[0] < _OUTLINE_TTL:
@@ -47,7 +47,7 @@ def neighbourhood_outlines(tolerance: float = 0.0002) -> dict:
         select(
             Neighbourhood.code,
             Neighbourhood.name,
-            func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(Neighbourhood.geom, tolerance), 5),
+            func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(Neighbourhood.geom, tolerance), 4),
         ).order_by(Neighbourhood.code)
     )
     collection = {
