@@ -8,8 +8,8 @@ Run with the system Python before the virtualenv exists (standard library only):
 
 The cluster listens on 127.0.0.1 only, on its own port (SEECLICK_PGPORT; by default 54329, or
 a free port if that one is taken), with password authentication; the generated password and the
-port are kept in instance/devdb.json, which
-config.py reads when DATABASE_URL is not set. PostgreSQL refuses to run as root, so a root
+port are kept in instance/devdb.json, which config.py reads
+when DATABASE_URL is not set. PostgreSQL refuses to run as root, so a root
 user (CI, a fresh container) runs the server as the system's `postgres` account.
 """
 

@@ -20,7 +20,8 @@ class MapParts:
 
 def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
     """A Leaflet map that loads only our own static files; the tile server is configuration."""
-    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, **options)
+    # zoomSnap 0.25: fitting a city to a phone screen should not waste half the map on whole zoom steps.
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25, **options)
     m.default_js = [("leaflet", url_for("static", filename=f"{LEAFLET}/leaflet.js"))]
     m.default_css = [("leaflet_css", url_for("static", filename=f"{LEAFLET}/leaflet.css"))]
     folium.TileLayer(tiles=tile_url, attr=attribution, name="base", control=False, max_zoom=19).add_to(m)

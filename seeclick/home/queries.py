@@ -37,8 +37,9 @@ def city_summary() -> CitySummary:
     return CitySummary(*counts)
 
 
-def neighbourhood_outlines(tolerance: float = 0.0002) -> dict:
-    """Every neighbourhood as a light GeoJSON FeatureCollection (about 20 m simplification, 10 m precision)."""
+def neighbourhood_outlines(tolerance: float = 0.0004) -> dict:
+    """Every neighbourhood as a light GeoJSON FeatureCollection: about 40 m simplification (under a
+    pixel at city zoom), 10 m precision."""
     key = (db.engine.url.render_as_string(), tolerance)
     cached = _outlines.get(key)
     if cached and time.monotonic() - cached[0] < _OUTLINE_TTL:
