@@ -70,8 +70,10 @@ def generate_reports(count, seed, days, bad_share):
     """Add COUNT generated reports, routed like real ones (COPY, fast enough for a million)."""
     started = time.perf_counter()
     try:
-        result = generate.generate(count, seed=seed, days=days, bad_share=bad_share,
-                                   progress=lambda message: click.echo(f"  {message}"))
+        def progress(message):
+            click.echo(f"  {time.perf_counter() - started:5.1f}s  {message}")
+
+        result = generate.generate(count, seed=seed, days=days, bad_share=bad_share, progress=progress)
         db.session.commit()
     except ValueError as error:
         db.session.rollback()
