@@ -116,3 +116,12 @@ def test_passwords_are_hashed_and_checked(session, departments):
     session.add(twin)
     with pytest.raises(IntegrityError, match="email_lower"), session.begin_nested():
         session.flush()
+
+
+def test_moving_an_area_to_another_department_moves_its_parts(session, departments):
+    area = session.scalars(select(ServiceArea).where(ServiceArea.department_id == departments["dot-bk"].id)).first()
+    area.department = departments["dot-qn"]
+    session.flush()
+    parts = select(ServiceAreaPart.department_id).where(ServiceAreaPart.service_area_id == area.id)
+    owners = set(session.scalars(parts))
+    assert owners == {departments["dot-qn"].id}

@@ -67,10 +67,15 @@ def upgrade():
         "service_area_part",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("service_area_id", sa.Integer, nullable=False),
+        # Copies of the area's department and size, so that a routing lookup needs no join.
+        sa.Column("department_id", sa.Integer, nullable=False),
+        sa.Column("area_m2", sa.Float, nullable=False),
         sa.Column("geom", Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_service_area_part"),
         sa.ForeignKeyConstraint(["service_area_id"], ["service_area.id"], ondelete="CASCADE",
                                 name="fk_service_area_part_service_area_id_service_area"),
+        sa.ForeignKeyConstraint(["department_id"], ["department.id"], ondelete="CASCADE",
+                                name="fk_service_area_part_department_id_department"),
     )
     op.create_index("ix_service_area_part_service_area_id", "service_area_part", ["service_area_id"])
     op.create_index("ix_service_area_part_geom", "service_area_part", ["geom"], postgresql_using="gist")
@@ -88,13 +93,13 @@ def upgrade():
         CREATE FUNCTION service_area_subdivide() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             DELETE FROM service_area_part WHERE service_area_id = NEW.id;
-            INSERT INTO service_area_part (service_area_id, geom)
-            SELECT NEW.id, d.geom
+            INSERT INTO service_area_part (service_area_id, department_id, area_m2, geom)
+            SELECT NEW.id, NEW.department_id, NEW.area_m2, d.geom
             FROM ST_Subdivide(NEW.geom, 64) AS s(geom), ST_Dump(s.geom) AS d
             WHERE GeometryType(d.geom) = 'POLYGON';
             RETURN NULL;
         END $$;
-        CREATE TRIGGER service_area_subdivide AFTER INSERT OR UPDATE OF geom ON service_area
+        CREATE TRIGGER service_area_subdivide AFTER INSERT OR UPDATE OF geom, department_id ON service_area
             FOR EACH ROW EXECUTE FUNCTION service_area_subdivide();
     """)
 
@@ -154,10 +159,9 @@ def upgrade():
             SELECT c.name, c.active, c.fallback_department_id, h.department_id, h.area_m2, h.handles
             FROM category c
             LEFT JOIN LATERAL (
-                SELECT DISTINCT sa.department_id, sa.area_m2, (dc.category_id IS NOT NULL) AS handles
+                SELECT DISTINCT p.department_id, p.area_m2, (dc.category_id IS NOT NULL) AS handles
                 FROM service_area_part p
-                JOIN service_area sa ON sa.id = p.service_area_id
-                LEFT JOIN department_category dc ON dc.department_id = sa.department_id AND dc.category_id = c.id
+                LEFT JOIN department_category dc ON dc.department_id = p.department_id AND dc.category_id = c.id
                 WHERE ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326))
             ) h ON true
             WHERE c.id = p_category_id;

@@ -64,6 +64,9 @@ class ServiceAreaPart(db.Model):
     service_area_id: Mapped[int] = mapped_column(
         ForeignKey("service_area.id", ondelete="CASCADE"), index=True
     )
+    # Copies of the area's department and size, so that a routing lookup needs no join.
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    area_m2: Mapped[float] = mapped_column(Float)
     geom = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False)
 
 

@@ -1,20 +1,18 @@
 """Routing lookups. Both forms use the GiST index on the subdivided service-area parts."""
 
-from sqlalchemy import text
-
 # One point: the category's name, state and fallback, and every service area containing the
 # point (one row each, or one row of NULLs). route_candidates() is defined in the migrations.
-ROUTE_POINT = text("SELECT * FROM route_candidates(:category_id, CAST(:lon AS float8), CAST(:lat AS float8))")
+# Plain DBAPI (pyformat) SQL: routing.services runs it on the session's own connection.
+ROUTE_POINT = "SELECT * FROM route_candidates(%(category_id)s, %(lon)s::float8, %(lat)s::float8)"
 
 # Many points at once, the same rule in SQL: for a table of (id, geom) and every active
 # category, the department that decide() would choose, or NULL where the point is outside
 # every service area or the category is not served there. Checked against decide() in tests.
 ROUTE_TABLE = """
 WITH hits AS (
-    SELECT DISTINCT l.id AS location_id, sa.department_id, sa.area_m2
+    SELECT DISTINCT l.id AS location_id, p.department_id, p.area_m2
     FROM {table} l
     JOIN service_area_part p ON ST_Intersects(p.geom, l.geom)
-    JOIN service_area sa ON sa.id = p.service_area_id
 ),
 inside AS (SELECT DISTINCT location_id FROM hits),
 local AS (
