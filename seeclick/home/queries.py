@@ -24,7 +24,16 @@ class CitySummary:
     closed_reports: int
 
 
+_SUMMARY_TTL = 30
+_summaries: dict = {}
+
+
 def city_summary() -> CitySummary:
+    """Counts for the home page, at most half a minute old (counting millions of rows is not free)."""
+    key = db.engine.url.render_as_string()
+    cached = _summaries.get(key)
+    if cached and time.monotonic() - cached[0] < _SUMMARY_TTL:
+        return cached[1]
     counts = db.session.execute(
         select(
             select(func.count()).select_from(Neighbourhood).scalar_subquery(),
@@ -34,7 +43,9 @@ def city_summary() -> CitySummary:
             select(func.count()).select_from(Report).where(Report.closed_at.is_not(None)).scalar_subquery(),
         )
     ).one()
-    return CitySummary(*counts)
+    summary = CitySummary(*counts)
+    _summaries[key] = (time.monotonic(), summary)
+    return summary
 
 
 def neighbourhood_outlines(tolerance: float = 0.0004) -> dict:
