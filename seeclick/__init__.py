@@ -31,12 +31,15 @@ def create_app(test_config=None):
 
 
 def init_extensions(app):
+    from flask_babel import get_locale
+
     from seeclick import models  # noqa: F401  (the whole metadata, for Flask-Migrate)
     from seeclick.extensions import babel, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(app.config["LANGUAGES"]))
+    app.jinja_env.globals["get_locale"] = get_locale
     login_manager.init_app(app)
 
     @login_manager.user_loader

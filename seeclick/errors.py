@@ -6,7 +6,8 @@ from werkzeug.exceptions import HTTPException
 
 
 def wants_json():
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    """API paths, and clients that prefer JSON to HTML; a browser or `Accept: */*` gets a page."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.path.startswith(("/open311/", "/api/")) or best == "application/json"
 
 

@@ -33,7 +33,17 @@ def test_the_home_page_is_light(home):
     assert len(home.encode()) < 600_000
 
 
-def test_an_unknown_page_says_so_in_html_and_json(client):
-    assert "Not Found" in client.get("/nowhere").get_data(as_text=True)
+@pytest.mark.parametrize("accept", [None, "*/*", "text/html,application/xhtml+xml,*/*;q=0.8"])
+def test_an_unknown_page_is_a_page_for_people(client, accept):
+    response = client.get("/nowhere", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "<h1>Not Found</h1>" in response.get_data(as_text=True)
+
+
+def test_an_unknown_page_is_json_for_api_clients(client):
     response = client.get("/nowhere", headers={"Accept": "application/json"})
     assert response.status_code == 404 and response.get_json()["error"] == "Not Found"
+
+
+def test_pages_declare_their_language(home):
+    assert '<html lang="en">' in home
