@@ -31,6 +31,9 @@ ifeq ($(POSTGIS_CONTROL),)
 endif
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv; }
+	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
 
 venv: $(VENV)/.installed
 

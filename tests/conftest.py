@@ -14,6 +14,8 @@ from seeclick.demo import services as demo
 from seeclick.extensions import db
 from seeclick.models import Category, Department
 
+pytest_plugins = ["tests.browser"]
+
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SHIPPED_DATA = Path(__file__).resolve().parent.parent / "seeclick" / "demo" / "data"
 
