@@ -15,25 +15,25 @@ APT_PACKAGES := postgresql postgresql-contrib
 # PostGIS for whichever PostgreSQL major version the distribution ships.
 POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 
-.PHONY: run test system venv db migrate demo stop lint bench clean-db messages
+.PHONY: run test system venv db testdb migrate demo stop lint bench messages
 
 run: venv db migrate demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: venv db
+test: venv testdb
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 system:
 ifeq ($(POSTGIS_CONTROL),)
 	$(SUDO) apt-get update -q
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(APT_PACKAGES) \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES) \
 		$$(apt-cache search --names-only '^postgresql-[0-9]+-postgis-3$$' | cut -d' ' -f1 | sort -V | tail -1)
 endif
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv; }
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv; }
 	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 venv: $(VENV)/.installed
 
@@ -45,6 +45,12 @@ $(VENV)/.installed: setup.cfg pyproject.toml | system
 
 db: system
 ifndef DATABASE_URL
+	$(PYTHON) seeclick/devdb.py start
+endif
+
+# The tests use TEST_DATABASE_URL, or the local cluster's seeclick_test (never DATABASE_URL).
+testdb: system
+ifndef TEST_DATABASE_URL
 	$(PYTHON) seeclick/devdb.py start
 endif
 

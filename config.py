@@ -6,6 +6,7 @@ DATABASE_URL selects the database (production). Without it, the project-local cl
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 INSTANCE = Path(__file__).resolve().parent / "instance"
@@ -20,6 +21,21 @@ def local_database_url(name):
     return f"postgresql+psycopg2://seeclick:{s['password']}@127.0.0.1:{s['port']}/{name}"
 
 
+def instance_secret():
+    """A random key kept in instance/secret_key (0600), made on first use.
+
+    Without SECRET_KEY in the environment every host gets its own key, so nobody can sign a
+    session with a value from this repository. Several hosts behind one name need SECRET_KEY.
+    """
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def normalise(url):
     """Use the psycopg2 driver whatever scheme the URL names."""
     if url and url.startswith("postgres://"):
@@ -30,7 +46,7 @@ def normalise(url):
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or instance_secret()
     SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("DATABASE_URL")) or local_database_url("seeclick")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     CITY_NAME = os.environ.get("SEECLICK_CITY_NAME", "New York City")

@@ -66,6 +66,15 @@ def make_reachable(path):
     os.chown(path, postgres.pw_uid, postgres.pw_gid)
 
 
+def write_private(path, text, owner=None):
+    """Write a file that only its owner can read, from the first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if owner:
+        shutil.chown(path, owner)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 def settings():
     return json.loads(SETTINGS.read_text())
 
@@ -91,9 +100,7 @@ def initdb():
     INSTANCE.mkdir(exist_ok=True)
     make_reachable(PGDATA)
     pwfile = INSTANCE / "pwfile"
-    pwfile.write_text(password + "\n")
-    if os.geteuid() == 0:
-        shutil.chown(pwfile, "postgres")
+    write_private(pwfile, password + "\n", owner="postgres" if os.geteuid() == 0 else None)
     try:
         subprocess.run(
             as_server_user([
@@ -113,8 +120,7 @@ def initdb():
             "shared_buffers = 512MB\nwork_mem = 32MB\nmaintenance_work_mem = 512MB\n"
             "max_wal_size = 4GB\njit = off\nmax_connections = 200\n"
         )
-    SETTINGS.write_text(json.dumps({"port": port, "password": password}) + "\n")
-    SETTINGS.chmod(0o600)
+    write_private(SETTINGS, json.dumps({"port": port, "password": password}) + "\n")
 
 
 def running():

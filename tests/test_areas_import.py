@@ -5,13 +5,15 @@ import json
 import random
 import zipfile
 
+import click
 import pytest
 import shapefile
 from pyproj import CRS
-from shapely.geometry import Point, shape
+from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from seeclick.areas import readers
+from seeclick.areas.cli import in_one_transaction
 from seeclick.models import Department, Neighbourhood, ServiceArea
 from tests.conftest import SHARED_DATA, SHIPPED_DATA, taxlots
 
@@ -82,7 +84,7 @@ def test_a_shapefile_with_its_prj_is_read_in_its_own_crs(tmp_path, precinct_file
             writer.record(feature["properties"]["precinct"])
     (tmp_path / "precincts.prj").write_text(CRS.from_epsg(2263).to_wkt("WKT1_ESRI"))
     area_file = readers.read(tmp_path / "precincts.shp", name_property="precinct")
-    assert area_file.crs.to_epsg() == 2263 or "2263" in area_file.crs.to_string() or area_file.crs.is_projected
+    assert area_file.crs.equals(CRS.from_epsg(2263), ignore_axis_order=True)
     for ours, theirs in zip(area_file.features, precincts, strict=True):
         assert ours.properties["precinct"] == theirs.properties["precinct"]
         assert ours.geometry.symmetric_difference(theirs.geometry).area < 1e-3 * theirs.geometry.area
@@ -183,7 +185,18 @@ def test_import_by_property_maps_features_to_departments(cli, session, tmp_path)
     assert owners == ["zone-a", "zone-b"]
 
 
-def test_a_failed_import_leaves_nothing_behind(cli, session, tmp_path, dept):
+def test_work_that_fails_after_writing_is_rolled_back_whole(session):
+    def work():
+        session.add(Department(code="half-made", name="Half made", agency="t"))
+        session.flush()  # written to the database, not yet committed
+        raise ValueError("the second half failed")
+
+    with pytest.raises(click.ClickException, match=r"the second half failed\nNothing was imported"):
+        in_one_transaction(work)
+    assert session.scalar(select(Department).where(Department.code == "half-made")) is None
+
+
+def test_a_file_naming_an_unknown_department_imports_nothing(cli, session, tmp_path, dept):
     before = area_count(session)
     path = write_geojson(tmp_path, [square(-74.0, 40.7, zone="test-dept"), square(-73.9, 40.7, zone="nobody")])
     result = cli.invoke(args=["areas", "import", str(path), "--department-property", "zone"])
@@ -222,4 +235,30 @@ def test_shipped_neighbourhoods_are_the_262_ntas(session):
     assert session.scalar(select(func.count()).select_from(Neighbourhood)) == 262
     hood = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "MN0301"))
     assert hood.name == "Chinatown-Two Bridges" and hood.borough == "Manhattan"
-    assert shape  # shapely is the geometry layer used throughout
+
+
+def test_coordinates_with_heights_are_flattened(cli, session, dept, tmp_path):
+    ring = [[-74.0, 40.7, 12.5], [-73.99, 40.7, 13.0], [-73.99, 40.71, 11.0], [-74.0, 40.7, 12.5]]
+    feature = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    result = cli.invoke(args=["areas", "import", str(write_geojson(tmp_path, [feature])), "--department", "test-dept"])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(func.ST_NDims(ServiceArea.geom)).where(ServiceArea.department_id == dept.id)) == 2
+
+
+def test_a_shapefile_record_without_a_shape_is_named(tmp_path):
+    with shapefile.Writer(str(tmp_path / "holes"), shapeType=shapefile.POLYGON) as writer:
+        writer.field("name", "C")
+        writer.poly([[[-74.0, 40.7], [-73.99, 40.7], [-73.99, 40.71], [-74.0, 40.7]]])
+        writer.record("fine")
+        writer.null()
+        writer.record("empty")
+    with pytest.raises(readers.AreaFileError) as caught:
+        readers.read(tmp_path / "holes.shp", crs="EPSG:4326", name_property="name")
+    assert caught.value.problems == ["feature 2 (name=empty) has no geometry"]
+
+
+def test_a_collection_without_features_is_refused(tmp_path):
+    path = tmp_path / "bare.geojson"
+    path.write_text('{"type": "FeatureCollection"}')
+    with pytest.raises(readers.AreaFileError, match="no features"):
+        readers.read(path)

@@ -131,3 +131,23 @@ def test_a_bulk_load_restores_every_index_and_foreign_key(session):
     plan = "\n".join(session.scalars(text(
         "EXPLAIN SELECT id FROM report WHERE location && ST_MakeEnvelope(-74, 40.7, -73.99, 40.71, 4326)")))
     assert "ix_report_location" in plan
+
+
+def test_reports_follow_the_citys_local_day_up_to_now(session, generated):
+    by_local_hour = dict(session.execute(text("""
+        SELECT extract(hour FROM created_at AT TIME ZONE 'America/New_York')::int, count(*)
+        FROM report GROUP BY 1""")).all())
+    daytime = sum(by_local_hour.get(h, 0) for h in range(9, 18))
+    night = sum(by_local_hour.get(h, 0) for h in range(0, 6))
+    assert daytime > 5 * night
+    newest, oldest = session.execute(text("SELECT now() - max(created_at), now() - min(created_at) FROM report")).one()
+    assert newest.total_seconds() > 0 and newest.days < 2 and 360 <= oldest.days <= 367
+
+
+def test_a_category_served_nowhere_is_left_out_rather_than_failing(session, categories):
+    rodents = categories["rodents"]
+    rodents.fallback_department_id = None  # no local department and no city-wide desk
+    session.flush()
+    result = generate.generate(800, seed=4)
+    assert result.inserted > 700
+    assert session.scalar(select(func.count()).where(Report.category_id == rodents.id)) == 0

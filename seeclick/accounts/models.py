@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,7 +22,7 @@ class Role(enum.StrEnum):
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
-        Index("uq_user_account_email_lower", func.lower("email"), unique=True),
+        Index("uq_user_account_email_lower", text("lower(email)"), unique=True),
         CheckConstraint(
             "role NOT IN ('staff', 'manager') OR department_id IS NOT NULL", name="staff_have_department"
         ),

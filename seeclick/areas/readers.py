@@ -103,7 +103,9 @@ def _read_geojson(path):
     name = (data.get("crs") or {}).get("properties", {}).get("name")
     if name:
         declared = parse_crs(name, path)
-    features = data["features"] if data["type"] == "FeatureCollection" else [data]
+    features = data.get("features") if data["type"] == "FeatureCollection" else [data]
+    if not isinstance(features, list):
+        raise AreaFileError(path, ["the FeatureCollection has no features list"])
     return declared, [(f.get("properties") or {}, f.get("geometry")) for f in features if isinstance(f, dict)]
 
 
@@ -127,7 +129,11 @@ def _read_shapefile(path):
             prj_path = path.with_suffix(".prj")
             prj_text = prj_path.read_text() if prj_path.exists() else None
         with reader:
-            records = [(dict(sr.record.as_dict()), sr.shape.__geo_interface__) for sr in reader.iterShapeRecords()]
+            records = [
+                (dict(sr.record.as_dict()),
+                 None if sr.shape.shapeType == shapefile.NULL else sr.shape.__geo_interface__)
+                for sr in reader.iterShapeRecords()
+            ]
     except (shapefile.ShapefileException, zipfile.BadZipFile, OSError, ValueError, struct.error) as error:
         if isinstance(error, AreaFileError):
             raise
@@ -149,7 +155,7 @@ def _clean(path, raw: Iterable, source: CRS, name_property) -> list[Feature]:
             problems.append(f"{label} is a {geometry.get('type')}, not a polygon")
             continue
         try:
-            geom = shape(geometry)
+            geom = shapely.force_2d(shape(geometry))  # heights mean nothing to a service area
         except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError) as error:
             problems.append(f"{label} has malformed coordinates: {error}")
             continue

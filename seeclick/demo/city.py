@@ -8,6 +8,8 @@ in hours, close to the agencies' published service levels.
 
 from dataclasses import dataclass, field
 
+TIMEZONE = "America/New_York"  # the city's clock: people report by local time of day
+
 BOROUGHS = {1: ("mn", "Manhattan"), 2: ("bx", "Bronx"), 3: ("bk", "Brooklyn"), 4: ("qn", "Queens"),
             5: ("si", "Staten Island")}
 

@@ -14,12 +14,13 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
 
-from seeclick.demo.city import CATEGORIES
+from seeclick.demo.city import CATEGORIES, TIMEZONE
 from seeclick.demo.services import DATA
 from seeclick.extensions import db
 from seeclick.models import Category, Status
@@ -73,7 +74,9 @@ def route_locations(locations: np.ndarray, category_ids: list[int]) -> tuple[np.
         buffer = io.StringIO("".join(f"{i}\tSRID=4326;POINT({x:.7f} {y:.7f})\n" for i, (x, y) in enumerate(locations)))
         cur.copy_expert("COPY gen_location (id, geom) FROM STDIN", buffer)
         cur.execute("CREATE INDEX ON gen_location USING gist (geom); ANALYZE gen_location")
-        cur.execute(ROUTE_TABLE.format(table="gen_location"))
+        # -1 where a category is not served at a place (no local department and no fallback).
+        cur.execute(f"SELECT location_id, category_id, COALESCE(department_id, -1) "
+                    f"FROM ({ROUTE_TABLE.format(table='gen_location')}) routed")
         routed = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3)
         cur.execute("""
             SELECT DISTINCT ON (l.id) l.id, n.id FROM gen_location l
@@ -84,7 +87,7 @@ def route_locations(locations: np.ndarray, category_ids: list[int]) -> tuple[np.
     column = {cid: i for i, cid in enumerate(category_ids)}
     matrix = np.full((len(locations), len(category_ids)), -1, dtype=np.int64)
     for location_id, category_id, department_id in routed:
-        if department_id and category_id in column:
+        if category_id in column:
             matrix[location_id, column[category_id]] = department_id
     neighbourhood = np.full(len(locations), -1, dtype=np.int64)
     neighbourhood[hoods[:, 0]] = hoods[:, 1]
@@ -96,7 +99,7 @@ def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.
     """Insert `count` generated reports (fewer by the rejected rows) with their status updates."""
     rng = np.random.default_rng(seed)
     now = now or datetime.now(UTC)
-    now64 = np.datetime64(now.replace(tzinfo=None), "s")
+    now64 = np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "s")
     categories = {c.code: c for c in db.session.scalars(select(Category).where(Category.active))}
     specs = [s for s in CATEGORIES if s.code in categories]
     if not specs:
@@ -121,12 +124,7 @@ def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.
     loc, cat, dept = loc[keep], cat[keep], dept[keep]
     n = len(keep)
 
-    day = rng.integers(0, days, size=n)
-    hour = rng.choice(24, size=n, p=HOURLY / HOURLY.sum())
-    second = rng.integers(0, 3600, size=n)
-    created = (now64 - np.timedelta64(days, "D")).astype("datetime64[D]").astype("datetime64[s]")
-    created = created + day.astype("timedelta64[D]") + hour * HOUR + second.astype("timedelta64[s]")
-    created = np.minimum(created, now64 - np.timedelta64(60, "s"))
+    created = _creation_times(rng, n, now, days)
 
     median = np.array([s.median_close_hours for s in specs])[cat]
     close_hours = median * rng.lognormal(0.2, 1.3, size=n)  # overall median about 3 days, mean about 12
@@ -170,6 +168,24 @@ def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.
     return result
 
 
+def _creation_times(rng, n: int, now: datetime, days: int) -> np.ndarray:
+    """UTC creation times over the last `days` days, following the city's local daily rhythm."""
+    zone = ZoneInfo(TIMEZONE)
+    today = now.astimezone(zone).date()
+    local_day = np.datetime64(today, "D") - rng.integers(0, days + 1, size=n).astype("timedelta64[D]")
+    hour = rng.choice(24, size=n, p=HOURLY / HOURLY.sum())
+    second = rng.integers(0, 3600, size=n)
+    local = local_day.astype("datetime64[s]") + hour * HOUR + second.astype("timedelta64[s]")
+    # Local wall time to UTC, with each day's own offset (daylight saving changes twice a year).
+    dates, which = np.unique(local_day, return_inverse=True)
+    offsets = np.array([datetime.combine(d.astype(object), time(12), zone).utcoffset().total_seconds()
+                        for d in dates]).astype("timedelta64[s]")
+    created = local - offsets[which]
+    # A time later today than now moves to the same hour a week before: the rhythm stays, nothing is ahead.
+    now64 = np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "s")
+    return np.where(created >= now64, created - np.timedelta64(7, "D"), created)
+
+
 def validate_times(created, acknowledged, closed, now64, rejected: Counter) -> np.ndarray:
     """Mask of rows whose timestamps are possible; counts each kind of impossibility in rejected."""
     # Each rejected row is counted once, under the first reason that applies.
@@ -189,7 +205,10 @@ def bulk_load(cur, table: str, rows: int, progress: Callable[[str], None], minim
     For a batch at least as large as the table, building an index once (PostGIS sorts points for
     GiST) and checking foreign keys in one join is several times faster than doing it row by row.
     Primary and unique keys stay. Everything happens in the caller's transaction: other sessions
-    never see the table without its indexes, and a failure leaves it as it was.
+    never see the table without its indexes, and a failure leaves it as it was. They do wait:
+    dropping an index locks the table until the commit (and re-checking foreign keys holds the
+    referenced tables against writes), which is why this is for loading demo and benchmark
+    databases, not a city in service.
     """
     cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,))
     if rows < minimum or rows < cur.fetchone()[0]:

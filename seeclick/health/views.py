@@ -1,6 +1,6 @@
 """Liveness for load balancers and monitoring."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from seeclick.health.queries import postgis_version
 
@@ -12,7 +12,8 @@ def healthz():
     """Report whether the database and PostGIS answer."""
     try:
         version = postgis_version()
-    except Exception as error:  # any failure to reach the database is the answer itself
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        return jsonify(status="error", database="unreachable", reason=reason), 503
+    except Exception:  # any failure to reach the database is the answer itself
+        # The details (host, port, user) go to the log, not to whoever asks.
+        current_app.logger.exception("health check: database unreachable")
+        return jsonify(status="error", database="unreachable", reason="cannot reach the database"), 503
     return jsonify(status="ok", database="ok", postgis=version)

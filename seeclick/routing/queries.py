@@ -5,9 +5,10 @@
 # Plain DBAPI (pyformat) SQL: routing.services runs it on the session's own connection.
 ROUTE_POINT = "SELECT * FROM route_candidates(%(category_id)s, %(lon)s::float8, %(lat)s::float8)"
 
-# Many points at once, the same rule in SQL: for a table of (id, geom) and every active
-# category, the department that decide() would choose, or NULL where the point is outside
-# every service area or the category is not served there. Checked against decide() in tests.
+# Many points at once, the same rule in SQL: for a table of (id, geom), a row for every point
+# inside some service area and every active category, with the department that decide() would
+# choose, or NULL where the category is not served there. Points outside every service area
+# get no rows. Checked against route() in tests.
 ROUTE_TABLE = """
 WITH hits AS (
     SELECT DISTINCT l.id AS location_id, p.department_id, p.area_m2

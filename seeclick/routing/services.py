@@ -15,6 +15,7 @@ def route(category_id: int, where: LatLon) -> Route:
     # Every report is routed, so this is a hot path: on the session's own connection (same
     # transaction) but through the DBAPI cursor, as SQLAlchemy's per-statement result set-up
     # costs more than the indexed lookup itself (bench/routing.py).
+    db.session.flush()  # the raw cursor must see this session's pending changes, as a query would
     cursor = db.session.connection().connection.cursor()
     try:
         cursor.execute(ROUTE_POINT, {"category_id": category_id, "lon": where.lon, "lat": where.lat})
