@@ -1,6 +1,7 @@
 """The demo city and the report generator."""
 
 import random
+import re
 from collections import Counter
 
 import pytest
@@ -124,7 +125,7 @@ def test_a_bulk_load_restores_every_index_and_foreign_key(session):
     before = {table: schema_of(session, table) for table in ("report", "report_update")}
     messages = []
     result = generate.generate(2000, seed=8, bulk_minimum=0, progress=messages.append)
-    assert any(m.startswith("rebuilding 5 indexes and checking 3 foreign keys of report") for m in messages)
+    assert any(re.match(r"rebuilding \d+ indexes and checking \d+ foreign keys of report$", m) for m in messages)
     assert {table: schema_of(session, table) for table in ("report", "report_update")} == before
     assert session.scalar(select(func.count()).select_from(Report)) == result.inserted
     # The rebuilt indexes are used: a spatial filter goes through the GiST index.

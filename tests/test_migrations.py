@@ -58,6 +58,18 @@ def test_migrations_go_up_and_down_and_up(scratch_app):
         assert TABLES <= tables(db.engine)
 
 
+def test_check_constraints_carry_the_names_the_models_give_them(scratch_app):
+    with scratch_app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            names = set(conn.scalars(text(
+                "SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace "
+                "AND conrelid <> 'spatial_ref_sys'::regclass")))
+    assert {"ck_report_closed_status_has_closed_at", "ck_report_not_its_own_duplicate",
+            "ck_user_account_staff_have_department", "ck_service_area_valid_geom"} <= names
+    assert [n for n in names if n.count("ck_") > 1] == []
+
+
 def test_the_models_match_the_migrated_schema(scratch_app):
     with scratch_app.app_context():
         upgrade()

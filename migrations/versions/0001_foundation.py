@@ -58,7 +58,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name="pk_service_area"),
         sa.ForeignKeyConstraint(["department_id"], ["department.id"], ondelete="CASCADE",
                                 name="fk_service_area_department_id_department"),
-        sa.CheckConstraint("ST_IsValid(geom)", name="ck_service_area_valid_geom"),
+        sa.CheckConstraint("ST_IsValid(geom)", name="valid_geom"),
     )
     op.create_index("ix_service_area_department_id", "service_area", ["department_id"])
     op.create_index("ix_service_area_geom", "service_area", ["geom"], postgresql_using="gist")
@@ -118,7 +118,7 @@ def upgrade():
         sa.UniqueConstraint("code", name="uq_category_code"),
         sa.ForeignKeyConstraint(["fallback_department_id"], ["department.id"], ondelete="SET NULL",
                                 name="fk_category_fallback_department_id_department"),
-        sa.CheckConstraint("sla_hours > 0", name="ck_category_positive_sla"),
+        sa.CheckConstraint("sla_hours > 0", name="positive_sla"),
     )
     op.create_table(
         "department_category",
@@ -177,7 +177,7 @@ def upgrade():
         sa.Column("geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_neighbourhood"),
         sa.UniqueConstraint("code", name="uq_neighbourhood_code"),
-        sa.CheckConstraint("ST_IsValid(geom)", name="ck_neighbourhood_valid_geom"),
+        sa.CheckConstraint("ST_IsValid(geom)", name="valid_geom"),
     )
     op.create_index("ix_neighbourhood_geom", "neighbourhood", ["geom"], postgresql_using="gist")
 
@@ -194,7 +194,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name="pk_user_account"),
         sa.ForeignKeyConstraint(["department_id"], ["department.id"], name="fk_user_account_department_id_department"),
         sa.CheckConstraint("role NOT IN ('staff', 'manager') OR department_id IS NOT NULL",
-                           name="ck_user_account_staff_have_department"),
+                           name="staff_have_department"),
     )
     op.create_index("uq_user_account_email_lower", "user_account", [sa.text("lower(email)")], unique=True)
 
@@ -228,10 +228,10 @@ def upgrade():
         sa.ForeignKeyConstraint(["neighbourhood_id"], ["neighbourhood.id"],
                                 name="fk_report_neighbourhood_id_neighbourhood"),
         sa.CheckConstraint("acknowledged_at IS NULL OR acknowledged_at >= created_at",
-                           name="ck_report_acknowledged_after_created"),
-        sa.CheckConstraint("closed_at IS NULL OR closed_at >= created_at", name="ck_report_closed_after_created"),
+                           name="acknowledged_after_created"),
+        sa.CheckConstraint("closed_at IS NULL OR closed_at >= created_at", name="closed_after_created"),
         sa.CheckConstraint(f"(status IN ({CLOSED})) = (closed_at IS NOT NULL)",
-                           name="ck_report_closed_status_has_closed_at"),
+                           name="closed_status_has_closed_at"),
     )
     op.create_index("ix_report_location", "report", ["location"], postgresql_using="gist")
     op.create_index("ix_report_department_status", "report", ["department_id", "status"])

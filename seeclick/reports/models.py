@@ -4,7 +4,19 @@ import enum
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -67,6 +79,9 @@ class Report(db.Model):
         CheckConstraint("acknowledged_at IS NULL OR acknowledged_at >= created_at", name="acknowledged_after_created"),
         CheckConstraint("closed_at IS NULL OR closed_at >= created_at", name="closed_after_created"),
         CheckConstraint(f"(status IN ({closed_sql})) = (closed_at IS NOT NULL)", name="closed_status_has_closed_at"),
+        CheckConstraint("duplicate_of_id <> id", name="not_its_own_duplicate"),
+        CheckConstraint("duplicate_of_id IS NULL OR status = 'duplicate'", name="duplicate_is_closed_as_duplicate"),
+        Index("ix_report_duplicate_of_id", "duplicate_of_id", postgresql_where=text("duplicate_of_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -92,19 +107,33 @@ class Report(db.Model):
     reporter_email: Mapped[str | None] = mapped_column(String(254))
     reporter_phone: Mapped[str | None] = mapped_column(String(40))
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The report this one was merged into, when it was closed as a duplicate.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+    # Bumped by every change; a change made from a stale copy is refused (optimistic locking).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     category = relationship("Category")
     department = relationship("Department")
     neighbourhood = relationship("Neighbourhood")
-    updates: Mapped[list["Update"]] = relationship(back_populates="report", order_by="Update.created_at")
+    duplicate_of = relationship("Report", remote_side=[id])
+    updates: Mapped[list["Update"]] = relationship(
+        back_populates="report", order_by="Update.created_at", foreign_keys="Update.report_id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
 
     def __repr__(self):
         return f"<Report {self.public_id} {self.status}>"
 
 
 class UpdateKind(enum.StrEnum):
-    STATUS = "status"
-    COMMENT = "comment"
+    STATUS = "status"  # a change of status, with its public note
+    COMMENT = "comment"  # a note, public or internal, with no change of status
+    REASSIGN = "reassign"  # sent to another department; the body says why
 
 
 class Update(db.Model):
@@ -121,7 +150,11 @@ class Update(db.Model):
     new_status: Mapped[Status | None] = mapped_column(pg_enum(Status, "report_status"))
     body: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    from_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    to_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     report: Mapped[Report] = relationship(back_populates="updates")
     user = relationship("User")
+    from_department = relationship("Department", foreign_keys=[from_department_id])
+    to_department = relationship("Department", foreign_keys=[to_department_id])
