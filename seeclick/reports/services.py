@@ -1,0 +1,160 @@
+"""Changes to a report's life: each writes one immutable Update. Flush, never commit.
+
+Acknowledged and closed times are taken from the events written here, never typed in. Every
+function takes the version of the report the person was looking at; if someone else changed it
+since, the change is refused (StaleReport) rather than silently overwriting theirs.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from seeclick.accounts.permissions import require_can_act
+from seeclick.extensions import db
+from seeclick.models import Department, Report, Status, Update, UpdateKind
+from seeclick.reports.lifecycle import Action, IllegalTransition, Transition, transition
+
+NOTE_LIMIT = 4000
+
+
+class StaleReport(RuntimeError):
+    """Someone else changed the report after this person loaded it."""
+
+
+class MissingNote(ValueError):
+    pass
+
+
+def acknowledge(report: Report, actor, note: str = "", expected_version: int | None = None) -> Update:
+    """Tell the reporter that the department has seen it."""
+    return _change(report, actor, Action.ACKNOWLEDGE, note, expected_version)
+
+
+def start(report: Report, actor, note: str = "", expected_version: int | None = None) -> Update:
+    return _change(report, actor, Action.START, note, expected_version)
+
+
+def close(report: Report, actor, resolution: Status, note: str, referred_to: str = "",
+          expected_version: int | None = None) -> Update:
+    """Close with a resolution and a public note; "not ours" must say who it was passed to."""
+    note = _required(note, "Write a closing note for the public: what was done, or why not.")
+    if resolution is Status.NOT_OURS:
+        referred_to = _required(referred_to, "Say who it was passed to: “not ours” always says who.")
+        note = f"Passed to {referred_to}. {note}"
+    return _change(report, actor, Action.CLOSE, note, expected_version, resolution=resolution)
+
+
+def reopen(report: Report, actor, note: str, expected_version: int | None = None) -> Update:
+    note = _required(note, "Say why the report is reopened.")
+
+    def unlink(update):
+        report.duplicate_of = None
+
+    return _change(report, actor, Action.REOPEN, note, expected_version, apply=unlink)
+
+
+def reassign(report: Report, actor, department: Department, reason: str,
+             expected_version: int | None = None) -> Update:
+    """Send the report to another department that handles its category; the public sees where."""
+    reason = _required(reason, "Give a reason for sending it elsewhere.")
+    if department.id == report.department_id:
+        raise IllegalTransition(f"The report is already with {department.name}.")
+    category = report.category
+    if department not in category.departments and department.id != category.fallback_department_id:
+        raise IllegalTransition(
+            f"{department.name} does not handle “{category.name}”: choose a department that can act."
+        )
+
+    def move(update):
+        update.from_department = report.department
+        update.to_department = department
+        report.department = department
+
+    return _change(report, actor, Action.REASSIGN, reason, expected_version, kind=UpdateKind.REASSIGN, apply=move)
+
+
+def merge(duplicate: Report, original: Report, actor, note: str = "", expected_version: int | None = None) -> Update:
+    """Close a report as a duplicate of another, which both reporters can then follow."""
+    while original.duplicate_of is not None:  # merge into the report that is not itself a duplicate
+        original = original.duplicate_of
+    if original.id == duplicate.id:
+        raise IllegalTransition("A report cannot be a duplicate of itself.")
+    body = f"This was already reported as #{original.public_id}; follow that report for news. {note}".strip()
+
+    def link(update):
+        duplicate.duplicate_of = original
+        db.session.add(Update(
+            report=original, kind=UpdateKind.COMMENT, public=True, user=_user(actor),
+            body=f"Report #{duplicate.public_id} was merged into this one.", created_at=update.created_at,
+        ))
+
+    return _change(duplicate, actor, Action.MERGE, body, expected_version, apply=link)
+
+
+def add_note(report: Report, actor, body: str, public: bool) -> Update:
+    """A comment on the public timeline, or an internal note the public never sees."""
+    require_can_act(actor, report)
+    body = _required(body, "The note is empty.")
+    update = Update(report=report, kind=UpdateKind.COMMENT, public=public, body=body, user=_user(actor),
+                    created_at=_now())
+    db.session.add(update)
+    report.updated_at = update.created_at
+    _flush()
+    return update
+
+
+def _change(report, actor, action, note, expected_version, resolution=None, kind=UpdateKind.STATUS,
+            apply=None) -> Update:
+    """Check, then change status and times, write the event and apply(update) in one flush."""
+    require_can_act(actor, report)
+    if expected_version is not None and report.version != expected_version:
+        raise StaleReport(_stale_message())
+    step: Transition = transition(report.status, action, resolution)
+    now = _now()
+    update = Update(report=report, kind=kind, public=True, old_status=step.old, new_status=step.new,
+                    body=_limited(note), user=_user(actor), created_at=now)
+    db.session.add(update)
+    report.status = step.new
+    report.updated_at = now
+    if report.acknowledged_at is None and action is not Action.REASSIGN:
+        report.acknowledged_at = now  # the first answer from staff, whatever it was
+    if step.closes:
+        report.closed_at = now
+    if step.reopens:
+        report.closed_at = None
+    if apply:
+        apply(update)
+    _flush()
+    return update
+
+
+def _flush():
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise StaleReport(_stale_message()) from None
+
+
+def _stale_message():
+    return "Someone else changed this report while you were looking at it. Reload it and try again."
+
+
+def _required(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise MissingNote(message)
+    return _limited(text)
+
+
+def _limited(text: str) -> str:
+    if len(text) > NOTE_LIMIT:
+        raise MissingNote(f"Keep it under {NOTE_LIMIT:,} characters (this one has {len(text):,}).")
+    return text
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _user(actor):
+    return actor if getattr(actor, "id", None) else None
