@@ -7,6 +7,7 @@ DATABASE_URL selects the database (production). Without it, the project-local cl
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 INSTANCE = Path(__file__).resolve().parent / "instance"
@@ -58,6 +59,16 @@ class Config:
         "SEECLICK_TILE_ATTRIBUTION",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
     )
+    # Staff sessions end after a working day; cookies are never readable by scripts.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SEECLICK_SESSION_HOURS", "10")))
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SEECLICK_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Failed sign-ins allowed per address; memory:// is per process (use Redis with several workers).
+    LOGIN_LIMIT = "5 per minute;30 per hour"
+    RATELIMIT_STORAGE_URI = os.environ.get("SEECLICK_RATELIMIT_STORAGE", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en"]
 

@@ -34,13 +34,18 @@ def init_extensions(app):
     from flask_babel import get_locale
 
     from seeclick import models  # noqa: F401  (the whole metadata, for Flask-Migrate)
-    from seeclick.extensions import babel, db, login_manager, migrate
+    from seeclick.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(app.config["LANGUAGES"]))
     app.jinja_env.globals["get_locale"] = get_locale
     login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page says what it is for
+    login_manager.session_protection = "strong"
 
     @login_manager.user_loader
     def load_user(user_id):
@@ -48,17 +53,22 @@ def init_extensions(app):
 
 
 def register_blueprints(app):
+    from seeclick.accounts.views import bp as accounts
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
 
+    app.register_blueprint(accounts)
     app.register_blueprint(health)
     app.register_blueprint(home)
 
 
 def register_commands(app):
+    from seeclick.accounts.cli import departments, users
     from seeclick.areas.cli import areas, neighbourhoods
     from seeclick.demo.cli import demo
 
+    app.cli.add_command(users)
+    app.cli.add_command(departments)
     app.cli.add_command(areas)
     app.cli.add_command(neighbourhoods)
     app.cli.add_command(demo)

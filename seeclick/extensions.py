@@ -1,9 +1,12 @@
 """Unbound Flask extensions, initialised by create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
 # Deterministic constraint names, so migrations can refer to them.
@@ -19,3 +22,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
 migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()
+csrf = CSRFProtect()
+# Behind a proxy, configure ProxyFix so that the remote address is the client's, not the proxy's.
+limiter = Limiter(key_func=get_remote_address)

@@ -5,6 +5,7 @@ import gzip
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
 from sqlalchemy import select
@@ -59,8 +60,21 @@ def session(app):
             connection.close()
 
 
+class RequestContextClient(FlaskClient):
+    """Each request in an app context of its own, as in production.
+
+    Tests keep an app context pushed for the database; without this, requests would share it
+    and its `g` (Flask-WTF keeps the CSRF token there), which no real request ever does.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, session):
+    app.test_client_class = RequestContextClient
     return app.test_client()
 
 

@@ -1,0 +1,60 @@
+"""Accounts: creating people and checking who signs in. Flush, never commit."""
+
+import re
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from seeclick.accounts import queries
+from seeclick.extensions import db
+from seeclick.models import Department, Role, User
+
+MIN_PASSWORD = 12
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Checked when the email is unknown, so that a wrong address costs as long as a wrong password.
+_DECOY_HASH = generate_password_hash("decoy password for timing", method="scrypt")
+
+
+class AccountError(ValueError):
+    pass
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (in about the same time either way)."""
+    user = queries.user_by_email(email or "")
+    if user is None:
+        check_password_hash(_DECOY_HASH, password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
+        return None
+    return user
+
+
+def create_user(email: str, password: str, role: Role, department: Department | None = None, name: str = "") -> User:
+    email = (email or "").strip()
+    if not EMAIL.match(email):
+        raise AccountError(f"{email!r} is not an email address.")
+    if queries.user_by_email(email):
+        raise AccountError(f"There is already an account for {email}.")
+    if role in (Role.STAFF, Role.MANAGER) and department is None:
+        raise AccountError(f"A {role} belongs to a department: give one.")
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    user = User(email=email, role=role, department=department, name=name.strip())
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_department(code: str, name: str, agency: str, email: str | None = None) -> Department:
+    code = (code or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", code):
+        raise AccountError(f"{code!r}: a department code is up to 40 lowercase letters, digits and dashes.")
+    if queries.department_by_code(code):
+        raise AccountError(f"There is already a department {code}.")
+    if not (name or "").strip():
+        raise AccountError("Give the department a name.")
+    department = Department(code=code, name=name.strip(), agency=(agency or code).strip().lower(), email=email)
+    db.session.add(department)
+    db.session.flush()
+    return department
