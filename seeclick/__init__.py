@@ -42,6 +42,7 @@ def init_extensions(app):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(app.config["LANGUAGES"]))
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.add_extension("jinja2.ext.do")
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page says what it is for

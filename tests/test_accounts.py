@@ -152,3 +152,8 @@ def test_departments_create_and_list(cli, session):
     assert result.exit_code == 0, result.output
     assert session.scalar(select(Department).where(Department.code == "dot-bk-bridges")).agency == "dot"
     assert "dot-bk-bridges" in cli.invoke(args=["departments", "list"]).output
+
+
+def test_fields_carry_no_empty_aria_attributes(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '="None"' not in page
