@@ -70,6 +70,7 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("SEECLICK_RATELIMIT_STORAGE", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("SEECLICK_TIMEZONE", "America/New_York")  # times shown in city time
     LANGUAGES = ["en"]
 
 

@@ -57,8 +57,10 @@ def register_blueprints(app):
     from seeclick.accounts.views import bp as accounts
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
+    from seeclick.staff.views import bp as staff
 
     app.register_blueprint(accounts)
+    app.register_blueprint(staff)
     app.register_blueprint(health)
     app.register_blueprint(home)
 

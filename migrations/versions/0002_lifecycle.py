@@ -25,6 +25,12 @@ def upgrade():
     op.create_check_constraint("duplicate_is_closed_as_duplicate", "report",
                                "duplicate_of_id IS NULL OR status = 'duplicate'")
 
+    # A department's queue: its open tickets, oldest first or soonest due, without a sort.
+    op.create_index("ix_report_open_by_department_created", "report", ["department_id", "created_at"],
+                    postgresql_where=sa.text("closed_at IS NULL"))
+    op.create_index("ix_report_open_by_department_due", "report", ["department_id", "due_at"],
+                    postgresql_where=sa.text("closed_at IS NULL"))
+
     # Reassignment is an event of its own: from which department to which, and why (the body).
     with op.get_context().autocommit_block():
         op.execute("ALTER TYPE update_kind ADD VALUE IF NOT EXISTS 'reassign'")
@@ -52,6 +58,8 @@ def downgrade():
     op.drop_constraint(op.f("ck_report_duplicate_is_closed_as_duplicate"), "report")
     op.drop_constraint(op.f("ck_report_not_its_own_duplicate"), "report")
     op.drop_index("ix_report_duplicate_of_id", "report")
+    op.drop_index("ix_report_open_by_department_due", "report")
+    op.drop_index("ix_report_open_by_department_created", "report")
     op.drop_constraint("fk_report_duplicate_of_id_report", "report")
     op.drop_column("report", "duplicate_of_id")
     op.drop_column("report", "version")

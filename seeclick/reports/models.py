@@ -82,6 +82,10 @@ class Report(db.Model):
         CheckConstraint("duplicate_of_id <> id", name="not_its_own_duplicate"),
         CheckConstraint("duplicate_of_id IS NULL OR status = 'duplicate'", name="duplicate_is_closed_as_duplicate"),
         Index("ix_report_duplicate_of_id", "duplicate_of_id", postgresql_where=text("duplicate_of_id IS NOT NULL")),
+        Index("ix_report_open_by_department_created", "department_id", "created_at",
+              postgresql_where=text("closed_at IS NULL")),
+        Index("ix_report_open_by_department_due", "department_id", "due_at",
+              postgresql_where=text("closed_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

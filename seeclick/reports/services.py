@@ -22,7 +22,11 @@ class StaleReport(RuntimeError):
 
 
 class MissingNote(ValueError):
-    pass
+    """Something the person must write is missing or too long; `field` says which."""
+
+    def __init__(self, message, field="note"):
+        super().__init__(message)
+        self.field = field
 
 
 def acknowledge(report: Report, actor, note: str = "", expected_version: int | None = None) -> Update:
@@ -39,7 +43,8 @@ def close(report: Report, actor, resolution: Status, note: str, referred_to: str
     """Close with a resolution and a public note; "not ours" must say who it was passed to."""
     note = _required(note, "Write a closing note for the public: what was done, or why not.")
     if resolution is Status.NOT_OURS:
-        referred_to = _required(referred_to, "Say who it was passed to: “not ours” always says who.")
+        referred_to = _required(referred_to, "Say who it was passed to: “not ours” always says who.",
+                                field="referred_to")
         note = f"Passed to {referred_to}. {note}"
     return _change(report, actor, Action.CLOSE, note, expected_version, resolution=resolution)
 
@@ -139,16 +144,16 @@ def _stale_message():
     return "Someone else changed this report while you were looking at it. Reload it and try again."
 
 
-def _required(text: str, message: str) -> str:
+def _required(text: str, message: str, field: str = "note") -> str:
     text = (text or "").strip()
     if not text:
-        raise MissingNote(message)
-    return _limited(text)
+        raise MissingNote(message, field)
+    return _limited(text, field)
 
 
-def _limited(text: str) -> str:
+def _limited(text: str, field: str = "note") -> str:
     if len(text) > NOTE_LIMIT:
-        raise MissingNote(f"Keep it under {NOTE_LIMIT:,} characters (this one has {len(text):,}).")
+        raise MissingNote(f"Keep it under {NOTE_LIMIT:,} characters (this one has {len(text):,}).", field)
     return text
 
 

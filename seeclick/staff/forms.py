@@ -1,0 +1,50 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from seeclick.models import Status
+from seeclick.reports.lifecycle import RESOLUTIONS
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+RESOLUTION_LABELS = {Status.FIXED: _l("Fixed"), Status.NOT_FIXABLE: _l("Cannot fix"), Status.NOT_OURS: _l("Not ours")}
+SORT_LABELS = {"oldest": _l("Oldest first"), "newest": _l("Newest first"), "due": _l("Due soonest"),
+               "updated": _l("Recently updated")}
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    department = SelectField(_l("Department"), coerce=int, validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    category = SelectField(_l("Category"), coerce=int, validators=[Optional()])
+    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int, validators=[Optional()])
+    older_than = IntegerField(_l("Older than (days)"), validators=[Optional(), NumberRange(min=1, max=3650)])
+    overdue = BooleanField(_l("Overdue only"))
+    sort = SelectField(_l("Sort"), choices=choices(SORT_LABELS.items()), default="oldest")
+    page = IntegerField(validators=[Optional(), NumberRange(min=1)], default=1)
+
+
+class ActionForm(FlaskForm):
+    """Every ticket action posts this; the service decides what is required for which action."""
+
+    version = HiddenField()
+    note = TextAreaField(_l("Note for the public"))
+    resolution = SelectField(_l("Resolution"), choices=choices((s.value, RESOLUTION_LABELS[s]) for s in RESOLUTIONS),
+                             validators=[Optional()])
+    referred_to = StringField(_l("Passed to (for “not ours”)"))
+    department = SelectField(_l("Send to"), coerce=int, validators=[Optional()], validate_choice=False)
+    original = StringField(_l("Tracking number of the original report"))
+    public = BooleanField(_l("Show on the public timeline"))
+
+
+class BulkAcknowledgeForm(FlaskForm):
+    pass

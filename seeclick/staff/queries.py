@@ -1,0 +1,123 @@
+"""Reads for the staff pages: a department's queue and a ticket with its whole timeline."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from seeclick.extensions import db
+from seeclick.models import Category, Department, Neighbourhood, Report, Status, Update
+
+PAGE_SIZE = 50
+SORTS = {
+    "oldest": (Report.created_at.asc(), Report.id.asc()),
+    "newest": (Report.created_at.desc(), Report.id.desc()),
+    "due": (Report.due_at.asc().nulls_last(), Report.id.asc()),
+    "updated": (Report.updated_at.desc(), Report.id.desc()),
+}
+
+
+@dataclass
+class QueueFilter:
+    department_id: int
+    status: Status | None = None
+    category_id: int | None = None
+    neighbourhood_id: int | None = None
+    older_than_days: int | None = None
+    overdue: bool = False
+    sort: str = "oldest"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    public_id: str
+    status: Status
+    category: str
+    neighbourhood: str | None
+    description: str
+    created_at: datetime
+    due_at: datetime | None
+    version: int
+
+    def overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at < now
+
+
+def _filtered(f: QueueFilter, now: datetime):
+    query = select(Report).where(Report.department_id == f.department_id, Report.closed_at.is_(None))
+    if f.status:
+        query = query.where(Report.status == f.status)
+    if f.category_id:
+        query = query.where(Report.category_id == f.category_id)
+    if f.neighbourhood_id:
+        query = query.where(Report.neighbourhood_id == f.neighbourhood_id)
+    if f.older_than_days:
+        query = query.where(Report.created_at < now - timedelta(days=f.older_than_days))
+    if f.overdue:
+        query = query.where(Report.due_at < now)
+    return query
+
+
+def queue_page(f: QueueFilter, now: datetime) -> tuple[list[QueueRow], int]:
+    """One page of a department's open tickets under the filter, and how many there are in all."""
+    base = _filtered(f, now).subquery()
+    total = db.session.scalar(select(func.count()).select_from(base))
+    rows = db.session.execute(
+        _filtered(f, now)
+        .with_only_columns(Report.public_id, Report.status, Category.name, Neighbourhood.name,
+                           func.left(Report.description, 140), Report.created_at, Report.due_at, Report.version)
+        .join(Category, Category.id == Report.category_id)
+        .outerjoin(Neighbourhood, Neighbourhood.id == Report.neighbourhood_id)
+        .order_by(*SORTS.get(f.sort, SORTS["oldest"]))
+        .limit(PAGE_SIZE).offset((max(f.page, 1) - 1) * PAGE_SIZE)
+    ).all()
+    return [QueueRow(*row) for row in rows], total
+
+
+def report_by_public_id(public_id: str) -> Report | None:
+    return db.session.scalar(
+        select(Report).where(Report.public_id == public_id)
+        .options(joinedload(Report.category), joinedload(Report.department), joinedload(Report.neighbourhood))
+    )
+
+
+def reports_by_public_ids(public_ids: list[str], department_id: int) -> list[Report]:
+    return db.session.scalars(
+        select(Report).where(Report.public_id.in_(public_ids), Report.department_id == department_id)
+    ).all()
+
+
+def timeline(report: Report) -> list[Update]:
+    """Every event, public and internal, oldest first."""
+    return db.session.scalars(
+        select(Update).where(Update.report_id == report.id)
+        .options(joinedload(Update.user), joinedload(Update.from_department), joinedload(Update.to_department))
+        .order_by(Update.created_at, Update.id)
+    ).all()
+
+
+def reassignment_choices(report: Report) -> list[Department]:
+    """Departments that can act on this report's category (its handlers and its city-wide desk)."""
+    category = report.category
+    ids = {d.id for d in category.departments} | ({category.fallback_department_id} - {None})
+    ids.discard(report.department_id)
+    return db.session.scalars(select(Department).where(Department.id.in_(ids)).order_by(Department.name)).all()
+
+
+def categories_for(department_id: int) -> list[Category]:
+    return db.session.scalars(
+        select(Category)
+        .where(Category.departments.any(Department.id == department_id)
+               | (Category.fallback_department_id == department_id))
+        .order_by(Category.name)
+    ).all()
+
+
+def neighbourhoods() -> list[Neighbourhood]:
+    return db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)).all()
+
+
+def departments() -> list[Department]:
+    return db.session.scalars(select(Department).order_by(Department.name)).all()

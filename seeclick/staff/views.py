@@ -1,0 +1,217 @@
+"""Staff pages: the department's queue and the ticket. Load, check access, act, commit once."""
+
+from datetime import UTC, datetime
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from seeclick.accounts.permissions import NotAllowed, can_act
+from seeclick.accounts.views import safe_next
+from seeclick.extensions import db, login_manager
+from seeclick.models import Role, Status
+from seeclick.reports import services
+from seeclick.reports.lifecycle import Action, IllegalTransition, allowed_actions
+from seeclick.staff import queries
+from seeclick.staff.forms import ActionForm, BulkAcknowledgeForm, QueueFilterForm, choices
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+STAFF_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
+
+
+def staff_required(view):
+    """Signed-in staff, managers and admins; anyone else is sent to sign in or refused."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in STAFF_ROLES:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def load_ticket(public_id):
+    report = queries.report_by_public_id(public_id)
+    if report is None:
+        abort(404)
+    if not can_act(current_user, report):
+        abort(403, _("This report belongs to another department."))
+    return report
+
+
+@bp.get("/")
+@staff_required
+def index():
+    return redirect(url_for(".queue"))
+
+
+@bp.get("/queue")
+@staff_required
+def queue():
+    """The department's open tickets: filter, sort, page, acknowledge in bulk."""
+    form = QueueFilterForm(request.args)
+    departments = queries.departments()
+    form.department.choices = choices((d.id, d.name) for d in departments)
+    if current_user.role is Role.ADMIN:
+        department_id = form.department.data if form.department.data in {d.id for d in departments} else None
+        department_id = department_id or (current_user.department_id or departments[0].id)
+    else:
+        department_id = current_user.department_id
+    form.department.data = department_id
+    form.status.choices = choices([("", _("Any open status"))] + [
+        (s.value, _(s.value.replace("_", " "))) for s in (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)])
+    form.category.choices = choices(
+        [(0, _("Any category"))] + [(c.id, c.name) for c in queries.categories_for(department_id)])
+    form.neighbourhood.choices = choices(
+        [(0, _("Any neighbourhood"))] + [(n.id, n.name) for n in queries.neighbourhoods()])
+    form.validate()
+    ok = lambda name: not getattr(form, name).errors  # noqa: E731  (a field with errors is not applied)
+    now = datetime.now(UTC)
+    query = queries.QueueFilter(
+        department_id=department_id,
+        status=Status(form.status.data) if ok("status") and form.status.data else None,
+        category_id=form.category.data if ok("category") else None,
+        neighbourhood_id=form.neighbourhood.data if ok("neighbourhood") else None,
+        older_than_days=form.older_than.data if ok("older_than") else None,
+        overdue=bool(form.overdue.data),
+        sort=form.sort.data if ok("sort") else "oldest",
+        page=form.page.data if ok("page") and form.page.data else 1,
+    )
+    rows, total = queries.queue_page(query, now)
+    department = next(d for d in departments if d.id == department_id)
+    return render_template("staff/queue.html", form=form, rows=rows, total=total, query=query, now=now,
+                           department=department, page_size=queries.PAGE_SIZE, bulk_form=BulkAcknowledgeForm())
+
+
+@bp.post("/queue/acknowledge")
+@staff_required
+def bulk_acknowledge():
+    """Acknowledge the chosen new tickets of the department in one go."""
+    form = BulkAcknowledgeForm()
+    back = safe_next(request.form.get("back")) or url_for(".queue")
+    if not form.validate_on_submit():
+        abort(400)
+    department_id = request.form.get("department", type=int) or current_user.department_id
+    chosen = request.form.getlist("report")[:500]
+    done = 0
+    try:
+        for report in queries.reports_by_public_ids(chosen, department_id):
+            if report.status is Status.NEW:
+                services.acknowledge(report, current_user)
+                done += 1
+    except (NotAllowed, services.StaleReport) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    skipped = len(chosen) - done
+    flash(ngettext("Acknowledged %(num)d report.", "Acknowledged %(num)d reports.", done)
+          + (" " + ngettext("%(num)d was not new and was left as it was.",
+                            "%(num)d were not new and were left as they were.", skipped) if skipped else ""))
+    return redirect(back)
+
+
+@bp.get("/reports/<public_id>")
+@staff_required
+def ticket(public_id):
+    report = load_ticket(public_id)
+    return render_ticket(report, ActionForm(version=report.version))
+
+
+def render_ticket(report, form, failed_action=None, status=200):
+    form.department.choices = choices((d.id, d.name) for d in queries.reassignment_choices(report))
+    return render_template(
+        "staff/ticket.html", report=report, form=form, timeline=queries.timeline(report),
+        actions=allowed_actions(report.status), failed_action=failed_action, now=datetime.now(UTC),
+    ), status
+
+
+@bp.post("/reports/<public_id>/<action>")
+@staff_required
+def act(public_id, action):
+    """Apply one action to a ticket; errors come back next to the field they concern."""
+    try:
+        action = Action(action)
+    except ValueError:
+        abort(404)
+    report = load_ticket(public_id)
+    form = ActionForm()
+    form.department.choices = choices((d.id, d.name) for d in queries.reassignment_choices(report))
+    if not form.validate_on_submit():
+        return render_ticket(report, form, action, 400)
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    try:
+        message = apply(action, report, form, version)
+    except services.StaleReport as error:
+        db.session.rollback()
+        report = load_ticket(public_id)
+        fresh = ActionForm(formdata=None, obj=None, version=report.version)
+        fresh.note.data = form.note.data  # keep what they wrote
+        flash(str(error), "error")
+        return render_ticket(report, fresh, action, 409)
+    except services.MissingNote as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return render_ticket(load_ticket(public_id), form, action, 422)
+    except (IllegalTransition, NotAllowed, LookupError) as error:
+        db.session.rollback()
+        field = "original" if action is Action.MERGE else "department" if action is Action.REASSIGN else "note"
+        getattr(form, field).errors.append(str(error))
+        return render_ticket(load_ticket(public_id), form, action, 422)
+    db.session.commit()
+    flash(message)
+    return redirect(url_for(".ticket", public_id=report.public_id))
+
+
+def apply(action, report, form, version) -> str:
+    """Call the service for an action; returns the confirmation to show."""
+    note = form.note.data or ""
+    if action is Action.ACKNOWLEDGE:
+        services.acknowledge(report, current_user, note, version)
+        return _("Acknowledged. The reporter has been told.")
+    if action is Action.START:
+        services.start(report, current_user, note, version)
+        return _("Marked as in progress.")
+    if action is Action.CLOSE:
+        resolution = Status(form.resolution.data) if form.resolution.data else None
+        services.close(report, current_user, resolution, note, form.referred_to.data or "", version)
+        return _("Closed. The closing note is on the public timeline.")
+    if action is Action.REOPEN:
+        services.reopen(report, current_user, note, version)
+        return _("Reopened.")
+    if action is Action.REASSIGN:
+        department = next((d for d in queries.reassignment_choices(report) if d.id == form.department.data), None)
+        if department is None:
+            raise LookupError(_("Choose a department that handles this category."))
+        services.reassign(report, current_user, department, note, version)
+        return _("Sent to %(department)s.", department=department.name)
+    if action is Action.MERGE:
+        original = queries.report_by_public_id((form.original.data or "").strip().lstrip("#"))
+        if original is None:
+            raise LookupError(_("There is no report with that tracking number."))
+        services.merge(report, original, current_user, note, version)
+        return _("Merged into #%(id)s.", id=original.public_id)
+    raise LookupError(action)
+
+
+@bp.post("/reports/<public_id>/notes")
+@staff_required
+def add_note(public_id):
+    report = load_ticket(public_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_ticket(report, form, "note", 400)
+    try:
+        services.add_note(report, current_user, form.note.data or "", public=bool(form.public.data))
+    except services.MissingNote as error:
+        db.session.rollback()
+        form.note.errors.append(str(error))
+        return render_ticket(load_ticket(public_id), form, "note", 422)
+    db.session.commit()
+    flash(_("Note added to the public timeline.") if form.public.data else _("Internal note added."))
+    return redirect(url_for(".ticket", public_id=report.public_id))

@@ -1,0 +1,248 @@
+"""The staff pages over HTTP: who may see and do what, the queue, and acting on a ticket."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from seeclick.accounts import services as accounts
+from seeclick.extensions import limiter
+from seeclick.geo import LatLon, to_db
+from seeclick.models import Report, Role, Status, Update
+from seeclick.routing import route
+
+PASSWORD = "correct horse battery staple"
+CROWN_HEIGHTS = LatLon(40.6782, -73.9442)
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(app):
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture
+def make_report(session, categories):
+    def factory(category="pothole", where=CROWN_HEIGHTS, **overrides):
+        values = dict(category=categories[category], location=to_db(where.to_point()), description="Deep hole",
+                      department_id=route(categories[category].id, where).department_id,
+                      due_at=datetime.now(UTC) + timedelta(days=3))
+        values.update(overrides)
+        report = Report(**values)
+        session.add(report)
+        session.flush()
+        session.refresh(report)
+        return report
+
+    return factory
+
+
+def token(client, path):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True))[1]
+
+
+@pytest.fixture
+def login_as(client, session, departments):
+    """Create a person with this role and sign them in through the real form."""
+    def sign_in(role, department="dot-bk"):
+        email = f"{role}.{department}@city.example"
+        accounts.create_user(email, PASSWORD, Role(role), departments[department] if department else None)
+        session.flush()
+        response = client.post("/login", data={"csrf_token": token(client, "/login"), "email": email,
+                                               "password": PASSWORD})
+        assert response.status_code == 302
+        return client
+
+    return sign_in
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+ROLES = [  # role, department, what a ticket of dot-bk answers
+    (None, None, "login"),
+    ("citizen", None, 403),
+    ("staff", "dot-qn", 403),
+    ("manager", "dot-qn", 403),
+    ("staff", "dot-bk", 200),
+    ("manager", "dot-bk", 200),
+    ("admin", None, 200),
+]
+
+
+@pytest.mark.parametrize("role, department, expected", ROLES, ids=lambda v: str(v))
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/staff/"), ("GET", "/staff/queue"), ("GET", "/staff/reports/{id}"),
+    ("POST", "/staff/reports/{id}/acknowledge"), ("POST", "/staff/reports/{id}/notes"),
+    ("POST", "/staff/queue/acknowledge"),
+])
+def test_every_staff_url_with_every_role(client, session, login_as, make_report, role, department, expected,
+                                         method, path):
+    report = make_report()
+    if role:
+        login_as(role, department)
+    url = path.format(id=report.public_id)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        csrf = token(client, "/login") if not role else token(client, "/")
+        response = client.post(url, data={"csrf_token": csrf, "note": "On it", "report": report.public_id,
+                                          "version": report.version, "department": report.department_id})
+    if expected == "login":
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    elif role == "citizen":
+        assert response.status_code == 403
+    elif "{id}" in path:
+        assert response.status_code in ((200, 302) if expected == 200 else (403,))
+    else:  # the queue: staff of any department see their own; bulk acknowledgement only touches their own
+        assert response.status_code in (200, 302)
+    session.refresh(report)
+    if expected != 200:  # nobody outside the department changed it, whatever they sent
+        assert report.status is Status.NEW
+    elif method == "POST" and path.endswith("acknowledge"):
+        assert report.status is Status.ACKNOWLEDGED
+
+
+def test_staff_of_another_department_cannot_acknowledge_in_bulk(client, login_as, make_report, session):
+    report = make_report()
+    login_as("staff", "dot-qn")
+    client.post("/staff/queue/acknowledge", data={"csrf_token": token(client, "/staff/queue"),
+                                                  "report": report.public_id, "department": report.department_id})
+    session.refresh(report)
+    assert report.status is Status.NEW
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+def test_the_queue_lists_the_departments_open_tickets_with_overdue_ones_marked(client, login_as, make_report,
+                                                                                  categories):
+    mine = make_report(description="Crater by the school")
+    late = make_report(description="Old hole", due_at=datetime.now(UTC) - timedelta(days=1))
+    elsewhere = make_report(where=LatLon(40.7282, -73.7949), description="Queens hole")  # dot-qn
+    closed = make_report(description="Done already", status=Status.FIXED, closed_at=datetime.now(UTC))
+    login_as("staff", "dot-bk")
+    page = client.get("/staff/queue").get_data(as_text=True)
+    assert f"#{mine.public_id}" in page and f"#{late.public_id}" in page
+    assert f"#{elsewhere.public_id}" not in page and f"#{closed.public_id}" not in page
+    row = re.search(rf'<tr class="([^"]*)">\s*<td>[^<]*<input[^>]*value="{late.public_id}"', page)
+    assert row and row[1] == "overdue"
+    overdue_only = client.get("/staff/queue?overdue=y").get_data(as_text=True)
+    assert f"#{late.public_id}" in overdue_only and f"#{mine.public_id}" not in overdue_only
+
+
+def test_queue_filters_that_make_no_sense_are_explained_not_applied(client, login_as, make_report):
+    make_report()
+    login_as("staff", "dot-bk")
+    response = client.get("/staff/queue?older_than=soon&status=exploded")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Not a valid integer value." in page and "Not a valid choice." in page
+    assert "1 open ticket matches." in page
+
+
+def test_bulk_acknowledge_touches_only_new_tickets(client, login_as, make_report, session):
+    first, second = make_report(), make_report()
+    login_as("staff", "dot-bk")
+    response = client.post("/staff/queue/acknowledge", data={
+        "csrf_token": token(client, "/staff/queue"), "report": [first.public_id, second.public_id, "999999999"]})
+    assert response.status_code == 302
+    session.refresh(first)
+    session.refresh(second)
+    assert first.status is second.status is Status.ACKNOWLEDGED
+    assert "Acknowledged 2 reports." in client.get("/staff/queue").get_data(as_text=True)
+
+
+# --- the ticket -----------------------------------------------------------------------------
+
+def act(client, report, action, **data):
+    page = f"/staff/reports/{report.public_id}"
+    return client.post(f"{page}/{action}", data={"csrf_token": token(client, page), "version": report.version,
+                                                   **data})
+
+
+def test_a_dispatcher_acknowledges_and_closes_with_a_note(client, login_as, make_report, session):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    assert act(client, report, "acknowledge", note="Crew booked").status_code == 302
+    session.refresh(report)
+    assert act(client, report, "close", resolution="fixed", note="Filled and rolled").status_code == 302
+    session.refresh(report)
+    assert report.status is Status.FIXED and report.closed_at is not None
+    page = client.get(f"/staff/reports/{report.public_id}").get_data(as_text=True)
+    assert "Filled and rolled" in page and "Closed. The closing note is on the public timeline." in page
+
+
+def test_closing_without_a_note_is_explained_next_to_the_note(client, login_as, make_report, session):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    response = act(client, report, "close", resolution="fixed", note="  ")
+    assert response.status_code == 422
+    assert re.search(r'id="note-errors"><li>Write a closing note', response.get_data(as_text=True))
+    session.refresh(report)
+    assert report.status is Status.NEW
+
+
+def test_a_stale_page_is_refused_and_what_was_written_is_kept(client, login_as, make_report, session):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    stale_version = report.version
+    act(client, report, "acknowledge")
+    page = f"/staff/reports/{report.public_id}"
+    response = client.post(f"{page}/close", data={"csrf_token": token(client, page), "version": stale_version,
+                                                  "resolution": "fixed", "note": "All patched up"})
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "Someone else changed this report" in body and "All patched up" in body
+    session.refresh(report)
+    assert report.status is Status.ACKNOWLEDGED
+
+
+def test_reassigning_needs_a_department_that_handles_the_category(client, login_as, make_report, session,
+                                                                  departments):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    refused = act(client, report, "reassign", department=departments["hpd-bk"].id, note="Housing's")
+    assert refused.status_code == 422 and "Choose a department that handles this category" in refused.get_data(
+        as_text=True)
+    assert act(client, report, "reassign", department=departments["dot-qn"].id,
+               note="Across the line").status_code == 302
+    session.refresh(report)
+    assert report.department == departments["dot-qn"]
+    # It has left the department: its old staff can no longer open it.
+    assert client.get(f"/staff/reports/{report.public_id}").status_code == 403
+
+
+def test_merging_by_tracking_number(client, login_as, make_report, session):
+    original, copy = make_report(), make_report()
+    login_as("staff", "dot-bk")
+    missing = act(client, copy, "merge", original="#123")
+    assert missing.status_code == 422 and "no report with that tracking number" in missing.get_data(as_text=True)
+    assert act(client, copy, "merge", original=f"#{original.public_id}").status_code == 302
+    session.refresh(copy)
+    assert copy.status is Status.DUPLICATE and copy.duplicate_of_id == original.id
+
+
+def test_internal_notes_are_marked_internal(client, login_as, make_report, session):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    page = f"/staff/reports/{report.public_id}"
+    client.post(f"{page}/notes", data={"csrf_token": token(client, page), "note": "Key is with the super"})
+    note = session.scalar(select(Update).where(Update.report_id == report.id))
+    assert note.public is False
+    assert re.search(r'class="internal">.*?Internal.*?Key is with the super', client.get(page).get_data(as_text=True),
+                     re.S)
+
+
+def test_an_unknown_action_is_not_found(client, login_as, make_report):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    assert act(client, report, "explode").status_code == 404
+
+
+def test_actions_without_a_csrf_token_are_refused(client, login_as, make_report, session):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    response = client.post(f"/staff/reports/{report.public_id}/acknowledge", data={"version": report.version})
+    assert response.status_code == 400
+    session.refresh(report)
+    assert report.status is Status.NEW
