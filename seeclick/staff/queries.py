@@ -60,11 +60,10 @@ def _filtered(f: QueueFilter, now: datetime):
     return query
 
 
-def queue_page(f: QueueFilter, now: datetime) -> tuple[list[QueueRow], int]:
-    """One page of a department's open tickets under the filter, and how many there are in all."""
-    base = _filtered(f, now).subquery()
-    total = db.session.scalar(select(func.count()).select_from(base))
-    rows = db.session.execute(
+def queue_statements(f: QueueFilter, now: datetime):
+    """The two statements behind a queue page: how many match, and the page's rows."""
+    count = select(func.count()).select_from(_filtered(f, now).subquery())
+    page = (
         _filtered(f, now)
         .with_only_columns(Report.public_id, Report.status, Category.name, Neighbourhood.name,
                            func.left(Report.description, 140), Report.created_at, Report.due_at, Report.version)
@@ -72,8 +71,15 @@ def queue_page(f: QueueFilter, now: datetime) -> tuple[list[QueueRow], int]:
         .outerjoin(Neighbourhood, Neighbourhood.id == Report.neighbourhood_id)
         .order_by(*SORTS.get(f.sort, SORTS["oldest"]))
         .limit(PAGE_SIZE).offset((max(f.page, 1) - 1) * PAGE_SIZE)
-    ).all()
-    return [QueueRow(*row) for row in rows], total
+    )
+    return count, page
+
+
+def queue_page(f: QueueFilter, now: datetime) -> tuple[list[QueueRow], int]:
+    """One page of a department's open tickets under the filter, and how many there are in all."""
+    count, page = queue_statements(f, now)
+    total = db.session.scalar(count)
+    return [QueueRow(*row) for row in db.session.execute(page)], total
 
 
 def report_by_public_id(public_id: str) -> Report | None:
