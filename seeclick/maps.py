@@ -71,3 +71,23 @@ def parts(m: folium.Map) -> MapParts:
         html=Markup(root.html.render()),
         script=Markup(root.script.render()),
     )
+
+
+def tickets_map(points: dict) -> folium.Map:
+    """A queue's tickets as one GeoJSON layer of circles (never a Marker object per ticket)."""
+    cfg = current_app.config
+    m = base_map(cfg["MAP_CENTER"], cfg["MAP_ZOOM"], cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+    folium.GeoJson(
+        points,
+        name="tickets",
+        marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.8),
+        style_function=lambda feature: {
+            "color": "#7f1d1d" if feature["properties"]["overdue"] else "#1e3a8a",
+            "fillColor": "#dc2626" if feature["properties"]["overdue"] else "#2563eb",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["id", "category", "status"], labels=False),
+    ).add_to(m)
+    bounds = geojson_bounds(points)
+    if bounds:
+        m.fit_bounds(bounds, max_zoom=16)
+    return m

@@ -246,3 +246,24 @@ def test_actions_without_a_csrf_token_are_refused(client, login_as, make_report,
     assert response.status_code == 400
     session.refresh(report)
     assert report.status is Status.NEW
+
+
+def test_the_queue_map_shows_the_same_filter(client, login_as, make_report, categories):
+    pothole = make_report(description="On the map")
+    light = make_report(category="street-light-out")
+    login_as("staff", "dot-bk")
+    page = client.get(f"/staff/queue/map?category={categories['pothole'].id}").get_data(as_text=True)
+    assert f"#{pothole.public_id}" in page and f"#{light.public_id}" not in page
+    assert "L.CircleMarker(" in page and "L.marker(" not in page  # one GeoJSON layer, no Marker per ticket
+    assert "1 ticket." in page
+
+
+def test_the_queue_map_caps_its_points_and_says_so(client, login_as, make_report, monkeypatch):
+    from seeclick.staff import queries
+
+    for _ in range(3):
+        make_report()
+    monkeypatch.setattr(queries, "MAP_LIMIT", 2)
+    login_as("staff", "dot-bk")
+    page = client.get("/staff/queue/map").get_data(as_text=True)
+    assert "Showing the first 2 of 3 tickets" in page

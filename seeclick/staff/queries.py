@@ -10,6 +10,7 @@ from seeclick.extensions import db
 from seeclick.models import Category, Department, Neighbourhood, Report, Status, Update
 
 PAGE_SIZE = 50
+MAP_LIMIT = 2000  # points on the queue's map; beyond that the filter needs narrowing
 SORTS = {
     "oldest": (Report.created_at.asc(), Report.id.asc()),
     "newest": (Report.created_at.desc(), Report.id.desc()),
@@ -80,6 +81,25 @@ def queue_page(f: QueueFilter, now: datetime) -> tuple[list[QueueRow], int]:
     count, page = queue_statements(f, now)
     total = db.session.scalar(count)
     return [QueueRow(*row) for row in db.session.execute(page)], total
+
+
+def queue_points(f: QueueFilter, now: datetime, limit: int | None = None) -> dict:
+    """The filter's tickets as a GeoJSON FeatureCollection in the queue's order, at most MAP_LIMIT."""
+    limit = limit or MAP_LIMIT
+    rows = db.session.execute(
+        _filtered(f, now)
+        .with_only_columns(Report.public_id, Report.status, Category.name, Report.due_at,
+                           func.ST_X(Report.location), func.ST_Y(Report.location))
+        .join(Category, Category.id == Report.category_id)
+        .order_by(*SORTS.get(f.sort, SORTS["oldest"]))
+        .limit(limit)
+    ).all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+         "properties": {"id": f"#{public_id}", "category": category, "status": status.value.replace("_", " "),
+                        "overdue": bool(due_at and due_at < now)}}
+        for public_id, status, category, due_at, x, y in rows
+    ]}
 
 
 def report_by_public_id(public_id: str) -> Report | None:

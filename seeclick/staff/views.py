@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from seeclick import maps
 from seeclick.accounts.permissions import NotAllowed, can_act
 from seeclick.accounts.views import safe_next
 from seeclick.extensions import db, login_manager
@@ -54,6 +55,26 @@ def index():
 @staff_required
 def queue():
     """The department's open tickets: filter, sort, page, acknowledge in bulk."""
+    form, query, department, now = read_queue_filter()
+    rows, total = queries.queue_page(query, now)
+    return render_template("staff/queue.html", form=form, rows=rows, total=total, query=query, now=now,
+                           department=department, page_size=queries.PAGE_SIZE, bulk_form=BulkAcknowledgeForm())
+
+
+@bp.get("/queue/map")
+@staff_required
+def queue_map():
+    """The same filter on a map, in the queue's order, capped so that the page stays light."""
+    form, query, department, now = read_queue_filter()
+    points = queries.queue_points(query, now)
+    total = queries.queue_page(query, now)[1] if len(points["features"]) >= queries.MAP_LIMIT else len(
+        points["features"])
+    return render_template("staff/queue_map.html", form=form, department=department, total=total,
+                           shown=len(points["features"]), map=maps.parts(maps.tickets_map(points)))
+
+
+def read_queue_filter():
+    """The queue's filter from the query string; fields that make no sense carry errors and are ignored."""
     form = QueueFilterForm(request.args)
     departments = queries.departments()
     form.department.choices = choices((d.id, d.name) for d in departments)
@@ -82,10 +103,8 @@ def queue():
         sort=form.sort.data if ok("sort") else "oldest",
         page=form.page.data if ok("page") and form.page.data else 1,
     )
-    rows, total = queries.queue_page(query, now)
     department = next(d for d in departments if d.id == department_id)
-    return render_template("staff/queue.html", form=form, rows=rows, total=total, query=query, now=now,
-                           department=department, page_size=queries.PAGE_SIZE, bulk_form=BulkAcknowledgeForm())
+    return form, query, department, now
 
 
 @bp.post("/queue/acknowledge")
