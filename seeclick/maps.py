@@ -28,10 +28,23 @@ def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
     return m
 
 
+def city_base_map() -> folium.Map:
+    """base_map() with the city's configured centre, zoom and tile server."""
+    cfg = current_app.config
+    return base_map(cfg["MAP_CENTER"], cfg["MAP_ZOOM"], cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+
+
+def fit(m: folium.Map, collection: dict, **options) -> folium.Map:
+    """Zoom the map to a FeatureCollection's extent, when it has one."""
+    bounds = geojson_bounds(collection)
+    if bounds:
+        m.fit_bounds(bounds, **options)
+    return m
+
+
 def city_map(neighbourhoods_geojson: dict) -> folium.Map:
     """The city with its neighbourhoods outlined, each named on hover or focus."""
-    cfg = current_app.config
-    m = base_map(cfg["MAP_CENTER"], cfg["MAP_ZOOM"], cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+    m = city_base_map()
     folium.GeoJson(
         neighbourhoods_geojson,
         name="neighbourhoods",
@@ -39,10 +52,7 @@ def city_map(neighbourhoods_geojson: dict) -> folium.Map:
         highlight_function=lambda feature: {"weight": 3, "fillOpacity": 0.2},
         tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=["", ""], labels=False),
     ).add_to(m)
-    bounds = geojson_bounds(neighbourhoods_geojson)
-    if bounds:
-        m.fit_bounds(bounds)
-    return m
+    return fit(m, neighbourhoods_geojson)
 
 
 def geojson_bounds(collection: dict) -> list[list[float]] | None:
@@ -75,8 +85,7 @@ def parts(m: folium.Map) -> MapParts:
 
 def tickets_map(points: dict) -> folium.Map:
     """A queue's tickets as one GeoJSON layer of circles (never a Marker object per ticket)."""
-    cfg = current_app.config
-    m = base_map(cfg["MAP_CENTER"], cfg["MAP_ZOOM"], cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+    m = city_base_map()
     folium.GeoJson(
         points,
         name="tickets",
@@ -87,7 +96,4 @@ def tickets_map(points: dict) -> folium.Map:
         },
         tooltip=folium.GeoJsonTooltip(fields=["id", "category", "status"], labels=False),
     ).add_to(m)
-    bounds = geojson_bounds(points)
-    if bounds:
-        m.fit_bounds(bounds, max_zoom=16)
-    return m
+    return fit(m, points, max_zoom=16)

@@ -2,6 +2,8 @@
 
 import csv
 import gzip
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,10 @@ from sqlalchemy import select
 
 from seeclick import create_app
 from seeclick.demo import services as demo
-from seeclick.extensions import db
-from seeclick.models import Category, Department
+from seeclick.extensions import db, limiter
+from seeclick.geo import LatLon, to_db
+from seeclick.models import Category, Department, Report
+from seeclick.routing import route
 
 pytest_plugins = ["tests.browser"]
 
@@ -108,3 +112,36 @@ def shared_data():
     if not SHARED_DATA.exists():
         pytest.skip("the full open-data files (../shared/data) are not beside this checkout")
     return SHARED_DATA
+
+
+CROWN_HEIGHTS = LatLon(40.6782, -73.9442)  # Brooklyn: DOT Brooklyn, Sanitation Brooklyn 8, 77th Precinct
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(app):
+    """Rate limits (sign-in throttling) start from zero in every test."""
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture
+def make_report(session, categories):
+    """create a report routed like a real one: make_report(category="pothole", where=LatLon, **overrides)."""
+    def factory(category="pothole", where=CROWN_HEIGHTS, **overrides):
+        values = dict(category=categories[category], location=to_db(where.to_point()), description="Deep hole",
+                      department_id=route(categories[category].id, where).department_id,
+                      due_at=datetime.now(UTC) + timedelta(days=3))
+        values.update(overrides)
+        report = Report(**values)
+        session.add(report)
+        session.flush()
+        session.refresh(report)
+        return report
+
+    return factory
+
+
+def csrf_token(client, path):
+    """The CSRF token of the first form on the page at path, as a browser would submit it."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]

@@ -1,6 +1,5 @@
 """Signing in and out, and the account commands."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -9,14 +8,9 @@ from sqlalchemy import select
 from seeclick.accounts import services
 from seeclick.extensions import limiter
 from seeclick.models import Department, Role, User
+from tests.conftest import csrf_token
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app):
-    with app.app_context():
-        limiter.reset()
 
 
 @pytest.fixture
@@ -24,12 +18,8 @@ def dispatcher(session, departments):
     return services.create_user("dispatcher@city.example", PASSWORD, Role.STAFF, departments["dot-bk"], "Dana")
 
 
-def csrf_token(client, path="/login"):
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True))[1]
-
-
 def sign_in(client, email="dispatcher@city.example", password=PASSWORD, next_url=None, **extra):
-    data = {"csrf_token": csrf_token(client), "email": email, "password": password, **extra}
+    data = {"csrf_token": csrf_token(client, "/login"), "email": email, "password": password, **extra}
     return client.post("/login" + (f"?next={next_url}" if next_url else ""), data=data)
 
 

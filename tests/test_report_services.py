@@ -4,27 +4,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from seeclick.accounts.permissions import NotAllowed
-from seeclick.geo import LatLon, to_db
-from seeclick.models import Report, Role, Status, Update, UpdateKind, User
+from seeclick.models import Role, Status, Update, UpdateKind, User
 from seeclick.reports import services
 from seeclick.reports.lifecycle import IllegalTransition
-from seeclick.routing import route
-
-CROWN_HEIGHTS = LatLon(40.6782, -73.9442)
-
-
-@pytest.fixture
-def make_report(session, categories):
-    def factory(category="pothole", where=CROWN_HEIGHTS, **overrides):
-        values = dict(category=categories[category], location=to_db(where.to_point()), description="Deep hole",
-                      department_id=route(categories[category].id, where).department_id)
-        values.update(overrides)
-        report = Report(**values)
-        session.add(report)
-        session.flush()
-        return report
-
-    return factory
 
 
 @pytest.fixture

@@ -7,39 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from seeclick.accounts import services as accounts
-from seeclick.extensions import limiter
-from seeclick.geo import LatLon, to_db
-from seeclick.models import Report, Role, Status, Update
-from seeclick.routing import route
+from seeclick.geo import LatLon
+from seeclick.models import Role, Status, Update
+from tests.conftest import csrf_token as token
 
 PASSWORD = "correct horse battery staple"
-CROWN_HEIGHTS = LatLon(40.6782, -73.9442)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app):
-    with app.app_context():
-        limiter.reset()
-
-
-@pytest.fixture
-def make_report(session, categories):
-    def factory(category="pothole", where=CROWN_HEIGHTS, **overrides):
-        values = dict(category=categories[category], location=to_db(where.to_point()), description="Deep hole",
-                      department_id=route(categories[category].id, where).department_id,
-                      due_at=datetime.now(UTC) + timedelta(days=3))
-        values.update(overrides)
-        report = Report(**values)
-        session.add(report)
-        session.flush()
-        session.refresh(report)
-        return report
-
-    return factory
-
-
-def token(client, path):
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True))[1]
 
 
 @pytest.fixture
