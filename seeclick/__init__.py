@@ -55,11 +55,13 @@ def init_extensions(app):
 
 def register_blueprints(app):
     from seeclick.accounts.views import bp as accounts
+    from seeclick.admin.views import bp as admin
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
     from seeclick.staff.views import bp as staff
 
     app.register_blueprint(accounts)
+    app.register_blueprint(admin)
     app.register_blueprint(staff)
     app.register_blueprint(health)
     app.register_blueprint(home)

@@ -97,3 +97,15 @@ def tickets_map(points: dict) -> folium.Map:
         tooltip=folium.GeoJsonTooltip(fields=["id", "category", "status"], labels=False),
     ).add_to(m)
     return fit(m, points, max_zoom=16)
+
+
+def areas_map(areas: dict) -> folium.Map:
+    """A department's service areas, each named and sized on hover."""
+    m = city_base_map()
+    folium.GeoJson(
+        areas,
+        name="areas",
+        style_function=lambda feature: {"color": "#047857", "weight": 2, "fillOpacity": 0.15},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "km2"], aliases=["", "km²"]),
+    ).add_to(m)
+    return fit(m, areas)

@@ -58,3 +58,29 @@ def create_department(code: str, name: str, agency: str, email: str | None = Non
     db.session.add(department)
     db.session.flush()
     return department
+
+
+def update_user(user: User, actor: User, role: Role, department: Department | None, name: str, active: bool,
+                password: str = "") -> User:
+    """Change a person's role, department, name, state or password."""
+    if role in (Role.STAFF, Role.MANAGER) and department is None:
+        raise AccountError(f"A {role} belongs to a department: give one.")
+    if user.id == actor.id and (not active or role is not Role.ADMIN):
+        raise AccountError("You cannot remove your own administrator access; ask another administrator.")
+    if password and len(password) < MIN_PASSWORD:
+        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    user.role, user.department, user.name, user.active = role, department, name.strip(), active
+    if password:
+        user.set_password(password)
+    db.session.flush()
+    return user
+
+
+def update_department(department: Department, name: str, agency: str, email: str | None) -> Department:
+    if not (name or "").strip():
+        raise AccountError("Give the department a name.")
+    department.name = name.strip()
+    department.agency = (agency or department.agency).strip().lower()
+    department.email = email or None
+    db.session.flush()
+    return department

@@ -1,0 +1,51 @@
+"""Reads for the admin pages."""
+
+import json
+
+from sqlalchemy import func, select
+
+from seeclick.extensions import db
+from seeclick.models import Department, ServiceArea, User
+
+
+def departments_with_counts():
+    """Every department with how many service areas and users it has."""
+    areas = select(func.count(ServiceArea.id)).where(ServiceArea.department_id == Department.id).scalar_subquery()
+    users = select(func.count(User.id)).where(User.department_id == Department.id).scalar_subquery()
+    return db.session.execute(
+        select(Department, areas.label("areas"), users.label("users")).order_by(Department.agency, Department.code)
+    ).all()
+
+
+def department(code: str) -> Department | None:
+    return db.session.scalar(select(Department).where(Department.code == code))
+
+
+def service_areas_geojson(department_id: int, tolerance: float = 0.0001) -> dict:
+    """A department's areas, lightly simplified for display, as a FeatureCollection."""
+    rows = db.session.execute(
+        select(ServiceArea.id, ServiceArea.name, ServiceArea.area_m2,
+               func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(ServiceArea.geom, tolerance), 5))
+        .where(ServiceArea.department_id == department_id).order_by(ServiceArea.name)
+    ).all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(geometry),
+         "properties": {"id": area_id, "name": name, "km2": round((area or 0) / 1e6, 2)}}
+        for area_id, name, area, geometry in rows
+    ]}
+
+
+def service_area(area_id: int) -> ServiceArea | None:
+    return db.session.get(ServiceArea, area_id)
+
+
+def users():
+    return db.session.scalars(select(User).order_by(User.role, User.email)).all()
+
+
+def user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def all_departments():
+    return db.session.scalars(select(Department).order_by(Department.name)).all()

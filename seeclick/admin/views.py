@@ -1,0 +1,188 @@
+"""Admin pages: departments, their service areas, and people. Load, check access, act, commit once."""
+
+import tempfile
+from functools import wraps
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from seeclick import maps
+from seeclick.accounts import services as accounts
+from seeclick.admin import queries
+from seeclick.admin.forms import AreaUploadForm, DepartmentForm, UserForm
+from seeclick.areas import readers
+from seeclick.areas.services import add_service_areas
+from seeclick.extensions import db, login_manager
+from seeclick.models import Department, Role
+from seeclick.staff.forms import choices
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role is not Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/")
+@admin_required
+def index():
+    return redirect(url_for(".departments"))
+
+
+@bp.get("/departments")
+@admin_required
+def departments():
+    return render_template("admin/departments.html", rows=queries.departments_with_counts())
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@admin_required
+def new_department():
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        try:
+            department = accounts.create_department(form.code.data, form.name.data, form.agency.data,
+                                                    form.email.data or None)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.code.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Created %(name)s. Now give it its service areas.", name=department.name))
+            return redirect(url_for(".department", code=department.code))
+    return render_template("admin/department_form.html", form=form, department=None), 422 if form.errors else 200
+
+
+@bp.route("/departments/<code>", methods=["GET", "POST"])
+@admin_required
+def department(code):
+    """Edit a department; see and replace its service areas."""
+    department = queries.department(code) or abort(404)
+    form = DepartmentForm(obj=department)
+    form.code.render_kw = {"readonly": True}
+    form.code.data = department.code
+    if form.validate_on_submit():
+        try:
+            accounts.update_department(department, form.name.data, form.agency.data, form.email.data or None)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Saved."))
+            return redirect(url_for(".department", code=code))
+    return render_department(department, form, AreaUploadForm(), 422 if form.errors else 200)
+
+
+def render_department(department, form, upload, status=200):
+    areas = queries.service_areas_geojson(department.id)
+    area_map = maps.parts(maps.areas_map(areas)) if areas["features"] else None
+    return render_template("admin/department_form.html", form=form, upload=upload, department=department,
+                           areas=areas["features"], map=area_map), status
+
+
+@bp.post("/departments/<code>/areas")
+@admin_required
+def upload_areas(code):
+    """Import service areas from an uploaded GeoJSON or zipped Shapefile, all or nothing."""
+    department = queries.department(code) or abort(404)
+    upload = AreaUploadForm()
+    if upload.validate_on_submit():
+        name = upload.file.data.filename or "upload.geojson"
+        suffix = "".join(Path(name).suffixes[-2:]) or ".geojson"
+        with tempfile.NamedTemporaryFile(suffix=suffix) as stored:
+            upload.file.data.save(stored)
+            stored.flush()
+            try:
+                area_file = readers.read(stored.name, crs=upload.crs.data or None,
+                                         name_property=upload.name_property.data or None)
+                created = add_service_areas(
+                    area_file.features, lambda feature: department,
+                    lambda feature: str(feature.properties.get(upload.name_property.data) or feature.label()),
+                    replace=upload.replace.data,
+                )
+            except readers.AreaFileError as error:
+                db.session.rollback()
+                upload.file.errors = list(upload.file.errors) + [p for p in error.problems]
+            else:
+                db.session.commit()
+                repaired = len(area_file.repaired)
+                flash(_("Imported %(n)d areas from %(crs)s.", n=len(created), crs=area_file.crs.to_string())
+                      + (" " + _("%(n)d had to be repaired.", n=repaired) if repaired else ""))
+                return redirect(url_for(".department", code=code))
+    form = DepartmentForm(obj=department)
+    return render_department(department, form, upload, 422)
+
+
+@bp.post("/areas/<int:area_id>/delete")
+@admin_required
+def delete_area(area_id):
+    """Remove one service area (the CSRF token is checked for every POST)."""
+    area = queries.service_area(area_id) or abort(404)
+    code = area.department.code
+    db.session.delete(area)
+    db.session.commit()
+    flash(_("Removed the area."))
+    return redirect(url_for(".department", code=code))
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    return render_template("admin/users.html", users=queries.users())
+
+
+def user_form(**kwargs):
+    form = UserForm(**kwargs)
+    form.department.choices = choices([(0, _("No department"))] + [(d.id, d.name) for d in queries.all_departments()])
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    form = user_form()
+    if form.validate_on_submit():
+        department = db.session.get(Department, form.department.data) if form.department.data else None
+        try:
+            user = accounts.create_user(form.email.data, form.password.data or "", Role(form.role.data), department,
+                                        form.name.data or "")
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Created an account for %(email)s.", email=user.email))
+            return redirect(url_for(".users"))
+    return render_template("admin/user_form.html", form=form, user=None), 422 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user(user_id):
+    person = queries.user(user_id) or abort(404)
+    form = user_form(obj=person, department=person.department_id or 0)
+    form.email.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        department = db.session.get(Department, form.department.data) if form.department.data else None
+        try:
+            accounts.update_user(person, current_user, Role(form.role.data), department, form.name.data or "",
+                                 bool(form.active.data), form.password.data or "")
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.role.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Saved %(email)s.", email=person.email))
+            return redirect(url_for(".users"))
+    return render_template("admin/user_form.html", form=form, user=person), 422 if form.errors else 200

@@ -1,0 +1,164 @@
+"""Admin pages: departments, their service areas from uploaded files, and people."""
+
+import io
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from seeclick.accounts import services as accounts
+from seeclick.geo import LatLon
+from seeclick.models import Department, Role, ServiceArea, User
+from seeclick.routing import route
+from tests.conftest import SHIPPED_DATA, csrf_token
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def login_as(client, session, departments):
+    def sign_in(role, department=None):
+        email = f"{role}.admin-tests@city.example"
+        accounts.create_user(email, PASSWORD, Role(role), departments[department] if department else None)
+        session.flush()
+        response = client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": email,
+                                               "password": PASSWORD})
+        assert response.status_code == 302
+        return session.scalar(select(User).where(User.email == email))
+
+    return sign_in
+
+
+def square_file(x=-73.95, y=40.70, size=0.004, name="Test square"):
+    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
+    data = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    return io.BytesIO(json.dumps(data).encode())
+
+
+@pytest.mark.parametrize("role, department, expected", [
+    (None, None, 302), ("citizen", None, 403), ("staff", "dot-bk", 403), ("manager", "dot-bk", 403),
+    ("admin", None, 200),
+])
+@pytest.mark.parametrize("path", ["/admin/departments", "/admin/departments/new", "/admin/departments/dot-bk",
+                                  "/admin/users", "/admin/users/new"])
+def test_every_admin_page_with_every_role(client, login_as, role, department, expected, path):
+    if role:
+        login_as(role, department)
+    response = client.get(path)
+    assert response.status_code == expected
+    if expected == 302:
+        assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_staff_cannot_upload_areas(client, login_as, session):
+    login_as("staff", "dot-bk")
+    before = session.scalar(select(func.count(ServiceArea.id)))
+    response = client.post("/admin/departments/dot-bk/areas", data={
+        "csrf_token": csrf_token(client, "/"), "file": (square_file(), "areas.geojson")},
+        content_type="multipart/form-data")
+    assert response.status_code == 403
+    assert session.scalar(select(func.count(ServiceArea.id))) == before
+
+
+def test_an_admin_creates_a_department_and_gives_it_an_area_that_routing_uses(client, login_as, session,
+                                                                             categories):
+    login_as("admin")
+    page = "/admin/departments/new"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page), "code": "dot-bk-crown",
+                                       "name": "DOT Crown Heights crew", "agency": "dot"})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/departments/dot-bk-crown"
+    crew = session.scalar(select(Department).where(Department.code == "dot-bk-crown"))
+    crew.categories.append(categories["pothole"])
+    session.flush()
+    response = client.post("/admin/departments/dot-bk-crown/areas", data={
+        "csrf_token": csrf_token(client, "/admin/departments/dot-bk-crown"), "name_property": "name",
+        "file": (square_file(-73.946, 40.676), "crown.geojson")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert "Imported 1 areas from EPSG:4326." in client.get("/admin/departments/dot-bk-crown").get_data(as_text=True)
+    assert route(categories["pothole"].id, LatLon(40.678, -73.944)).department_id == crew.id
+
+
+@pytest.mark.parametrize("code, message", [
+    ("dot-bk", "There is already a department dot-bk"),
+    ("Bad Code!", "a department code is up to 40 lowercase"),
+])
+def test_a_bad_department_code_is_explained_next_to_the_field(client, login_as, code, message):
+    login_as("admin")
+    page = "/admin/departments/new"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page), "code": code, "name": "Again"})
+    assert response.status_code == 422
+    errors = re.search(r'id="code-errors">(.*?)</ul>', response.get_data(as_text=True), re.S)[1]
+    assert message in errors.replace("&#39;", "'")
+
+
+def test_a_file_in_state_plane_feet_is_reprojected(client, login_as, session, departments):
+    login_as("admin")
+    with open(SHIPPED_DATA / "police_precincts.geojson.gz", "rb") as f:
+        response = client.post("/admin/departments/nypd/areas", data={
+            "csrf_token": csrf_token(client, "/admin/departments/nypd"), "name_property": "precinct",
+            "file": (io.BytesIO(f.read()), "precincts.geojson.gz")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert session.scalar(select(func.count(ServiceArea.id)).where(
+        ServiceArea.department_id == departments["nypd"].id)) == 77
+    assert "from EPSG:2263" in client.get("/admin/departments/nypd").get_data(as_text=True)
+
+
+def test_a_bad_file_is_explained_feature_by_feature_and_nothing_is_stored(client, login_as, session):
+    login_as("admin")
+    before = session.scalar(select(func.count(ServiceArea.id)))
+    point = {"type": "Point", "coordinates": [-74, 40.7]}
+    fine = json.loads(square_file().getvalue())["features"][0]["geometry"]
+    bad = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "a point"}, "geometry": point},
+        {"type": "Feature", "properties": {"name": "fine"}, "geometry": fine}]}
+    response = client.post("/admin/departments/dot-bk/areas", data={
+        "csrf_token": csrf_token(client, "/admin/departments/dot-bk"), "name_property": "name",
+        "file": (io.BytesIO(json.dumps(bad).encode()), "bad.geojson")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "feature 1 (name=a point) is a Point, not a polygon" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count(ServiceArea.id))) == before
+
+
+def test_only_boundary_files_are_taken(client, login_as):
+    login_as("admin")
+    response = client.post("/admin/departments/dot-bk/areas", data={
+        "csrf_token": csrf_token(client, "/admin/departments/dot-bk"),
+        "file": (io.BytesIO(b"%PDF-1.4"), "map.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "A GeoJSON file or a zipped Shapefile." in response.get_data(as_text=True)
+
+
+def test_an_area_can_be_removed(client, login_as, session, departments):
+    login_as("admin")
+    area = session.scalar(select(ServiceArea).where(ServiceArea.department_id == departments["dot-si"].id))
+    response = client.post(f"/admin/areas/{area.id}/delete",
+                           data={"csrf_token": csrf_token(client, "/admin/departments/dot-si")})
+    assert response.status_code == 302
+    assert session.scalar(select(func.count(ServiceArea.id)).where(ServiceArea.id == area.id)) == 0
+
+
+def test_an_admin_creates_and_changes_accounts(client, login_as, session, departments):
+    admin = login_as("admin")
+    page = "/admin/users/new"
+    refused = client.post(page, data={"csrf_token": csrf_token(client, page), "email": "crew@city.example",
+                                      "role": "staff", "department": 0, "password": PASSWORD})
+    assert refused.status_code == 422 and "A staff belongs to a department" in refused.get_data(as_text=True)
+    created = client.post(page, data={"csrf_token": csrf_token(client, page), "email": "crew@city.example",
+                                      "role": "staff", "department": departments["dot-bk"].id, "password": PASSWORD})
+    assert created.status_code == 302
+    crew = session.scalar(select(User).where(User.email == "crew@city.example"))
+    assert crew.department == departments["dot-bk"] and crew.check_password(PASSWORD)
+    page = f"/admin/users/{crew.id}"
+    client.post(page, data={"csrf_token": csrf_token(client, page), "email": crew.email, "role": "manager",
+                            "department": departments["dot-qn"].id, "name": "Crew lead"})
+    session.refresh(crew)
+    assert (crew.role, crew.department, crew.name, crew.active) == (Role.MANAGER, departments["dot-qn"], "Crew lead",
+                                                                    False)
+    # Nobody locks themselves out.
+    mine = f"/admin/users/{admin.id}"
+    response = client.post(mine, data={"csrf_token": csrf_token(client, mine), "email": admin.email,
+                                       "role": "staff", "department": departments["dot-bk"].id, "active": "y"})
+    assert response.status_code == 422 and "cannot remove your own administrator access" in response.get_data(
+        as_text=True)
