@@ -114,7 +114,7 @@ def shared_data():
     return SHARED_DATA
 
 
-CROWN_HEIGHTS = LatLon(40.6782, -73.9442)  # Brooklyn: DOT Brooklyn, Sanitation Brooklyn 8, 77th Precinct
+CROWN_HEIGHTS = LatLon(40.6782, -73.9442)  # Brooklyn: DOT Brooklyn, Sanitation Brooklyn 3, 79th Precinct
 
 
 @pytest.fixture(autouse=True)

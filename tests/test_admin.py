@@ -162,3 +162,100 @@ def test_an_admin_creates_and_changes_accounts(client, login_as, session, depart
                                        "role": "staff", "department": departments["dot-bk"].id, "active": "y"})
     assert response.status_code == 422 and "cannot remove your own administrator access" in response.get_data(
         as_text=True)
+
+
+# --- categories -----------------------------------------------------------------------------
+
+def category_data(category, **changes):
+    data = {"code": category.code, "name": category.name, "description": category.description,
+            "group": category.group, "keywords": ", ".join(category.keywords), "sla_hours": category.sla_hours,
+            "fallback": category.fallback_department_id or 0, "handlers": [d.id for d in category.departments],
+            "active": "y" if category.active else ""}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("role, expected", [(None, 302), ("citizen", 403), ("admin", 200)])
+def test_category_pages_are_for_admins(client, login_as, role, expected):
+    if role:
+        login_as(role)
+    assert client.get("/admin/categories").status_code == expected
+    assert client.get("/admin/categories/pothole").status_code == expected
+
+
+def test_changing_who_handles_a_category_changes_routing(client, login_as, session, categories, departments):
+    login_as("admin")
+    page = "/admin/categories/pothole"
+    pothole = categories["pothole"]
+    # Potholes in Brooklyn now go to Brooklyn's sanitation district instead of DOT (an odd city, but its choice).
+    handlers = [d.id for d in pothole.departments if d.code != "dot-bk"] + [departments["dsny-bk03"].id]
+    response = client.post(page, data={"csrf_token": csrf_token(client, page),
+                                       **category_data(pothole, handlers=handlers, sla_hours=72)})
+    assert response.status_code == 302
+    session.refresh(pothole)
+    assert pothole.sla_hours == 72
+    assert route(pothole.id, LatLon(40.6782, -73.9442)).department_id == departments["dsny-bk03"].id
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"sla_hours": 0}, "sla_hours", "between 1 and 8,760"),
+    ({"name": " "}, "name", "Give the category a name"),
+    ({"handlers": [], "fallback": 0}, "fallback", "Nobody would handle it"),
+])
+def test_a_category_change_that_breaks_it_is_refused(client, login_as, session, categories, changes, field,
+                                                      message):
+    login_as("admin")
+    page = "/admin/categories/pothole"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page),
+                                       **category_data(categories["pothole"], **changes)})
+    assert response.status_code == 422
+    assert message in re.search(rf'id="{field}-errors">(.*?)</ul>', response.get_data(as_text=True), re.S)[1]
+    session.refresh(categories["pothole"])
+    assert categories["pothole"].sla_hours == 240
+
+
+def test_questions_are_added_with_their_choices_and_removed(client, login_as, session, categories):
+    login_as("admin")
+    page = "/admin/categories/pothole"
+    refused = client.post(f"{page}/questions", data={"csrf_token": csrf_token(client, page), "code": "lane",
+                                                     "prompt": "Which lane?", "datatype": "singlevaluelist"})
+    assert refused.status_code == 422 and "needs its choices" in refused.get_data(as_text=True)
+    added = client.post(f"{page}/questions", data={
+        "csrf_token": csrf_token(client, page), "code": "lane", "prompt": "Which lane?",
+        "datatype": "singlevaluelist", "required": "y", "values": "left | Left lane\nRight lane\n"})
+    assert added.status_code == 302
+    pothole = categories["pothole"]
+    session.refresh(pothole)
+    lane = pothole.questions[-1]
+    assert (lane.code, lane.required, lane.values) == ("lane", True, [
+        {"key": "left", "name": "Left lane"}, {"key": "right_lane", "name": "Right lane"}])
+    twice = client.post(f"{page}/questions", data={"csrf_token": csrf_token(client, page), "code": "lane",
+                                                   "prompt": "Again?", "datatype": "string"})
+    assert twice.status_code == 422 and "already asks lane" in twice.get_data(as_text=True)
+    client.post(f"{page}/questions/{lane.id}/delete", data={"csrf_token": csrf_token(client, page)})
+    session.expire_all()
+    assert [q.code for q in categories["pothole"].questions] == ["size"]
+
+
+def test_a_new_category_needs_a_fresh_code(client, login_as, session, departments):
+    login_as("admin")
+    page = "/admin/categories/new"
+    taken = client.post(page, data={"csrf_token": csrf_token(client, page), "code": "pothole", "name": "Again",
+                                    "sla_hours": 24, "fallback": departments["dot"].id})
+    assert taken.status_code == 422 and "already a category pothole" in taken.get_data(as_text=True)
+    made = client.post(page, data={"csrf_token": csrf_token(client, page), "code": "graffiti", "name": "Graffiti",
+                                   "sla_hours": 240, "fallback": departments["dsny"].id, "active": "y"})
+    assert made.status_code == 302 and made.headers["Location"] == "/admin/categories/graffiti"
+
+
+def test_edit_forms_show_what_is_stored(client, login_as, session, departments):
+    admin = login_as("admin")
+    page = client.get("/admin/categories/no-heat").get_data(as_text=True)
+    assert 'value="heating, boiler"' in page
+    assert re.search(r'<option selected value="\d+">HPD Brooklyn Code Enforcement \(hpd-bk\)</option>', page)
+    crew = accounts.create_user("crew2@city.example", PASSWORD, Role.STAFF, departments["dot-bk"])
+    session.flush()
+    page = client.get(f"/admin/users/{crew.id}").get_data(as_text=True)
+    assert re.search(r'<option selected value="\d+">DOT Brooklyn Borough Office</option>', page)
+    assert '<option selected value="staff">' in page
+    assert admin.email in client.get("/admin/users").get_data(as_text=True)

@@ -1,10 +1,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
-from seeclick.models import Role
+from seeclick.models import Datatype, Role
 from seeclick.staff.forms import choices
 
 
@@ -35,3 +44,26 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=1024)],
                              description=_l("At least 12 characters. Leave empty to keep the current one."))
     active = BooleanField(_l("Active"), default=True)
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(_l("Code (the Open311 service code)"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    group = StringField(_l("Group"), validators=[Optional(), Length(max=100)])
+    keywords = StringField(_l("Keywords, separated by commas"), validators=[Optional(), Length(max=600)])
+    sla_hours = IntegerField(_l("Target to close, in hours"), validators=[Optional()])
+    fallback = SelectField(_l("City-wide desk (takes it where no local department does)"), coerce=int,
+                           validators=[Optional()])
+    handlers = SelectMultipleField(_l("Departments that handle it where they work"), coerce=int,
+                                   validators=[Optional()])
+    active = BooleanField(_l("Citizens can report it"), default=True)
+
+
+class QuestionForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=60)])
+    prompt = StringField(_l("Question"), validators=[Optional(), Length(max=500)])
+    datatype = SelectField(_l("Answer"), choices=choices((d.value, d.value) for d in Datatype))
+    required = BooleanField(_l("Required"))
+    values = TextAreaField(_l("Choices, one a line as key | Name (for list answers)"),
+                           validators=[Optional(), Length(max=4000)])

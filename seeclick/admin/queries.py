@@ -5,7 +5,7 @@ import json
 from sqlalchemy import func, select
 
 from seeclick.extensions import db
-from seeclick.models import Department, ServiceArea, User
+from seeclick.models import Category, Department, ServiceArea, User
 
 
 def departments_with_counts():
@@ -49,3 +49,15 @@ def user(user_id: int) -> User | None:
 
 def all_departments():
     return db.session.scalars(select(Department).order_by(Department.name)).all()
+
+
+def categories():
+    return db.session.scalars(select(Category).order_by(Category.group, Category.name)).all()
+
+
+def category(code: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.code == code))
+
+
+def departments_by_ids(ids) -> list[Department]:
+    return db.session.scalars(select(Department).where(Department.id.in_(list(ids) or [0]))).all()

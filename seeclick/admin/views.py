@@ -11,11 +11,12 @@ from flask_login import current_user
 from seeclick import maps
 from seeclick.accounts import services as accounts
 from seeclick.admin import queries
-from seeclick.admin.forms import AreaUploadForm, DepartmentForm, UserForm
+from seeclick.admin.forms import AreaUploadForm, CategoryForm, DepartmentForm, QuestionForm, UserForm
 from seeclick.areas import readers
 from seeclick.areas.services import add_service_areas
+from seeclick.departments import services as categories_service
 from seeclick.extensions import db, login_manager
-from seeclick.models import Department, Role
+from seeclick.models import Datatype, Department, Role
 from seeclick.staff.forms import choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -171,7 +172,11 @@ def new_user():
 @admin_required
 def user(user_id):
     person = queries.user(user_id) or abort(404)
-    form = user_form(obj=person, department=person.department_id or 0)
+    form = user_form()
+    if not form.is_submitted():
+        form.process(obj=person)
+        form.role.data = person.role.value
+        form.department.data = person.department_id or 0
     form.email.render_kw = {"readonly": True}
     if form.validate_on_submit():
         department = db.session.get(Department, form.department.data) if form.department.data else None
@@ -186,3 +191,114 @@ def user(user_id):
             flash(_("Saved %(email)s.", email=person.email))
             return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=person), 422 if form.errors else 200
+
+
+@bp.get("/categories")
+@admin_required
+def categories():
+    return render_template("admin/categories.html", categories=queries.categories())
+
+
+def category_form(**kwargs):
+    form = CategoryForm(**kwargs)
+    departments = queries.all_departments()
+    form.fallback.choices = choices([(0, _("None"))] + [(d.id, d.name) for d in departments])
+    form.handlers.choices = choices((d.id, f"{d.name} ({d.code})") for d in departments)
+    return form
+
+
+def save_category(category, form):
+    categories_service.update_category(
+        category, name=form.name.data, description=form.description.data, group=form.group.data,
+        keywords=form.keywords.data, sla_hours=form.sla_hours.data,
+        fallback=db.session.get(Department, form.fallback.data) if form.fallback.data else None,
+        handlers=queries.departments_by_ids(form.handlers.data or []), active=bool(form.active.data),
+    )
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@admin_required
+def new_category():
+    form = category_form()
+    if form.validate_on_submit():
+        try:
+            fallback = db.session.get(Department, form.fallback.data) if form.fallback.data else None
+            category = categories_service.create_category(form.code.data, form.name.data, form.sla_hours.data,
+                                                          fallback)
+            save_category(category, form)
+        except categories_service.CategoryError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Created “%(name)s”.", name=category.name))
+            return redirect(url_for(".category", code=category.code))
+    return render_template("admin/category_form.html", form=form, category=None), 422 if form.errors else 200
+
+
+@bp.route("/categories/<code>", methods=["GET", "POST"])
+@admin_required
+def category(code):
+    """Edit a category: its words, its target, who handles it, and its questions."""
+    category = queries.category(code) or abort(404)
+    form = filled_category_form(category)
+    form.code.render_kw = {"readonly": True}
+    form.code.data = category.code
+    if form.validate_on_submit():
+        try:
+            save_category(category, form)
+        except categories_service.CategoryError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Saved."))
+            return redirect(url_for(".category", code=code))
+    status = 422 if any(f.errors for f in form) else 200
+    return render_template("admin/category_form.html", form=form, category=category, question=QuestionForm()), status
+
+
+@bp.post("/categories/<code>/questions")
+@admin_required
+def add_question(code):
+    category = queries.category(code) or abort(404)
+    question = QuestionForm()
+    if question.validate_on_submit():
+        try:
+            categories_service.add_question(category, question.code.data, question.prompt.data,
+                                            Datatype(question.datatype.data), bool(question.required.data),
+                                            question.values.data)
+        except categories_service.CategoryError as error:
+            db.session.rollback()
+            getattr(question, error.field).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Added the question."))
+            return redirect(url_for(".category", code=code))
+    category = queries.category(code)
+    form = filled_category_form(category, from_request=False)
+    return render_template("admin/category_form.html", form=form, category=category, question=question), 422
+
+
+def filled_category_form(category, from_request=True):
+    """The category form showing the category (object attributes win over defaults in WTForms)."""
+    form = category_form(formdata=None) if not from_request else category_form()
+    if not form.is_submitted() or not from_request:
+        form.process(obj=category)
+        form.keywords.data = ", ".join(category.keywords)
+        form.fallback.data = category.fallback_department_id or 0
+        form.handlers.data = [d.id for d in category.departments]
+    return form
+
+
+@bp.post("/categories/<code>/questions/<int:question_id>/delete")
+@admin_required
+def remove_question(code, question_id):
+    category = queries.category(code) or abort(404)
+    try:
+        categories_service.remove_question(category, question_id)
+    except categories_service.CategoryError:
+        abort(404)
+    db.session.commit()
+    flash(_("Removed the question."))
+    return redirect(url_for(".category", code=code))
