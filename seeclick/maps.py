@@ -1,5 +1,6 @@
 """Folium maps built as plain functions: data in, a map's page parts out."""
 
+import html
 from dataclasses import dataclass
 
 import folium
@@ -28,6 +29,15 @@ def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
     return m
 
 
+def escaped(collection: dict) -> dict:
+    """A copy whose text properties are HTML-escaped: Folium's tooltips insert them as HTML."""
+    return {**collection, "features": [
+        {**feature, "properties": {key: html.escape(value) if isinstance(value, str) else value
+                                   for key, value in feature.get("properties", {}).items()}}
+        for feature in collection.get("features", [])
+    ]}
+
+
 def city_base_map() -> folium.Map:
     """base_map() with the city's configured centre, zoom and tile server."""
     cfg = current_app.config
@@ -46,7 +56,7 @@ def city_map(neighbourhoods_geojson: dict) -> folium.Map:
     """The city with its neighbourhoods outlined, each named on hover or focus."""
     m = city_base_map()
     folium.GeoJson(
-        neighbourhoods_geojson,
+        escaped(neighbourhoods_geojson),
         name="neighbourhoods",
         style_function=lambda feature: {"color": "#1d4ed8", "weight": 1, "fillOpacity": 0.06},
         highlight_function=lambda feature: {"weight": 3, "fillOpacity": 0.2},
@@ -87,7 +97,7 @@ def tickets_map(points: dict) -> folium.Map:
     """A queue's tickets as one GeoJSON layer of circles (never a Marker object per ticket)."""
     m = city_base_map()
     folium.GeoJson(
-        points,
+        escaped(points),
         name="tickets",
         marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.8),
         style_function=lambda feature: {
@@ -103,7 +113,7 @@ def areas_map(areas: dict) -> folium.Map:
     """A department's service areas, each named and sized on hover."""
     m = city_base_map()
     folium.GeoJson(
-        areas,
+        escaped(areas),
         name="areas",
         style_function=lambda feature: {"color": "#047857", "weight": 2, "fillOpacity": 0.15},
         tooltip=folium.GeoJsonTooltip(fields=["name", "km2"], aliases=["", "km²"]),

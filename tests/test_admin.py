@@ -259,3 +259,44 @@ def test_edit_forms_show_what_is_stored(client, login_as, session, departments):
     assert re.search(r'<option selected value="\d+">DOT Brooklyn Borough Office</option>', page)
     assert '<option selected value="staff">' in page
     assert admin.email in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_a_new_category_may_be_handled_only_locally(client, login_as, session, departments):
+    login_as("admin")
+    page = "/admin/categories/new"
+    made = client.post(page, data={"csrf_token": csrf_token(client, page), "code": "bike-lane",
+                                   "name": "Blocked bike lane", "sla_hours": 48, "fallback": 0,
+                                   "handlers": [departments["dot-bk"].id], "active": "y"})
+    assert made.status_code == 302
+
+
+@pytest.mark.parametrize("role, department", [("staff", "dot-bk"), ("manager", "dot-bk"), ("citizen", None)])
+@pytest.mark.parametrize("path", ["/admin/categories/pothole", "/admin/categories/pothole/questions",
+                                  "/admin/categories/new", "/admin/departments/dot-bk", "/admin/users/new"])
+def test_no_admin_change_is_open_to_others(client, login_as, session, categories, role, department, path):
+    login_as(role, department)
+    response = client.post(path, data={"csrf_token": csrf_token(client, "/"), "code": "graffiti", "name": "Taken over",
+                                       "sla_hours": 1, "prompt": "?", "datatype": "string", "email": "x@y.example"})
+    assert response.status_code == 403
+    session.refresh(categories["pothole"])
+    assert categories["pothole"].name == "Pothole" and categories["pothole"].sla_hours == 240
+
+
+def test_account_errors_are_shown_next_to_their_field(client, login_as, departments):
+    login_as("admin")
+    page = "/admin/users/new"
+    body = client.post(page, data={"csrf_token": csrf_token(client, page), "email": "crew3@city.example",
+                                   "role": "admin", "department": 0, "password": "short"}).get_data(as_text=True)
+    assert "at least 12 characters" in re.search(r'id="password-errors">(.*?)</ul>', body, re.S)[1]
+
+
+def test_names_from_uploaded_files_are_shown_as_text_on_maps(client, login_as):
+    login_as("admin")
+    client.post("/admin/departments/dot-bk/areas", data={
+        "csrf_token": csrf_token(client, "/admin/departments/dot-bk"), "name_property": "name",
+        "file": (square_file(name="<img src=x onerror=alert(1)>"), "evil.geojson")}, content_type="multipart/form-data")
+    page = client.get("/admin/departments/dot-bk").get_data(as_text=True)
+    script = page[page.rindex("<script>"):]
+    # The name is in the data HTML-escaped (&lt;img...), which Folium's JSON writes as \u0026lt;img...
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in script
+    assert "<img" not in script and "\\u003cimg" not in script

@@ -42,12 +42,13 @@ def test_closing_needs_a_resolution_a_dispatcher_may_choose(resolution):
         transition(Status.ACKNOWLEDGED, Action.CLOSE, resolution)
 
 
-def test_every_transition_keeps_the_open_closed_types_straight():
+def test_only_closing_and_merging_close_and_only_reopening_opens():
     for status in Status:
         for action in allowed_actions(status):
             result = transition(status, action, Status.FIXED)
-            assert result.closes == (status.is_open and not result.new.is_open)
-            assert result.reopens == (action is Action.REOPEN)
+            assert result.new.is_open is (action not in (Action.CLOSE, Action.MERGE)), (status, action)
+            assert result.closes is (action in (Action.CLOSE, Action.MERGE))
+            assert result.reopens is (action is Action.REOPEN)
 
 
 def test_the_actions_offered_follow_the_status():

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from seeclick.accounts.permissions import NotAllowed
+from seeclick.geo import LatLon
 from seeclick.models import Role, Status, Update, UpdateKind, User
 from seeclick.reports import services
 from seeclick.reports.lifecycle import IllegalTransition
@@ -169,3 +170,37 @@ def test_two_dispatchers_closing_at_once_one_wins_and_the_other_is_told(session,
     # The winner's close stands; nothing of the loser's was written.
     assert session.execute(text("SELECT status FROM report WHERE id = :id"), {"id": report.id}).scalar() == "fixed"
     assert session.scalar(select(func.count()).where(Update.report_id == report.id)) == 0
+
+
+def test_merging_into_another_departments_report_is_refused(session, make_report, dispatcher):
+    mine = make_report()
+    theirs = make_report(where=LatLon(40.7282, -73.7949))  # Queens: DOT Queens
+    with pytest.raises(NotAllowed):
+        services.merge(mine, theirs, dispatcher)
+    assert mine.status is Status.NEW and events(session, theirs) == []
+
+
+def test_merging_into_a_closed_report_is_refused(session, make_report, dispatcher):
+    original, copy = make_report(), make_report()
+    services.close(original, dispatcher, Status.NOT_FIXABLE, "Private road.")
+    with pytest.raises(IllegalTransition, match=f"#{original.public_id} is closed"):
+        services.merge(copy, original, dispatcher)
+
+
+def test_a_merge_bumps_the_originals_version_so_crossed_merges_cannot_both_win(session, make_report, dispatcher):
+    original, copy = make_report(), make_report()
+    before = original.version
+    services.merge(copy, original, dispatcher)
+    assert original.version == before + 1
+
+
+def test_a_merge_cycle_is_refused_not_followed_forever(session, make_report, dispatcher):
+    a, b, c = make_report(), make_report(), make_report()
+    # A cycle that only a race could have made, written behind the services' back.
+    session.execute(text("UPDATE report SET status = 'duplicate', closed_at = now(), duplicate_of_id = :b "
+                         "WHERE id = :a"), {"a": a.id, "b": b.id})
+    session.execute(text("UPDATE report SET status = 'duplicate', closed_at = now(), duplicate_of_id = :a "
+                         "WHERE id = :b"), {"a": a.id, "b": b.id})
+    session.expire_all()
+    with pytest.raises(IllegalTransition, match="already merged into each other"):
+        services.merge(c, a, dispatcher)

@@ -239,3 +239,40 @@ def test_the_queue_map_caps_its_points_and_says_so(client, login_as, make_report
     login_as("staff", "dot-bk")
     page = client.get("/staff/queue/map").get_data(as_text=True)
     assert "Showing the first 2 of 3 tickets" in page
+
+
+
+def test_a_stale_not_ours_close_keeps_every_choice(client, login_as, make_report, session):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    stale_version = report.version
+    act(client, report, "acknowledge")
+    page = f"/staff/reports/{report.public_id}"
+    body = client.post(f"{page}/close", data={"csrf_token": token(client, page), "version": stale_version,
+                                              "resolution": "not_ours", "referred_to": "Con Edison",
+                                              "note": "Their gas work"}).get_data(as_text=True)
+    assert '<option selected value="not_ours">' in body and 'value="Con Edison"' in body
+    session.refresh(report)
+    assert f'name="version" value="{report.version}"' in body  # resubmitting now applies to the current report
+
+
+def test_an_action_without_its_version_is_refused(client, login_as, make_report, session):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    page = f"/staff/reports/{report.public_id}"
+    response = client.post(f"{page}/close", data={"csrf_token": token(client, page), "resolution": "fixed",
+                                                  "note": "Done"})
+    assert response.status_code == 400
+    session.refresh(report)
+    assert report.status is Status.NEW
+
+
+def test_a_refused_note_keeps_its_text(client, login_as, make_report):
+    report = make_report()
+    login_as("staff", "dot-bk")
+    page = f"/staff/reports/{report.public_id}"
+    long_note = "x" * 4001
+    body = client.post(f"{page}/notes", data={"csrf_token": token(client, page), "note": long_note,
+                                              "public": "y"}).get_data(as_text=True)
+    assert "Keep it under 4,000 characters" in body and long_note in body
+    assert re.search(r'name="public" value="y" checked', body)

@@ -15,7 +15,11 @@ _DECOY_HASH = generate_password_hash("decoy password for timing", method="scrypt
 
 
 class AccountError(ValueError):
-    pass
+    """Input that cannot make or change an account; `field` says which input is at fault."""
+
+    def __init__(self, message, field="email"):
+        super().__init__(message)
+        self.field = field
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -36,9 +40,9 @@ def create_user(email: str, password: str, role: Role, department: Department | 
     if queries.user_by_email(email):
         raise AccountError(f"There is already an account for {email}.")
     if role in (Role.STAFF, Role.MANAGER) and department is None:
-        raise AccountError(f"A {role} belongs to a department: give one.")
+        raise AccountError(f"A {role} belongs to a department: give one.", "department")
     if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.", "password")
     user = User(email=email, role=role, department=department, name=name.strip())
     user.set_password(password)
     db.session.add(user)
@@ -49,11 +53,11 @@ def create_user(email: str, password: str, role: Role, department: Department | 
 def create_department(code: str, name: str, agency: str, email: str | None = None) -> Department:
     code = (code or "").strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", code):
-        raise AccountError(f"{code!r}: a department code is up to 40 lowercase letters, digits and dashes.")
+        raise AccountError(f"{code!r}: a department code is up to 40 lowercase letters, digits and dashes.", "code")
     if queries.department_by_code(code):
-        raise AccountError(f"There is already a department {code}.")
+        raise AccountError(f"There is already a department {code}.", "code")
     if not (name or "").strip():
-        raise AccountError("Give the department a name.")
+        raise AccountError("Give the department a name.", "name")
     department = Department(code=code, name=name.strip(), agency=(agency or code).strip().lower(), email=email)
     db.session.add(department)
     db.session.flush()
@@ -64,11 +68,11 @@ def update_user(user: User, actor: User, role: Role, department: Department | No
                 password: str = "") -> User:
     """Change a person's role, department, name, state or password."""
     if role in (Role.STAFF, Role.MANAGER) and department is None:
-        raise AccountError(f"A {role} belongs to a department: give one.")
+        raise AccountError(f"A {role} belongs to a department: give one.", "department")
     if user.id == actor.id and (not active or role is not Role.ADMIN):
-        raise AccountError("You cannot remove your own administrator access; ask another administrator.")
+        raise AccountError("You cannot remove your own administrator access; ask another administrator.", "role")
     if password and len(password) < MIN_PASSWORD:
-        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.", "password")
     user.role, user.department, user.name, user.active = role, department, name.strip(), active
     if password:
         user.set_password(password)
@@ -78,7 +82,7 @@ def update_user(user: User, actor: User, role: Role, department: Department | No
 
 def update_department(department: Department, name: str, agency: str, email: str | None) -> Department:
     if not (name or "").strip():
-        raise AccountError("Give the department a name.")
+        raise AccountError("Give the department a name.", "name")
     department.name = name.strip()
     department.agency = (agency or department.agency).strip().lower()
     department.email = email or None

@@ -56,7 +56,7 @@ def new_department():
                                                     form.email.data or None)
         except accounts.AccountError as error:
             db.session.rollback()
-            form.code.errors.append(str(error))
+            getattr(form, error.field).errors.append(str(error))
         else:
             db.session.commit()
             flash(_("Created %(name)s. Now give it its service areas.", name=department.name))
@@ -77,7 +77,7 @@ def department(code):
             accounts.update_department(department, form.name.data, form.agency.data, form.email.data or None)
         except accounts.AccountError as error:
             db.session.rollback()
-            form.name.errors.append(str(error))
+            getattr(form, error.field).errors.append(str(error))
         else:
             db.session.commit()
             flash(_("Saved."))
@@ -160,7 +160,7 @@ def new_user():
                                         form.name.data or "")
         except accounts.AccountError as error:
             db.session.rollback()
-            form.email.errors.append(str(error))
+            getattr(form, error.field).errors.append(str(error))
         else:
             db.session.commit()
             flash(_("Created an account for %(email)s.", email=user.email))
@@ -185,7 +185,7 @@ def user(user_id):
                                  bool(form.active.data), form.password.data or "")
         except accounts.AccountError as error:
             db.session.rollback()
-            form.role.errors.append(str(error))
+            getattr(form, error.field).errors.append(str(error))
         else:
             db.session.commit()
             flash(_("Saved %(email)s.", email=person.email))
@@ -222,9 +222,7 @@ def new_category():
     form = category_form()
     if form.validate_on_submit():
         try:
-            fallback = db.session.get(Department, form.fallback.data) if form.fallback.data else None
-            category = categories_service.create_category(form.code.data, form.name.data, form.sla_hours.data,
-                                                          fallback)
+            category = categories_service.create_category(form.code.data)
             save_category(category, form)
         except categories_service.CategoryError as error:
             db.session.rollback()

@@ -17,17 +17,15 @@ class CategoryError(ValueError):
         self.field = field
 
 
-def create_category(code: str, name: str, sla_hours: int, fallback: Department | None) -> Category:
+def create_category(code: str) -> Category:
+    """A new, empty category with this code; fill it in with update_category() before flushing."""
     code = (code or "").strip().lower()
     if not CODE.fullmatch(code):
         raise CategoryError("A code is up to 60 lowercase letters, digits, dashes and underscores.", "code")
     if db.session.query(Category.id).filter_by(code=code).first():
         raise CategoryError(f"There is already a category {code}.", "code")
     category = Category(code=code, name="", description="", group="", keywords=[], sla_hours=1, active=True)
-    update_category(category, name=name, description="", group="", keywords="", sla_hours=sla_hours,
-                    fallback=fallback, handlers=[], active=True)
     db.session.add(category)
-    db.session.flush()
     return category
 
 

@@ -80,14 +80,25 @@ def reassign(report: Report, actor, department: Department, reason: str,
 
 def merge(duplicate: Report, original: Report, actor, note: str = "", expected_version: int | None = None) -> Update:
     """Close a report as a duplicate of another, which both reporters can then follow."""
+    seen = {duplicate.id}
     while original.duplicate_of is not None:  # merge into the report that is not itself a duplicate
+        if original.id in seen:
+            raise IllegalTransition("These reports are already merged into each other; reload and check them.")
+        seen.add(original.id)
         original = original.duplicate_of
     if original.id == duplicate.id:
         raise IllegalTransition("A report cannot be a duplicate of itself.")
+    require_can_act(actor, original)  # it is written to as well: it gets a note on its timeline
+    if not original.is_open:
+        raise IllegalTransition(
+            f"Report #{original.public_id} is closed; close this one with its own note, or reopen that one first."
+        )
     body = f"This was already reported as #{original.public_id}; follow that report for news. {note}".strip()
 
     def link(update):
         duplicate.duplicate_of = original
+        # Touching the original bumps its version: two merges crossing each other cannot both win.
+        original.updated_at = update.created_at
         db.session.add(Update(
             report=original, kind=UpdateKind.COMMENT, public=True, user=_user(actor),
             body=f"Report #{duplicate.public_id} was merged into this one.", created_at=update.created_at,

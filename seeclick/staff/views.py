@@ -163,16 +163,16 @@ def act(public_id, action):
     form.department.choices = choices((d.id, d.name) for d in queries.reassignment_choices(report))
     if not form.validate_on_submit():
         return render_ticket(report, form, action, 400)
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    if not (form.version.data or "").isdigit():
+        abort(400, _("This form does not say which version of the report it was made from; reload the page."))
     try:
-        message = apply(action, report, form, version)
+        message = apply(action, report, form, int(form.version.data))
     except services.StaleReport as error:
         db.session.rollback()
         report = load_ticket(public_id)
-        fresh = ActionForm(formdata=None, obj=None, version=report.version)
-        fresh.note.data = form.note.data  # keep what they wrote
+        form.version.data = str(report.version)  # everything they chose and wrote stays; only the version moves
         flash(str(error), "error")
-        return render_ticket(report, fresh, action, 409)
+        return render_ticket(report, form, action, 409)
     except services.MissingNote as error:
         db.session.rollback()
         getattr(form, error.field).errors.append(str(error))
