@@ -145,3 +145,22 @@ def csrf_token(client, path):
     """The CSRF token of the first form on the page at path, as a browser would submit it."""
     page = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+
+
+@pytest.fixture
+def login_as(client, session, departments):
+    """Create a person with this role (and department) and sign them in through the real form."""
+    def sign_in(role, department=None):
+        from seeclick.accounts import services as accounts
+        from seeclick.models import Role, User
+
+        email = f"{role}.{department or 'city'}@city.example"
+        accounts.create_user(email, "correct horse battery staple", Role(role),
+                             departments[department] if department else None)
+        session.flush()
+        response = client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": email,
+                                               "password": "correct horse battery staple"})
+        assert response.status_code == 302
+        return session.scalar(select(User).where(User.email == email))
+
+    return sign_in

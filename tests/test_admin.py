@@ -16,20 +16,6 @@ from tests.conftest import SHIPPED_DATA, csrf_token
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def login_as(client, session, departments):
-    def sign_in(role, department=None):
-        email = f"{role}.admin-tests@city.example"
-        accounts.create_user(email, PASSWORD, Role(role), departments[department] if department else None)
-        session.flush()
-        response = client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": email,
-                                               "password": PASSWORD})
-        assert response.status_code == 302
-        return session.scalar(select(User).where(User.email == email))
-
-    return sign_in
-
-
 def square_file(x=-73.95, y=40.70, size=0.004, name="Test square"):
     ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
     data = {"type": "FeatureCollection", "features": [

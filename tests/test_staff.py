@@ -6,27 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from seeclick.accounts import services as accounts
 from seeclick.geo import LatLon
-from seeclick.models import Role, Status, Update
+from seeclick.models import Status, Update
 from tests.conftest import csrf_token as token
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def login_as(client, session, departments):
-    """Create a person with this role and sign them in through the real form."""
-    def sign_in(role, department="dot-bk"):
-        email = f"{role}.{department}@city.example"
-        accounts.create_user(email, PASSWORD, Role(role), departments[department] if department else None)
-        session.flush()
-        response = client.post("/login", data={"csrf_token": token(client, "/login"), "email": email,
-                                               "password": PASSWORD})
-        assert response.status_code == 302
-        return client
-
-    return sign_in
 
 
 # --- who may do what ------------------------------------------------------------------------

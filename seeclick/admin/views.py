@@ -34,6 +34,18 @@ def admin_required(view):
     return wrapped
 
 
+def attempt(form, work):
+    """Run work() and commit; if the input is refused, roll back and put the message next to its field."""
+    try:
+        result = work()
+    except (accounts.AccountError, categories_service.CategoryError) as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return None
+    db.session.commit()
+    return result
+
+
 @bp.get("/")
 @admin_required
 def index():
@@ -50,17 +62,10 @@ def departments():
 @admin_required
 def new_department():
     form = DepartmentForm()
-    if form.validate_on_submit():
-        try:
-            department = accounts.create_department(form.code.data, form.name.data, form.agency.data,
-                                                    form.email.data or None)
-        except accounts.AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Created %(name)s. Now give it its service areas.", name=department.name))
-            return redirect(url_for(".department", code=department.code))
+    if form.validate_on_submit() and (department := attempt(form, lambda: accounts.create_department(
+            form.code.data, form.name.data, form.agency.data, form.email.data or None))):
+        flash(_("Created %(name)s. Now give it its service areas.", name=department.name))
+        return redirect(url_for(".department", code=department.code))
     return render_template("admin/department_form.html", form=form, department=None), 422 if form.errors else 200
 
 
@@ -72,16 +77,10 @@ def department(code):
     form = DepartmentForm(obj=department)
     form.code.render_kw = {"readonly": True}
     form.code.data = department.code
-    if form.validate_on_submit():
-        try:
-            accounts.update_department(department, form.name.data, form.agency.data, form.email.data or None)
-        except accounts.AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Saved."))
-            return redirect(url_for(".department", code=code))
+    if form.validate_on_submit() and attempt(form, lambda: accounts.update_department(
+            department, form.name.data, form.agency.data, form.email.data or None)):
+        flash(_("Saved."))
+        return redirect(url_for(".department", code=code))
     return render_department(department, form, AreaUploadForm(), 422 if form.errors else 200)
 
 
@@ -143,6 +142,10 @@ def users():
     return render_template("admin/users.html", users=queries.users())
 
 
+def chosen_department(form):
+    return db.session.get(Department, form.department.data) if form.department.data else None
+
+
 def user_form(**kwargs):
     form = UserForm(**kwargs)
     form.department.choices = choices([(0, _("No department"))] + [(d.id, d.name) for d in queries.all_departments()])
@@ -153,18 +156,11 @@ def user_form(**kwargs):
 @admin_required
 def new_user():
     form = user_form()
-    if form.validate_on_submit():
-        department = db.session.get(Department, form.department.data) if form.department.data else None
-        try:
-            user = accounts.create_user(form.email.data, form.password.data or "", Role(form.role.data), department,
-                                        form.name.data or "")
-        except accounts.AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Created an account for %(email)s.", email=user.email))
-            return redirect(url_for(".users"))
+    if form.validate_on_submit() and (user := attempt(form, lambda: accounts.create_user(
+            form.email.data, form.password.data or "", Role(form.role.data), chosen_department(form),
+            form.name.data or ""))):
+        flash(_("Created an account for %(email)s.", email=user.email))
+        return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=None), 422 if form.errors else 200
 
 
@@ -178,18 +174,11 @@ def user(user_id):
         form.role.data = person.role.value
         form.department.data = person.department_id or 0
     form.email.render_kw = {"readonly": True}
-    if form.validate_on_submit():
-        department = db.session.get(Department, form.department.data) if form.department.data else None
-        try:
-            accounts.update_user(person, current_user, Role(form.role.data), department, form.name.data or "",
-                                 bool(form.active.data), form.password.data or "")
-        except accounts.AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Saved %(email)s.", email=person.email))
-            return redirect(url_for(".users"))
+    if form.validate_on_submit() and attempt(form, lambda: accounts.update_user(
+            person, current_user, Role(form.role.data), chosen_department(form), form.name.data or "",
+            bool(form.active.data), form.password.data or "")):
+        flash(_("Saved %(email)s.", email=person.email))
+        return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=person), 422 if form.errors else 200
 
 
@@ -208,7 +197,7 @@ def category_form(**kwargs):
 
 
 def save_category(category, form):
-    categories_service.update_category(
+    return categories_service.update_category(
         category, name=form.name.data, description=form.description.data, group=form.group.data,
         keywords=form.keywords.data, sla_hours=form.sla_hours.data,
         fallback=db.session.get(Department, form.fallback.data) if form.fallback.data else None,
@@ -220,17 +209,10 @@ def save_category(category, form):
 @admin_required
 def new_category():
     form = category_form()
-    if form.validate_on_submit():
-        try:
-            category = categories_service.create_category(form.code.data)
-            save_category(category, form)
-        except categories_service.CategoryError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Created “%(name)s”.", name=category.name))
-            return redirect(url_for(".category", code=category.code))
+    if form.validate_on_submit() and (category := attempt(
+            form, lambda: save_category(categories_service.create_category(form.code.data), form))):
+        flash(_("Created “%(name)s”.", name=category.name))
+        return redirect(url_for(".category", code=category.code))
     return render_template("admin/category_form.html", form=form, category=None), 422 if form.errors else 200
 
 
@@ -242,16 +224,9 @@ def category(code):
     form = filled_category_form(category)
     form.code.render_kw = {"readonly": True}
     form.code.data = category.code
-    if form.validate_on_submit():
-        try:
-            save_category(category, form)
-        except categories_service.CategoryError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Saved."))
-            return redirect(url_for(".category", code=code))
+    if form.validate_on_submit() and attempt(form, lambda: save_category(category, form)):
+        flash(_("Saved."))
+        return redirect(url_for(".category", code=code))
     status = 422 if any(f.errors for f in form) else 200
     return render_template("admin/category_form.html", form=form, category=category, question=QuestionForm()), status
 
@@ -261,18 +236,11 @@ def category(code):
 def add_question(code):
     category = queries.category(code) or abort(404)
     question = QuestionForm()
-    if question.validate_on_submit():
-        try:
-            categories_service.add_question(category, question.code.data, question.prompt.data,
-                                            Datatype(question.datatype.data), bool(question.required.data),
-                                            question.values.data)
-        except categories_service.CategoryError as error:
-            db.session.rollback()
-            getattr(question, error.field).errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Added the question."))
-            return redirect(url_for(".category", code=code))
+    if question.validate_on_submit() and attempt(question, lambda: categories_service.add_question(
+            category, question.code.data, question.prompt.data, Datatype(question.datatype.data),
+            bool(question.required.data), question.values.data)):
+        flash(_("Added the question."))
+        return redirect(url_for(".category", code=code))
     category = queries.category(code)
     form = filled_category_form(category, from_request=False)
     return render_template("admin/category_form.html", form=form, category=category, question=question), 422
