@@ -73,6 +73,23 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("SEECLICK_TIMEZONE", "America/New_York")  # times shown in city time
     LANGUAGES = ["en"]
+    # Links in emails point here.
+    PUBLIC_URL = os.environ.get("SEECLICK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Mail goes through this SMTP server; without one (development) it is written to MAIL_DIRECTORY.
+    MAIL_SMTP_HOST = os.environ.get("SEECLICK_SMTP_HOST", "")
+    MAIL_SMTP_PORT = int(os.environ.get("SEECLICK_SMTP_PORT", "25"))
+    MAIL_SMTP_USER = os.environ.get("SEECLICK_SMTP_USER", "")
+    MAIL_SMTP_PASSWORD = os.environ.get("SEECLICK_SMTP_PASSWORD", "")
+    MAIL_SMTP_STARTTLS = os.environ.get("SEECLICK_SMTP_STARTTLS", "0") == "1"
+    MAIL_TIMEOUT = 20
+    MAIL_DIRECTORY = str(INSTANCE / "mail")
+    MAIL_FROM = os.environ.get("SEECLICK_MAIL_FROM", "seeclick <no-reply@seeclick.example>")
+    MAIL_DOMAIN = os.environ.get("SEECLICK_MAIL_DOMAIN", "seeclick.example")
+    # Citizens: how far to look for the same problem already reported, and how many photos.
+    NEARBY_METRES = 100
+    MAX_PHOTOS = 3
+    REPORT_LIMIT = "20 per hour;100 per day"  # new reports from one address
+    SUPPORT_LIMIT = "60 per hour"  # "me too" and follow requests from one address
 
 
 class TestConfig(Config):

@@ -93,8 +93,11 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions['migrate'].configure_args)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = write_revision
-    # GeoAlchemy2: skip PostGIS's own tables and render spatial types and indexes correctly.
-    conf_args.setdefault("include_object", alembic_helpers.include_object)
+    # GeoAlchemy2: skip PostGIS's own tables and render spatial types and indexes correctly;
+    # the job queue's tables are procrastinate's, not our models'.
+    from seeclick.models import include_object
+
+    conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("render_item", alembic_helpers.render_item)
 
     connectable = get_engine()

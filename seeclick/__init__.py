@@ -1,5 +1,6 @@
 """seeclick: 311 issue reporting, routed to the department that can act, with public response times."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, request
@@ -42,6 +43,7 @@ def init_extensions(app):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(app.config["LANGUAGES"]))
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)
     app.jinja_env.add_extension("jinja2.ext.do")
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -58,6 +60,7 @@ def register_blueprints(app):
     from seeclick.admin.views import bp as admin
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
+    from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
 
     app.register_blueprint(accounts)
@@ -65,18 +68,21 @@ def register_blueprints(app):
     app.register_blueprint(staff)
     app.register_blueprint(health)
     app.register_blueprint(home)
+    app.register_blueprint(reports)
 
 
 def register_commands(app):
     from seeclick.accounts.cli import departments, users
     from seeclick.areas.cli import areas, neighbourhoods
     from seeclick.demo.cli import demo
+    from seeclick.notifications.cli import jobs_group
 
     app.cli.add_command(users)
     app.cli.add_command(departments)
     app.cli.add_command(areas)
     app.cli.add_command(neighbourhoods)
     app.cli.add_command(demo)
+    app.cli.add_command(jobs_group, name="jobs")
 
 
 def register_errors(app):

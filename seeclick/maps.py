@@ -119,3 +119,27 @@ def areas_map(areas: dict) -> folium.Map:
         tooltip=folium.GeoJsonTooltip(fields=["name", "km2"], aliases=["", "km²"]),
     ).add_to(m)
     return fit(m, areas)
+
+
+def report_form_map(where=None) -> folium.Map:
+    """The city to tap or drag a pin on; the form's script places the pin (starting at `where`)."""
+    cfg = current_app.config
+    if where is None:
+        return city_base_map()
+    return base_map(where.to_leaflet(), 17, cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+
+
+def report_map(report) -> folium.Map:
+    """A report's place: a pin, or a ring around the neighbourhood point when it was placed without the map."""
+    from seeclick.geo import from_db, latlon
+
+    where = latlon(from_db(report.location))
+    cfg = current_app.config
+    m = base_map(where.to_leaflet(), 17 if not report.location_approximate else 14, cfg["TILE_URL"],
+                 cfg["TILE_ATTRIBUTION"])
+    if report.location_approximate:
+        folium.Circle(where.to_leaflet(), radius=400, color="#1d4ed8", fill=True, fill_opacity=0.1).add_to(m)
+    else:
+        folium.CircleMarker(where.to_leaflet(), radius=9, color="#1d4ed8", weight=3, fill=True,
+                            fill_color="#2563eb", fill_opacity=0.9).add_to(m)
+    return m

@@ -1,5 +1,7 @@
 """Every model, imported in one place so that Alembic sees the whole metadata."""
 
+from geoalchemy2 import alembic_helpers
+
 from seeclick.accounts.models import Role, User
 from seeclick.departments.models import (
     Category,
@@ -11,10 +13,32 @@ from seeclick.departments.models import (
     department_category,
 )
 from seeclick.neighbourhoods.models import Neighbourhood
-from seeclick.reports.models import CLOSED_STATUSES, Channel, Report, Status, StatusType, Update, UpdateKind
+from seeclick.notifications.models import Event, Follower, Notification
+from seeclick.photos.models import Photo
+from seeclick.reports.models import (
+    CLOSED_STATUSES,
+    Channel,
+    Report,
+    Status,
+    StatusType,
+    Support,
+    Update,
+    UpdateKind,
+)
 
 __all__ = [
-    "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "Datatype", "Department", "Neighbourhood",
-    "Report", "Role", "ServiceArea", "ServiceAreaPart", "Status", "StatusType", "Update", "UpdateKind", "User",
+    "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "Datatype", "Department", "Event", "Follower",
+    "Neighbourhood", "Notification", "Photo", "Report", "Role", "ServiceArea", "ServiceAreaPart", "Status",
+    "StatusType", "Support", "Update", "UpdateKind", "User",
     "department_category",
 ]
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """What Alembic compares: our tables, not the job queue's (its own schema, applied by a migration)."""
+    if type_ == "table" and name.startswith("procrastinate_"):
+        return False
+    if type_ in ("index", "column", "unique_constraint", "foreign_key_constraint") and \
+            getattr(getattr(obj, "table", None), "name", "").startswith("procrastinate_"):
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)

@@ -4,16 +4,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from seeclick import create_app
 from seeclick.extensions import db
+from seeclick.models import include_object
 
 SCRATCH = "seeclick_migrations_test"
 TABLES = {"department", "service_area", "service_area_part", "category", "department_category",
-          "category_question", "neighbourhood", "report", "report_update", "user_account"}
+          "category_question", "neighbourhood", "report", "report_update", "user_account", "photo",
+          "report_support", "follower", "notification", "procrastinate_jobs", "procrastinate_events",
+          "procrastinate_periodic_defers", "procrastinate_workers"}
 
 
 @pytest.fixture
@@ -50,8 +52,10 @@ def test_migrations_go_up_and_down_and_up(scratch_app):
         assert tables(db.engine) == {"alembic_version"}
         with db.engine.connect() as conn:
             leftovers = conn.execute(text(
-                "SELECT typname FROM pg_type WHERE typname IN ('report_status', 'user_role') "
-                "UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'service_area_%'"
+                "SELECT typname FROM pg_type WHERE typname IN ('report_status', 'user_role', 'notification_event') "
+                "OR typname LIKE 'procrastinate%' "
+                "UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'service_area_%' "
+                "OR proname LIKE 'procrastinate%'"
             )).all()
         assert leftovers == []
         upgrade()
@@ -75,6 +79,6 @@ def test_the_models_match_the_migrated_schema(scratch_app):
         upgrade()
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={
-                "compare_type": True, "include_object": alembic_helpers.include_object})
+                "compare_type": True, "include_object": include_object})
             differences = compare_metadata(context, db.metadata)
         assert differences == []

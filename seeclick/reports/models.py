@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -86,6 +87,10 @@ class Report(db.Model):
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_report_open_by_department_due", "department_id", "due_at",
               postgresql_where=text("closed_at IS NULL")),
+        Index("ix_report_open_location", "location", postgresql_using="gist",
+              postgresql_where=text("closed_at IS NULL")),
+        Index("ix_report_closed_by_department_category", "department_id", "category_id", "closed_at",
+              postgresql_where=text("closed_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -115,6 +120,10 @@ class Report(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
     # Bumped by every change; a change made from a stale copy is refused (optimistic locking).
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # The key the citizen's form carried: a double tap or a retry finds the report already made.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Given without the map (a neighbourhood and the address typed in): the point is the neighbourhood's.
+    location_approximate: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -126,12 +135,32 @@ class Report(db.Model):
         back_populates="report", order_by="Update.created_at", foreign_keys="Update.report_id"
     )
 
+    photos = relationship("Photo", order_by="Photo.id", primaryjoin="and_(Photo.report_id == Report.id, "
+                          "Photo.update_id.is_(None))", viewonly=True)
+
     @property
     def is_open(self) -> bool:
         return self.status.is_open
 
+    @property
+    def display_name(self) -> str | None:
+        """The reporter's name on public pages, only when they asked for it."""
+        return self.reporter_name if self.show_name and self.reporter_name else None
+
     def __repr__(self):
         return f"<Report {self.public_id} {self.status}>"
+
+
+class Support(db.Model):
+    """One person's “me too” on a report: counted once per person (a browser, or an email address)."""
+
+    __tablename__ = "report_support"
+    __table_args__ = (UniqueConstraint("report_id", "supporter"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    supporter: Mapped[str] = mapped_column(String(64))  # a keyed hash; never the person's address or cookie
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class UpdateKind(enum.StrEnum):

@@ -7,11 +7,14 @@ since, the change is refused (StaleReport) rather than silently overwriting thei
 
 from datetime import UTC, datetime
 
+from sqlalchemy import literal, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm.exc import StaleDataError
 
 from seeclick.accounts.permissions import require_can_act
 from seeclick.extensions import db
-from seeclick.models import Department, Report, Status, Update, UpdateKind
+from seeclick.models import Department, Report, Status, Support, Update, UpdateKind
+from seeclick.notifications import services as notify
 from seeclick.reports.lifecycle import Action, IllegalTransition, Transition, transition
 
 NOTE_LIMIT = 4000
@@ -75,7 +78,9 @@ def reassign(report: Report, actor, department: Department, reason: str,
         update.to_department = department
         report.department = department
 
-    return _change(report, actor, Action.REASSIGN, reason, expected_version, kind=UpdateKind.REASSIGN, apply=move)
+    update = _change(report, actor, Action.REASSIGN, reason, expected_version, kind=UpdateKind.REASSIGN, apply=move)
+    notify.department_assigned(update)
+    return update
 
 
 def merge(duplicate: Report, original: Report, actor, note: str = "", expected_version: int | None = None) -> Update:
@@ -103,6 +108,9 @@ def merge(duplicate: Report, original: Report, actor, note: str = "", expected_v
             report=original, kind=UpdateKind.COMMENT, public=True, user=_user(actor),
             body=f"Report #{duplicate.public_id} was merged into this one.", created_at=update.created_at,
         ))
+        # Everyone who cared about the duplicate now hears about the original, and counts for it.
+        notify.move_followers(duplicate, original)
+        move_support(duplicate, original)
 
     return _change(duplicate, actor, Action.MERGE, body, expected_version, apply=link)
 
@@ -116,7 +124,18 @@ def add_note(report: Report, actor, body: str, public: bool) -> Update:
     db.session.add(update)
     report.updated_at = update.created_at
     _flush()
+    notify.public_update(update)
     return update
+
+
+def move_support(duplicate: Report, original: Report) -> None:
+    """The duplicate's supporters support the original; so does the duplicate's reporter."""
+    db.session.execute(
+        insert(Support).from_select(
+            ["report_id", "supporter"],
+            select(literal(original.id), Support.supporter).where(Support.report_id == duplicate.id)
+            .union(select(literal(original.id), literal(f"report:{duplicate.id}"))))
+        .on_conflict_do_nothing())
 
 
 def _change(report, actor, action, note, expected_version, resolution=None, kind=UpdateKind.STATUS,
@@ -141,6 +160,7 @@ def _change(report, actor, action, note, expected_version, resolution=None, kind
     if apply:
         apply(update)
     _flush()
+    notify.public_update(update)
     return update
 
 

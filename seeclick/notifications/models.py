@@ -1,0 +1,74 @@
+"""Who follows a report, and the outbox of mail to send them."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from seeclick.extensions import db
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Follower(db.Model):
+    """An email address that gets a report's public updates.
+
+    The reporter is one (confirmed when they give an address with the report); anyone else
+    confirms from a link first, so nobody can sign someone else up. Private: never shown.
+    """
+
+    __tablename__ = "follower"
+    __table_args__ = (Index("uq_follower_report_email", "report_id", text("lower(email)"), unique=True),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    report = relationship("Report")
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None and self.stopped_at is None
+
+
+class Event(enum.StrEnum):
+    SUBMITTED = "submitted"  # to the reporter: we have it, here is where it went
+    UPDATE = "update"  # to followers: a public change of status or a public note
+    ASSIGNED = "assigned"  # to a department: a ticket was passed to you
+    CONFIRM = "confirm"  # to a new follower: confirm you want updates
+
+
+class Notification(db.Model):
+    """One email to one address about one event: the outbox the job queue drains.
+
+    Written in the same transaction as the change it tells of, so a change is never made
+    without its mail nor mail sent for a change that was rolled back. (event_key, recipient)
+    is unique: one event never makes two emails to the same address.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("event_key", "recipient"),
+        Index("ix_notification_unsent", "created_at", postgresql_where=text("sent_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event: Mapped[Event] = mapped_column(db.Enum(Event, name="notification_event",
+                                                 values_callable=lambda e: [m.value for m in e]))
+    event_key: Mapped[str] = mapped_column(String(80))
+    recipient: Mapped[str] = mapped_column(String(254))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

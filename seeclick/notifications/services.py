@@ -1,0 +1,139 @@
+"""Write mail to the outbox in the caller's transaction, and manage who follows a report. Flush, never commit.
+
+The notification_enqueue trigger queues the delivery job in the same transaction, so mail is
+sent for what was committed and only for that.
+"""
+
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import String, func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from seeclick.extensions import db
+from seeclick.models import Event, Follower, Notification, Report, Role, Update, User
+
+
+def report_url(report: Report) -> str:
+    return f"{current_app.config['PUBLIC_URL']}/reports/{report.public_id}"
+
+
+def stop_url(follower: Follower) -> str:
+    return f"{current_app.config['PUBLIC_URL']}/follow/{follower.token}/stop"
+
+
+def report_submitted(report: Report, reporter: Follower | None, expectation: str) -> None:
+    """Tell the reporter (when they gave an email) we have it, where it went and what to expect."""
+    if reporter is None:
+        return
+    _queue(Event.SUBMITTED, f"submitted:{report.id}", [reporter], report, "email/submitted.txt",
+           expectation=expectation)
+
+
+def public_update(update: Update) -> None:
+    """Tell the reporter and followers of a change they can see: a status, a public note, a move."""
+    if not update.public:
+        return
+    _queue(Event.UPDATE, f"update:{update.id}", active_followers(update.report), update.report,
+           "email/update.txt", update=update)
+
+
+def department_assigned(update: Update) -> None:
+    """Tell the department a ticket was passed to it: its address, or else its staff."""
+    department = update.to_department
+    if department.email:
+        addresses = [department.email]
+    else:
+        addresses = db.session.scalars(select(User.email).where(
+            User.department_id == department.id, User.active, User.role.in_([Role.STAFF, Role.MANAGER]))).all()
+    rows = [_row(Event.ASSIGNED, f"assigned:{update.id}", address, update.report, "email/assigned.txt",
+                 update=update, department=department) for address in addresses]
+    _insert(rows)
+
+
+def follow(report: Report, email: str) -> Follower:
+    """Ask to follow a report: a new address confirms from a link first; asking twice sends one link."""
+    email = email.strip()
+    follower = db.session.scalar(select(Follower).where(
+        Follower.report_id == report.id, func.lower(Follower.email) == email.lower()))
+    if follower is None:
+        follower = Follower(report=report, email=email)
+        db.session.add(follower)
+        db.session.flush()
+    elif follower.active:
+        return follower
+    follower.stopped_at = None
+    _queue(Event.CONFIRM, f"confirm:{follower.id}", [follower], report, "email/confirm.txt")
+    return follower
+
+
+def add_reporter(report: Report, email: str) -> Follower:
+    """The reporter follows their own report from the start (they typed the address themselves)."""
+    follower = Follower(report=report, email=email.strip(), confirmed_at=datetime.now(UTC))
+    db.session.add(follower)
+    db.session.flush()
+    return follower
+
+
+def by_token(token: str) -> Follower | None:
+    return db.session.scalar(select(Follower).where(Follower.token == token))
+
+
+def confirm(token: str) -> Follower | None:
+    follower = db.session.scalar(select(Follower).where(Follower.token == token))
+    if follower is not None and follower.confirmed_at is None:
+        follower.confirmed_at = datetime.now(UTC)
+    if follower is not None:
+        follower.stopped_at = None
+    return follower
+
+
+def stop(token: str) -> Follower | None:
+    follower = db.session.scalar(select(Follower).where(Follower.token == token))
+    if follower is not None and follower.stopped_at is None:
+        follower.stopped_at = datetime.now(UTC)
+    return follower
+
+
+def move_followers(duplicate: Report, original: Report) -> int:
+    """On a merge, everyone following the duplicate (its reporter too) follows the original."""
+    moved = db.session.execute(
+        insert(Follower)
+        .from_select(["report_id", "email", "token", "confirmed_at"],
+                     select(original.id, Follower.email, func.replace(func.gen_random_uuid().cast(String), "-", ""),
+                            Follower.confirmed_at)
+                     .where(Follower.report_id == duplicate.id, Follower.confirmed_at.is_not(None),
+                            Follower.stopped_at.is_(None)))
+        .on_conflict_do_nothing()
+    )
+    return moved.rowcount
+
+
+def active_followers(report: Report) -> list[Follower]:
+    return db.session.scalars(select(Follower).where(
+        Follower.report_id == report.id, Follower.confirmed_at.is_not(None), Follower.stopped_at.is_(None))
+        .order_by(Follower.id)).all()
+
+
+def _queue(event, key, followers, report, template, **context):
+    _insert([_row(event, key, f.email, report, template, follower=f, **context) for f in followers])
+
+
+def _row(event, key, address, report, template, **context):
+    # Mail is written in the city's default language for now; the template's gettext calls
+    # are ready for a follower's own language once followers choose one.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        # The template alone, not render_template: mail is written outside requests too (workers, commands).
+        text = current_app.jinja_env.get_template(template).render(report=report, report_url=report_url(report),
+                               stop_url=stop_url(context["follower"]) if context.get("follower") else None,
+                               public_url=current_app.config["PUBLIC_URL"], **context)
+    subject, _, body = text.partition("\n\n")
+    return {"event": event, "event_key": key, "recipient": address, "report_id": report.id,
+            "subject": subject.strip(), "body": body}
+
+
+def _insert(rows):
+    """Add outbox rows; one already written for this event and address is left as it is."""
+    if rows:
+        db.session.execute(insert(Notification).values(rows).on_conflict_do_nothing())

@@ -1,0 +1,38 @@
+"""Jobs that send mail. Queued by the outbox trigger; a failed send is retried with growing waits."""
+
+from procrastinate import RetryStrategy
+from sqlalchemy import text
+
+from seeclick.extensions import db
+from seeclick.jobs import in_app_context, queue
+from seeclick.notifications.delivery import deliver
+
+# 2, 4, 8 ... 4,096 seconds: about two hours of retries before the sweep below takes over.
+RETRY = RetryStrategy(max_attempts=12, exponential_wait=2)
+
+REQUEUE = text("""
+    SELECT count(procrastinate_defer_jobs_v1(ARRAY[ROW(
+        'mail', 'send_notification', 0, NULL, NULL, jsonb_build_object('notification_id', n.id), NULL
+    )::procrastinate_job_to_defer_v1]))
+    FROM notification n
+    WHERE n.sent_at IS NULL AND n.created_at < now() - interval '10 minutes'
+      AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
+                      WHERE j.task_name = 'send_notification' AND j.status IN ('todo', 'doing')
+                        AND (j.args->>'notification_id')::bigint = n.id)
+""")
+
+
+@queue.task(name="send_notification", queue="mail", retry=RETRY)
+@in_app_context
+def send_notification(notification_id: int) -> bool:
+    return deliver(notification_id)
+
+
+@queue.periodic(cron="*/10 * * * *")
+@queue.task(name="requeue_unsent_mail", queue="mail", queueing_lock="requeue_unsent_mail")
+@in_app_context
+def requeue_unsent_mail(timestamp: int) -> int:
+    """Give mail whose retries ran out (a long SMTP outage) another round of attempts."""
+    queued = db.session.execute(REQUEUE).scalar()
+    db.session.commit()
+    return queued

@@ -1,0 +1,51 @@
+"""Photos: what a citizen attached to a report, or staff to a closing update (the "after" photo)."""
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from seeclick.extensions import db
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Photo(db.Model):
+    """A re-encoded image with no metadata, and its thumbnail.
+
+    Uploaded before the report exists (staged, report_id NULL) so a flaky connection sends it
+    once and a form shown again keeps it; staged photos never attached are purged after a day.
+    Kept in the database so a report and its photos are saved, or not, in one transaction.
+    """
+
+    __tablename__ = "photo"
+    __table_args__ = (
+        Index("ix_photo_report_id", "report_id"),
+        Index("ix_photo_staged_created_at", "created_at", postgresql_where=text("report_id IS NULL")),
+        CheckConstraint("update_id IS NULL OR report_id IS NOT NULL", name="after_photo_has_report"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("report_update.id"))
+    image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,178 @@
+"""Turn an untrusted upload into a safe stored photo: re-encoded JPEG, no metadata, bounded size.
+
+Pure: no Flask, no database. Everything a citizen could get wrong becomes a PhotoError whose
+message is written for them; the GPS position of the original is read before it is discarded.
+"""
+
+import hashlib
+import io
+import math
+import re
+import warnings
+from dataclasses import dataclass
+
+from PIL import ExifTags, Image, ImageCms, ImageOps
+
+from seeclick.geo import LatLon, OutsideWorld
+
+MAX_BYTES = 15 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 2048
+THUMB_SIDE = 320
+
+JPEG_QUALITY = 82
+# Pillow plugins we let near untrusted bytes; the others (EPS runs Ghostscript, TIFF, PSD, ...) never see them.
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+class PhotoError(ValueError):
+    """An upload that cannot be used; the message is written for the citizen (plain English, says what to do)."""
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    gps: LatLon | None
+    sha256: str
+
+
+def process(data: bytes, filename: str = "") -> ProcessedPhoto:
+    """Check, decode and re-encode an upload; read where it was taken."""
+    name = _display_name(filename)
+    if not data:
+        raise PhotoError(f"The photo{name} is empty: choose it again and re-attach it.")
+    if len(data) > MAX_BYTES:
+        raise PhotoError(
+            f"The photo{name} is larger than {MAX_BYTES // (1024 * 1024)} MB: "
+            "attach a smaller copy (most phones can share a photo at a smaller size)."
+        )
+    original = _decode(data, name)
+    gps = _gps(original)
+    icc_profile = original.info.get("icc_profile")
+    try:
+        ImageOps.exif_transpose(original, in_place=True)
+    except Exception:
+        pass  # broken EXIF only costs the rotation; the picture itself decoded fine
+    stored = _to_srgb(original, icc_profile)
+    stored.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    thumb = stored.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    image = _encode(stored)
+    return ProcessedPhoto(image=image, thumbnail=_encode(thumb), width=stored.width, height=stored.height, gps=gps,
+                          sha256=hashlib.sha256(image).hexdigest())
+
+
+def _display_name(filename: str) -> str:
+    """The file's own name, quoted for a message, or nothing."""
+    # Old browsers send a full Windows path; control characters have no place in a sentence.
+    base = re.sub(r"[\x00-\x1f\x7f]", "", re.split(r"[\\/]", filename or "")[-1]).strip()
+    if len(base) > 80:
+        base = base[:77] + "..."
+    return f' "{base}"' if base else ""
+
+
+def _too_many_pixels(name: str, size: tuple[int, int] | None = None) -> PhotoError:
+    limit = f"{MAX_PIXELS / 1_000_000:g} megapixels"
+    if size:
+        return PhotoError(f"The photo{name} is {size[0] * size[1] / 1_000_000:.1f} megapixels, more than the {limit} "
+                          "we accept: attach a smaller copy.")
+    return PhotoError(f"The photo{name} is larger than {limit}, the most we accept: attach a smaller copy.")
+
+
+def _decode(data: bytes, name: str) -> Image.Image:
+    """Open the upload, refuse it by its header if it is too big, then decode it in full."""
+    # Pillow warns (and later raises) about decompression bombs; make both an error we answer.
+    # catch_warnings swaps the process-wide filter list (not thread-safe before Python 3.14); the worst a race
+    # between two uploads can do is leave this same filter installed.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(name) from None
+        except Exception:
+            # Pillow raises many types for bytes it cannot identify; to the citizen they all mean one thing.
+            raise PhotoError(f"The file{name} is not a photo we can read: use a JPEG, PNG or WebP image.") from None
+        # Image.open only read the header: refuse a decompression bomb before it is decoded.
+        if image.width * image.height > MAX_PIXELS:
+            raise _too_many_pixels(name, image.size)
+        # JPEG can decode at 1/2, 1/4 or 1/8 scale, never below what MAX_SIDE needs: far less memory and time.
+        image.draft(None, (MAX_SIDE, MAX_SIDE))
+        try:
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(name) from None
+        except Exception:
+            # A readable header with undecodable data is nearly always an upload that stopped part way.
+            raise PhotoError(
+                f"The photo{name} was cut short or damaged on its way to us: please try attaching it again."
+            ) from None
+    return image
+
+
+def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """The image as plain sRGB: transparency on white, colour profile applied rather than kept."""
+    if image.has_transparency_data:
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    elif image.mode in ("I", "I;16", "I;16B", "I;16L"):
+        # 16-bit greys: scale to 8 bits, or convert() would clip nearly everything to white.
+        image = image.convert("I").point(lambda v: v / 256).convert("L")
+    elif image.mode not in ("RGB", "L", "CMYK"):
+        image = image.convert("RGB")
+    if icc_profile:
+        # Phones shoot in wide-gamut profiles (Display P3); dropping the profile unapplied would dull the colours.
+        try:
+            image = ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc_profile)), _SRGB,
+                                              outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # a broken or mismatched profile: the plain conversion below is close enough
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _encode(image: Image.Image) -> bytes:
+    """Encode as JPEG with no metadata at all."""
+    # Pillow copies some things (the JPEG comment) from .info when saving; leave it nothing to copy.
+    image.info.clear()
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def _gps(image: Image.Image) -> LatLon | None:
+    """Where the original says it was taken (EXIF GPS), or None if it does not say so sensibly."""
+    try:
+        gps = image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        lat = _degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "N", "S")
+        lon = _degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "E", "W")
+    except Exception:
+        # Malformed EXIF fails in many ways inside Pillow; the position is only ever a suggestion.
+        return None
+    if lat is None or lon is None or (lat == 0 and lon == 0):
+        # (0, 0) is what cameras write when they had no fix, not a report from the Gulf of Guinea.
+        return None
+    try:
+        return LatLon(lat, lon)
+    except OutsideWorld:
+        return None
+
+
+def _degrees(dms, ref, positive: str, negative: str) -> float | None:
+    """Degrees, minutes, seconds and a hemisphere letter as signed decimal degrees."""
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    hemisphere = ref.strip("\x00 ").upper() if isinstance(ref, str) else None
+    if hemisphere not in (positive, negative) or dms is None:
+        return None  # without a hemisphere the sign is a guess, and a wrong place is worse than none
+    parts = [float(part) for part in (dms if isinstance(dms, tuple | list) else [dms])]
+    if not 1 <= len(parts) <= 3 or not all(math.isfinite(p) and p >= 0 for p in parts):
+        return None
+    if any(p >= 60 for p in parts[1:]):
+        return None
+    value = sum(p / 60**i for i, p in enumerate(parts))
+    return -value if hemisphere == negative else value

@@ -1,0 +1,135 @@
+"""What citizens' pages read: categories served at a place, nearby reports, history, timelines."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
+
+from seeclick.extensions import db
+from seeclick.geo import LatLon, to_db
+from seeclick.models import Category, Neighbourhood, Photo, Report, Status, Support, Update
+
+CATEGORIES_AT = text("""
+    WITH here AS (
+        SELECT DISTINCT p.department_id FROM service_area_part p
+        WHERE ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+    )
+    SELECT c.id FROM category c
+    WHERE c.active AND EXISTS (SELECT 1 FROM here) AND (
+        c.fallback_department_id IS NOT NULL
+        OR EXISTS (SELECT 1 FROM department_category dc JOIN here h ON h.department_id = dc.department_id
+                   WHERE dc.category_id = c.id))
+""")
+
+
+def categories_at(where: LatLon) -> list[Category]:
+    """The categories some department takes at this place, by group and name; none outside the city."""
+    ids = db.session.scalars(CATEGORIES_AT, {"lon": where.lon, "lat": where.lat}).all()
+    if not ids:
+        return []
+    return db.session.scalars(select(Category).where(Category.id.in_(ids))
+                              .order_by(Category.group, Category.name)).all()
+
+
+def active_categories() -> list[Category]:
+    return db.session.scalars(select(Category).where(Category.active).order_by(Category.group, Category.name)).all()
+
+
+def neighbourhood_at(where: LatLon) -> Neighbourhood | None:
+    point = func.ST_SetSRID(func.ST_MakePoint(where.lon, where.lat), 4326)
+    return db.session.scalar(select(Neighbourhood).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1))
+
+
+def neighbourhoods() -> list[Neighbourhood]:
+    return db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.borough, Neighbourhood.name)).all()
+
+
+def neighbourhood_by_code(code: str) -> Neighbourhood | None:
+    return db.session.scalar(select(Neighbourhood).where(Neighbourhood.code == code))
+
+
+def point_in(neighbourhood: Neighbourhood) -> LatLon:
+    """A point surely inside the neighbourhood, for a report placed without the map."""
+    inside = func.ST_PointOnSurface(Neighbourhood.geom)
+    lon, lat = db.session.execute(
+        select(func.ST_X(inside), func.ST_Y(inside)).where(Neighbourhood.id == neighbourhood.id)).one()
+    return LatLon(lat, lon)
+
+
+@dataclass(frozen=True)
+class Nearby:
+    report: Report
+    metres: float
+    supporters: int
+    thumbnail: str | None
+
+
+def nearby_open(category_id: int, where: LatLon, metres: float, limit: int = 5) -> list[Nearby]:
+    """Open reports of this category within `metres` of the place, nearest first ("Is it one of these?")."""
+    point = to_db(where.to_point())
+    # The box (in degrees, generous for any latitude of a city) uses the partial GiST index;
+    # the true distance on the sphere then decides.
+    degrees = metres / 111_320 / max(0.2, math.cos(math.radians(where.lat)))
+    distance = func.ST_DistanceSphere(Report.location, point)
+    supporters = select(func.count()).where(Support.report_id == Report.id).scalar_subquery()
+    thumbnail = (select(Photo.token).where(Photo.report_id == Report.id, Photo.update_id.is_(None))
+                 .order_by(Photo.id).limit(1).scalar_subquery())
+    rows = db.session.execute(
+        select(Report, distance, supporters, thumbnail)
+        .where(Report.closed_at.is_(None), Report.category_id == category_id,
+               Report.location.intersects(func.ST_Expand(point, degrees)), distance <= metres)
+        .order_by(distance).limit(limit)).all()
+    return [Nearby(r, d, s, t) for r, d, s, t in rows]
+
+
+@dataclass(frozen=True)
+class History:
+    """How reports like this one, here, were closed lately."""
+
+    closed: int  # how many of the latest closed were looked at
+    fixed: int
+    median_to_fix: timedelta | None
+
+
+HISTORY_SIZE = 200
+HISTORY_MINIMUM = 10  # fewer than this and we say there is no history yet
+
+
+def history(department_id: int, category_id: int, since: datetime) -> History:
+    latest = (select(Report.status, (Report.closed_at - Report.created_at).label("took"))
+              .where(Report.department_id == department_id, Report.category_id == category_id,
+                     Report.closed_at.is_not(None), Report.closed_at >= since)
+              .order_by(Report.closed_at.desc()).limit(HISTORY_SIZE).subquery())
+    closed, fixed, median = db.session.execute(select(
+        func.count(),
+        func.count().filter(latest.c.status == Status.FIXED),
+        func.percentile_cont(0.5).within_group(latest.c.took).filter(latest.c.status == Status.FIXED),
+    )).one()
+    return History(closed, fixed, median)
+
+
+def supporters(report: Report) -> int:
+    return db.session.scalar(select(func.count()).where(Support.report_id == report.id))
+
+
+def public_timeline(report: Report) -> list[Update]:
+    return db.session.scalars(select(Update).where(Update.report_id == report.id, Update.public)
+                              .order_by(Update.created_at, Update.id)).all()
+
+
+def by_public_id(public_id: str) -> Report | None:
+    return db.session.scalar(select(Report).where(Report.public_id == public_id))
+
+
+def by_submission_key(key: str) -> Report | None:
+    return db.session.scalar(select(Report).where(Report.submission_key == key))
+
+
+def after_photos(report: Report) -> dict[int, list[Photo]]:
+    photos = db.session.scalars(select(Photo).where(Photo.report_id == report.id, Photo.update_id.is_not(None))
+                                .order_by(Photo.id)).all()
+    result: dict[int, list[Photo]] = {}
+    for photo in photos:
+        result.setdefault(photo.update_id, []).append(photo)
+    return result

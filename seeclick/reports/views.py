@@ -1,0 +1,267 @@
+"""Citizens: the report form, the confirmation, each report's public page, support and follow."""
+
+import secrets
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from seeclick import maps
+from seeclick.extensions import csrf, db, limiter
+from seeclick.models import Category
+from seeclick.notifications import services as notify
+from seeclick.photos import services as photos
+from seeclick.photos.processing import PhotoError
+from seeclick.reports import answers as answer_rules
+from seeclick.reports import queries, submission
+from seeclick.reports.forms import ConfirmForm, EmailOnlyForm, ReportForm
+from seeclick.reports.submission import Draft, Invalid
+
+bp = Blueprint("reports", __name__)
+
+BROWSER_COOKIE = "seeclick_browser"
+
+
+def report_limit():
+    return current_app.config["REPORT_LIMIT"]
+
+
+def support_limit():
+    return current_app.config["SUPPORT_LIMIT"]
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+@limiter.limit(report_limit, methods=["POST"])
+@csrf.exempt  # the form checks its own token, so an expired page is shown again with nothing lost
+def new():
+    """The report form: where, what, photos, who; shown again with every problem beside its field."""
+    form = ReportForm()
+    errors: dict[str, str] = {}
+    if request.method == "GET":
+        form.lat.data, form.lon.data = request.args.get("lat", ""), request.args.get("lon", "")
+    try:
+        where = submission.parse_where(form.lat.data, form.lon.data)
+    except Invalid as invalid:
+        where = None
+        errors.update(invalid.errors)
+    staged = []
+    if form.is_submitted():
+        if not form.validate():  # the CSRF token: an expired page is told, and nothing typed is lost
+            errors["form"] = _("This page had expired, so nothing was sent. Check what you typed and send again.")
+        else:
+            uploaded, upload_errors = stage_uploads(form)
+            errors.update(upload_errors)
+            if request.form.get("step") == "send" and not errors:
+                try:
+                    report, _created = submission.submit(draft_from(form, where, uploaded))
+                    db.session.commit()
+                    return redirect(url_for("reports.sent", public_id=report.public_id), code=303)
+                except Invalid as invalid:
+                    db.session.rollback()
+                    errors.update(invalid.errors)
+            staged = photos.staged_quietly(tokens(form, uploaded))
+    return render_form(form, where, errors, staged)
+
+
+def stage_uploads(form):
+    """Keep the photos sent with this form (without script they come with it); their tokens go on."""
+    staged, errors = [], {}
+    for upload in request.files.getlist(form.photos.name):
+        if not upload or not upload.filename:
+            continue
+        try:
+            photo, _processed = photos.stage(upload.read(), upload.filename)
+            staged.append(photo)
+        except PhotoError as error:
+            errors["photos"] = str(error)
+    if staged:
+        db.session.commit()
+    return staged, errors
+
+
+def tokens(form, staged):
+    given = [t for t in request.form.getlist("photo_token") if t]
+    return list(dict.fromkeys(given + [p.token for p in staged]))
+
+
+def draft_from(form, where, staged) -> Draft:
+    category = request.form.get("category", "")
+    return Draft(
+        category_id=int(category) if category.isdigit() else None,
+        where=where,
+        neighbourhood_code=form.neighbourhood.data or "" if where is None else "",
+        address=form.address.data or "",
+        description=form.description.data or "",
+        answers={key.removeprefix("answer-"): request.form.getlist(key)
+                 for key in request.form if key.startswith("answer-")},
+        photo_tokens=tokens(form, staged),
+        name=form.name.data or "", email=form.email.data or "", phone=form.phone.data or "",
+        show_name=bool(form.show_name.data), submission_key=form.submission_key.data or "",
+    )
+
+
+def render_form(form, where, errors, staged, status=None):
+    served = queries.categories_at(where) if where else queries.active_categories()
+    form.category.choices = [("", _("Choose…"))] + [(str(c.id), c.name) for c in served]
+    form.neighbourhood.choices = [("", _("Choose…"))] + [
+        (n.code, f"{n.name} ({n.borough})") for n in queries.neighbourhoods()]
+    for name, message in errors.items():
+        if name in form and name not in ("category",):
+            form[name].errors = [message]
+    chosen = db.session.get(Category, int(form.category.data)) if (form.category.data or "").isdigit() else None
+    nearby = queries.nearby_open(chosen.id, where, current_app.config["NEARBY_METRES"]) if chosen and where else []
+    m = maps.report_form_map(where)
+    status = status or (422 if errors else 200)
+    return render_template("reports/new.html", form=form, errors=errors, categories=served, chosen=chosen,
+                           nearby=nearby, staged=staged, where=where, map=maps.parts(m), map_name=m.get_name(),
+                           outside=where is not None and not served,
+                           answers={k.removeprefix("answer-"): request.form.getlist(k) for k in request.form
+                                    if k.startswith("answer-")}), status
+
+
+@bp.get("/reports/place")
+def place():
+    """What can be reported at a point, and open reports of a category near it (for the form's script)."""
+    try:
+        where = submission.parse_where(request.args.get("lat", ""), request.args.get("lon", ""))
+    except Invalid as invalid:
+        return jsonify(error=invalid.errors["location"]), 400
+    if where is None:
+        return jsonify(error=_("Give lat and lon.")), 400
+    served = queries.categories_at(where)
+    neighbourhood = queries.neighbourhood_at(where)
+    category = request.args.get("category", "")
+    nearby = []
+    if category.isdigit() and any(c.id == int(category) for c in served):
+        nearby = queries.nearby_open(int(category), where, current_app.config["NEARBY_METRES"])
+    return jsonify(
+        inside=bool(served),
+        message=None if served else _("This place is outside %(city)s: move the pin inside the city.",
+                                      city=current_app.config["CITY_NAME"]),
+        neighbourhood=neighbourhood.name if neighbourhood else None,
+        categories=[{"id": c.id, "name": c.name, "group": c.group} for c in served],
+        nearby_html=render_template("reports/_nearby.html", nearby=nearby) if nearby else "",
+    )
+
+
+@bp.post("/reports/photos")
+@limiter.limit("60 per hour")
+def upload_photo():
+    """Stage one photo as soon as it is chosen (the form's script); answers its token and GPS position."""
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return jsonify(error=_("Choose a photo to add.")), 400
+    try:
+        photo, processed = photos.stage(upload.read(), upload.filename)
+    except PhotoError as error:
+        db.session.rollback()
+        return jsonify(error=str(error)), 422
+    db.session.commit()
+    gps = processed.gps
+    return jsonify(token=photo.token, width=photo.width, height=photo.height,
+                   gps={"lat": gps.lat, "lon": gps.lon} if gps else None), 201
+
+
+@bp.get("/reports/<public_id>/sent")
+def sent(public_id):
+    """The answer: the tracking number, where it went, and what to expect from history."""
+    report = queries.by_public_id(public_id) or abort(404)
+    return render_template("reports/sent.html", report=report, expectation=submission.expectation(report))
+
+
+@bp.get("/reports/<public_id>")
+def show(public_id):
+    """A report's permalink: where, what, photos, who has it, its status and public timeline."""
+    report = queries.by_public_id(public_id) or abort(404)
+    return render_report(report)
+
+
+def render_report(report, follow_form=None, status=200):
+    m = maps.report_map(report)
+    timeline = queries.public_timeline(report)
+    moves = [event for event in timeline if event.to_department_id]
+    return render_template(
+        "reports/show.html", report=report, timeline=timeline,
+        first_department=moves[0].from_department if moves else report.department,
+        answers=answer_rules.describe(report.category.questions, report.answers or {}),
+        supporters=queries.supporters(report), after_photos=queries.after_photos(report),
+        follow_form=follow_form or EmailOnlyForm(), support_form=ConfirmForm(), map=maps.parts(m),
+        now=datetime.now(UTC),
+    ), status
+
+
+@bp.post("/reports/<public_id>/support")
+@limiter.limit(support_limit)
+def support(public_id):
+    """“Me too”: counted once per person."""
+    report = queries.by_public_id(public_id) or abort(404)
+    if not ConfirmForm().validate():
+        abort(400)
+    token = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(24)
+    added = submission.support(report, token)
+    db.session.commit()
+    flash(_("Thank you: your support is counted.") if added else _("Your support was already counted."))
+    response = redirect(url_for("reports.show", public_id=public_id) + "#support", code=303)
+    response.set_cookie(BROWSER_COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.post("/reports/<public_id>/follow")
+@limiter.limit(support_limit)
+def follow(public_id):
+    """Ask for email updates; the address confirms from a link first."""
+    report = queries.by_public_id(public_id) or abort(404)
+    form = EmailOnlyForm()
+    email = (form.email.data or "").strip()
+    if not form.validate() or not submission.EMAIL.match(email) or len(email) > 254:
+        if not form.email.errors:
+            form.email.errors = [_("Give your email address, such as name@example.com.")]
+        return render_report(report, follow_form=form, status=422)
+    follower = notify.follow(report, email)
+    db.session.commit()
+    if follower.active:
+        flash(_("You already get updates on this report."))
+    else:
+        flash(_("Check your email: open the link we sent to start getting updates."))
+    return redirect(url_for("reports.show", public_id=public_id) + "#follow", code=303)
+
+
+@bp.route("/follow/<token>/<any(confirm, stop):action>", methods=["GET", "POST"])
+def follower(token, action):
+    """Confirm or stop updates from an email's link: the link shows a button; the button does it."""
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        chosen = notify.confirm(token) if action == "confirm" else notify.stop(token)
+        if chosen is None:
+            abort(404)
+        db.session.commit()
+        flash(_("Done: you will get an email at each change.") if action == "confirm"
+              else _("Done: no more emails about this report."))
+        return redirect(url_for("reports.show", public_id=chosen.report.public_id), code=303)
+    chosen = notify.by_token(token) or abort(404)
+    return render_template("reports/follower.html", follower=chosen, action=action, form=form)
+
+
+@bp.get("/photos/<token>.jpg")
+@bp.get("/photos/<token>/<any(thumb):size>.jpg")
+def photo(token, size=None):
+    """A report's photo (metadata already stripped); staged photos are never served."""
+    found = photos.by_token(token) or abort(404)
+    data = found.thumbnail if size else found.image
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
