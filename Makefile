@@ -15,10 +15,15 @@ APT_PACKAGES := postgresql postgresql-contrib
 # PostGIS for whichever PostgreSQL major version the distribution ships.
 POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 
-.PHONY: run test system venv db testdb migrate demo stop lint bench messages
+.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages
 
+# The web app and, beside it, the job worker that sends mail (to instance/mail/ without SMTP settings).
 run: venv db migrate demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(FLASK) jobs worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
+
+worker: venv db migrate
+	$(FLASK) jobs worker
 
 test: venv testdb
 	$(BIN)/pytest $(PYTEST_ARGS)

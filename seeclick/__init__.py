@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,10 @@ def init_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
-    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(app.config["LANGUAGES"]))
+    def locale():  # the browser's language among ours; outside a request (workers, commands) the default
+        return request.accept_languages.best_match(app.config["LANGUAGES"]) if has_request_context() else None
+
+    babel.init_app(app, locale_selector=locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)
     app.jinja_env.add_extension("jinja2.ext.do")

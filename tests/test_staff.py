@@ -128,6 +128,31 @@ def test_a_dispatcher_acknowledges_and_closes_with_a_note(client, login_as, make
     assert "Filled and rolled" in page and "Closed. The closing note is on the public timeline." in page
 
 
+def test_an_after_photo_is_the_public_proof_of_the_work(client, login_as, make_report, session):
+    import io
+
+    from tests.test_photos import gps_ifd, phone_jpeg
+
+    report = make_report()
+    login_as("staff", "dot-bk")
+    page = f"/staff/reports/{report.public_id}"
+    refused = client.post(f"{page}/close", content_type="multipart/form-data", data={
+        "csrf_token": token(client, page), "version": report.version, "resolution": "fixed", "note": "Patched",
+        "after_photo": (io.BytesIO(b"not an image"), "after.txt")})
+    assert refused.status_code == 422 and 'id="after_photo-errors"' in refused.get_data(as_text=True)
+    session.refresh(report)
+    assert report.status is Status.NEW  # a bad photo closes nothing
+
+    closed = client.post(f"{page}/close", content_type="multipart/form-data", data={
+        "csrf_token": token(client, page), "version": report.version, "resolution": "fixed", "note": "Patched",
+        "after_photo": (io.BytesIO(phone_jpeg(gps=gps_ifd(40.6782, -73.9442))), "after.jpg")})
+    assert closed.status_code == 302
+    public = client.get(f"/reports/{report.public_id}").get_data(as_text=True)
+    [token_] = re.findall(r'<img class="after-photo"\s+src="/photos/([^/]+)/thumb.jpg"', public)
+    served = client.get(f"/photos/{token_}.jpg")
+    assert served.status_code == 200 and b"Exif" not in served.data
+
+
 def test_closing_without_a_note_is_explained_next_to_the_note(client, login_as, make_report, session):
     report = make_report()
     login_as("staff", "dot-bk")

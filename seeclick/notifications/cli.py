@@ -1,5 +1,7 @@
 """`flask jobs ...`: the background worker that sends mail and keeps house."""
 
+import logging
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -22,6 +24,8 @@ def jobs_group():
 def worker(once, concurrency):
     """Send queued mail and run periodic housekeeping until stopped."""
     app = current_app._get_current_object()
+    if not logging.getLogger().handlers:  # say what the worker does, job by job
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not app.config.get("MAIL_SMTP_HOST"):
         click.echo(f"jobs: no SMTP server configured; mail is written to {app.config['MAIL_DIRECTORY']}")
     db.session.remove()

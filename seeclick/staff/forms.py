@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FileField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange, Optional
 
 from seeclick.models import Status
@@ -44,6 +53,7 @@ class ActionForm(FlaskForm):
     department = SelectField(_l("Send to"), coerce=int, validators=[Optional()], validate_choice=False)
     original = StringField(_l("Tracking number of the original report"))
     public = BooleanField(_l("Show on the public timeline"))
+    after_photo = FileField(_l("Photo after the work (optional)"), render_kw={"accept": "image/*"})
 
 
 class BulkAcknowledgeForm(FlaskForm):

@@ -13,6 +13,9 @@ from seeclick.accounts.permissions import NotAllowed, can_act
 from seeclick.accounts.views import safe_next
 from seeclick.extensions import db, login_manager
 from seeclick.models import Role, Status
+from seeclick.photos import services as photos
+from seeclick.photos.processing import PhotoError
+from seeclick.reports import queries as report_queries
 from seeclick.reports import services
 from seeclick.reports.lifecycle import Action, IllegalTransition, allowed_actions
 from seeclick.staff import queries
@@ -146,6 +149,7 @@ def render_ticket(report, form, failed_action=None, status=200):
     form.department.choices = choices((d.id, d.name) for d in queries.reassignment_choices(report))
     return render_template(
         "staff/ticket.html", report=report, form=form, timeline=queries.timeline(report),
+        after_photos=report_queries.after_photos(report),
         actions=allowed_actions(report.status), failed_action=failed_action, now=datetime.now(UTC),
     ), status
 
@@ -177,6 +181,10 @@ def act(public_id, action):
         db.session.rollback()
         getattr(form, error.field).errors.append(str(error))
         return render_ticket(load_ticket(public_id), form, action, 422)
+    except PhotoError as error:
+        db.session.rollback()
+        form.after_photo.errors.append(str(error))
+        return render_ticket(load_ticket(public_id), form, action, 422)
     except (IllegalTransition, NotAllowed, LookupError) as error:
         db.session.rollback()
         field = "original" if action is Action.MERGE else "department" if action is Action.REASSIGN else "note"
@@ -198,7 +206,12 @@ def apply(action, report, form, version) -> str:
         return _("Marked as in progress.")
     if action is Action.CLOSE:
         resolution = Status(form.resolution.data) if form.resolution.data else None
-        services.close(report, current_user, resolution, note, form.referred_to.data or "", version)
+        upload = request.files.get(form.after_photo.name)
+        # Checked before closing: a bad photo leaves the ticket as it was, with the form as typed.
+        after = photos.stage(upload.read(), upload.filename)[0] if upload and upload.filename else None
+        update = services.close(report, current_user, resolution, note, form.referred_to.data or "", version)
+        if after is not None:
+            photos.attach([after], report, update)  # the proof, on the public timeline beside the note
         return _("Closed. The closing note is on the public timeline.")
     if action is Action.REOPEN:
         services.reopen(report, current_user, note, version)
