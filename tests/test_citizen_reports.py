@@ -140,6 +140,21 @@ def test_a_bad_photo_is_told_and_nothing_is_stored(client, session, categories, 
     assert (count(session, Report), count(session, Photo)) == before
 
 
+def test_without_a_pin_the_photos_own_place_is_offered_then_used(client, session, categories):
+    data = report_form(client, categories, lat="", lon="")
+    data["photos"] = (io.BytesIO(phone_jpeg(gps=gps_ifd(40.6782, -73.9442))), "IMG_0002.jpg")
+    offered = client.post("/reports/new", data=data, content_type="multipart/form-data")
+    page = offered.get_data(as_text=True)
+    assert offered.status_code == 422 and "where your photo was taken" in page
+    assert 'name="lat" type="hidden" value="40.678200"' in page and count(session, Report) == 0
+    token = re.search(r'name="photo_token" value="([^"]+)"', page)[1]
+    accepted = client.post("/reports/new", data=data | {"lat": "40.678200", "lon": "-73.944200",
+                                                       "photo_token": token, "photos": []})
+    assert accepted.status_code == 303
+    report = session.scalar(select(Report).where(Report.submission_key == "k-1"))
+    assert report.department.code == "dot-bk" and [p.token for p in report.photos] == [token]
+
+
 def test_a_photo_added_before_a_mistake_is_kept_for_the_second_try(client, session, categories):
     data = report_form(client, categories, description="") | {"answer-size": ""}
     data["photos"] = (io.BytesIO(phone_jpeg()), "hole.jpg")

@@ -60,8 +60,14 @@ def new():
         if not form.validate():  # the CSRF token: an expired page is told, and nothing typed is lost
             errors["form"] = _("This page had expired, so nothing was sent. Check what you typed and send again.")
         else:
-            uploaded, upload_errors = stage_uploads(form)
+            uploaded, places, upload_errors = stage_uploads(form)
             errors.update(upload_errors)
+            if where is None and places and not form.neighbourhood.data and "location" not in errors:
+                # Offered, not imposed: the pin goes where the photo was taken, for the person to check.
+                where = places[0]
+                form.lat.data, form.lon.data = f"{where.lat:.6f}", f"{where.lon:.6f}"
+                errors["location"] = _("We placed the report where your photo was taken. Check the place, "
+                                       "then send again.")
             if request.form.get("step") == "send" and not errors:
                 try:
                     report, _created = submission.submit(draft_from(form, where, uploaded))
@@ -75,19 +81,20 @@ def new():
 
 
 def stage_uploads(form):
-    """Keep the photos sent with this form (without script they come with it); their tokens go on."""
-    staged, errors = [], {}
+    """Keep the photos sent with this form (without script they come with it), with where they were taken."""
+    staged, places, errors = [], [], {}
     for upload in request.files.getlist(form.photos.name):
         if not upload or not upload.filename:
             continue
         try:
-            photo, _processed = photos.stage(upload.read(), upload.filename)
+            photo, processed = photos.stage(upload.read(), upload.filename)
             staged.append(photo)
+            places += [processed.gps] if processed.gps else []
         except PhotoError as error:
             errors["photos"] = str(error)
     if staged:
         db.session.commit()
-    return staged, errors
+    return staged, places, errors
 
 
 def tokens(form, staged):
