@@ -85,6 +85,11 @@ class Config:
     MAIL_DIRECTORY = str(INSTANCE / "mail")
     MAIL_FROM = os.environ.get("SEECLICK_MAIL_FROM", "seeclick <no-reply@seeclick.example>")
     MAIL_DOMAIN = os.environ.get("SEECLICK_MAIL_DOMAIN", "seeclick.example")
+    # Open311 GeoReport v2: the one jurisdiction this endpoint serves, and who to ask.
+    OPEN311_JURISDICTION = os.environ.get("SEECLICK_OPEN311_JURISDICTION", "nyc.gov")
+    OPEN311_CONTACT = os.environ.get("SEECLICK_OPEN311_CONTACT", "open311@seeclick.example")
+    OPEN311_KEY_SERVICE = os.environ.get("SEECLICK_OPEN311_KEY_SERVICE",
+                                         "Ask the city's administrators for an API key: open311@seeclick.example")
     # Citizens: how far to look for the same problem already reported, and how many photos.
     NEARBY_METRES = 100
     MAX_PHOTOS = 3

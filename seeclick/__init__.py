@@ -63,6 +63,7 @@ def register_blueprints(app):
     from seeclick.admin.views import bp as admin
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
+    from seeclick.open311.views import bp as open311
     from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
 
@@ -72,6 +73,7 @@ def register_blueprints(app):
     app.register_blueprint(health)
     app.register_blueprint(home)
     app.register_blueprint(reports)
+    app.register_blueprint(open311)
 
 
 def register_commands(app):

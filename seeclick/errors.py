@@ -14,6 +14,10 @@ def wants_json():
 def register(app):
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if request.path.startswith("/open311/"):  # the standard's own error body, in the format asked for
+            from seeclick.open311.views import http_error as open311_error
+
+            return open311_error(error)
         if wants_json():
             return jsonify(error=error.name, description=error.description), error.code
         return render_template("error.html", title=_(error.name), message=error.description), error.code

@@ -1,0 +1,132 @@
+"""Open311 GeoReport v2 documents from our domain objects, as JSON or XML. Pure: no app, no database.
+
+Open311's field names live here and nowhere else. Every field is always present (null, never
+""), ids and codes are strings, booleans are real booleans in JSON and true/false in XML, and
+times are W3C date-times in UTC. JSON follows the "Spark convention": the XML root and list
+wrappers become arrays.
+"""
+
+import json
+from datetime import UTC, datetime
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "text/xml; charset=utf-8"
+
+# Each XML list wrapper and the name of its items.
+ITEM = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
+        "endpoints": "endpoint", "formats": "format", "errors": "error", "notes": "note"}
+
+
+def w3c(moment: datetime | None) -> str | None:
+    """A W3C date-time in UTC (`2026-11-21T03:56:43Z`), or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def service(category) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description or None,
+        "metadata": bool(category.questions),
+        "type": "realtime",
+        "keywords": ", ".join(category.keywords) if category.keywords else None,
+        "group": category.group or "",  # real clients (boston311) refuse a null group
+    }
+
+
+def definition(category) -> dict:
+    return {
+        "service_code": category.code,
+        "attributes": [{
+            "variable": True,
+            "code": q.code,
+            "datatype": q.datatype.value,
+            "required": bool(q.required),
+            "datatype_description": None,
+            "order": position,
+            "description": q.prompt,
+            "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in q.values],
+        } for position, q in enumerate(category.questions, start=1)],
+    }
+
+
+def request(record, *, media_url=None, extensions=None) -> dict:
+    """A report as an Open311 service request. `record` carries what the report query selects."""
+    closed = record.closed_at is not None
+    document = {
+        "service_request_id": str(record.public_id),
+        "status": "closed" if closed else "open",
+        "status_notes": record.status_notes,
+        "service_name": record.service_name,
+        "service_code": record.service_code,
+        "description": record.description or None,
+        "agency_responsible": record.agency_responsible,
+        "service_notice": None,
+        "requested_datetime": w3c(record.created_at),
+        "updated_datetime": w3c(record.closed_at if closed else record.updated_at),
+        "expected_datetime": w3c(record.due_at),
+        "address": record.address or record.neighbourhood_name or "",
+        "address_id": None,
+        "zipcode": None,
+        "lat": float(record.lat),
+        "long": float(record.lon),
+        "media_url": media_url,
+    }
+    if extensions is not None:
+        document.update(extensions)
+    return document
+
+
+def error(code: int, description: str) -> list[dict]:
+    return [{"code": code, "description": description}]
+
+
+def render(document, fmt: str, root: str) -> tuple[bytes, str]:
+    """The document as the body and content type of the format asked for."""
+    if fmt == "json":
+        return json.dumps(document, ensure_ascii=False).encode(), JSON_TYPE
+    element = Element(root)
+    _fill(element, root, document)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(element, encoding="unicode").encode(), XML_TYPE
+
+
+def _fill(element, name, value):
+    if isinstance(value, list):
+        for item in value:
+            _fill(SubElement(element, ITEM.get(name, "item")), ITEM.get(name, "item"), item)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _fill(SubElement(element, key), key, inner)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+
+
+def extensions(record, updates) -> dict:
+    """`extensions=true`: the public timeline as notes, and what else we know of the request."""
+    return {
+        "extended_attributes": {
+            "channel": record.channel.value,
+            "neighbourhood": record.neighbourhood_code,
+            "neighbourhood_name": record.neighbourhood_name,
+            "duplicate_of": None,
+        },
+        "notes": [{
+            "datetime": w3c(u.created_at),
+            "summary": _summary(u),
+            "type": "closed" if u.new_status and not u.new_status.is_open else "activity",
+            "description": u.body or None,
+        } for u in updates],
+    }
+
+
+def _summary(update) -> str:
+    if update.to_department_id:
+        return f"Passed from {update.from_department.name} to {update.to_department.name}"
+    if update.new_status and update.new_status != update.old_status:
+        return f"Status changed to {update.new_status.value.replace('_', ' ')}"
+    return "Note"

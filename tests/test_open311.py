@@ -1,0 +1,161 @@
+"""Open311 GeoReport v2 read endpoints, in both formats, checked against the standard's JSON Schemas."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from jsonschema import Draft4Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from seeclick.geo import LatLon
+from seeclick.models import Status
+from seeclick.reports import services as lifecycle
+
+SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "open311-schemas"
+
+
+@pytest.fixture(scope="session")
+def schema():
+    if not SCHEMAS.exists():
+        pytest.skip("the Open311 JSON Schemas (../shared/open311-schemas) are not beside this checkout")
+    documents = {p.name: json.loads(p.read_text()) for p in SCHEMAS.glob("*.json")}
+    registry = Registry().with_resources(
+        (name, Resource.from_contents(doc, default_specification=DRAFT4))
+        for name, doc in documents.items())
+
+    def validate(document, name):
+        Draft4Validator(documents[name], registry=registry, format_checker=FormatChecker()).validate(document)
+
+    return validate
+
+
+def get(client, path, status=200):
+    response = client.get(path)
+    assert response.status_code == status, response.get_data(as_text=True)
+    if path.split("?")[0].endswith(".json"):
+        assert response.content_type == "application/json; charset=utf-8"
+        return response.get_json()
+    assert response.content_type == "text/xml; charset=utf-8"
+    assert response.data.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    return ElementTree.fromstring(response.data)
+
+
+def test_discovery_in_both_formats_and_both_places(client):
+    for path in ("/open311/discovery.json", "/open311/v2/discovery.json"):
+        found = get(client, path)
+        assert found["endpoints"][0]["formats"] == ["text/xml", "application/json"]
+        assert found["endpoints"][0]["url"].endswith("/open311/v2")
+        assert datetime.fromisoformat(found["changeset"])
+    xml = get(client, "/open311/discovery.xml")
+    assert xml.tag == "discovery" and [f.text for f in xml.find("endpoints/endpoint/formats")] == [
+        "text/xml", "application/json"]
+
+
+def test_services_list_every_active_category_as_the_schema_wants(client, schema, categories):
+    services = get(client, "/open311/v2/services.json")
+    schema(services, "services.json")
+    by_code = {s["service_code"]: s for s in services}
+    assert set(by_code) == {c.code for c in categories.values() if c.active}
+    assert by_code["pothole"]["metadata"] is True and by_code["traffic-signal"]["metadata"] is False
+    assert all(isinstance(s["group"], str) for s in services)  # boston311 refuses a null group
+    xml = get(client, "/open311/v2/services.xml")
+    assert xml.tag == "services" and len(xml.findall("service")) == len(services)
+    assert xml.find("service/metadata").text in ("true", "false")
+
+
+def test_a_service_definition_comes_from_the_categorys_questions(client, schema):
+    definition = get(client, "/open311/v2/services/pothole.json")
+    schema(definition, "service-definition.json")
+    [size] = definition["attributes"]
+    assert (size["code"], size["datatype"], size["required"], size["order"]) == ("size", "singlevaluelist", True, 1)
+    assert {v["key"] for v in size["values"]} == {"small", "medium", "large"}
+    xml = get(client, "/open311/v2/services/pothole.xml")
+    assert xml.find("attributes/attribute/values/value/key").text == "small"
+    assert get(client, "/open311/v2/service/pothole.json") == definition  # the singular alias
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_unknown_things_are_404_in_the_standard_error_format(client, fmt):
+    for path in (f"/open311/v2/services/nope.{fmt}", f"/open311/v2/requests/0.{fmt}",
+                 f"/open311/v2/services.{fmt}?jurisdiction_id=elsewhere.gov"):
+        body = get(client, path, 404)
+        if fmt == "json":
+            assert body[0]["code"] == 404 and body[0]["description"]
+        else:
+            assert body.tag == "errors" and body.find("error/code").text == "404"
+    assert client.get("/open311/v2/requests.csv").status_code == 404
+    assert client.get("/open311/v2/requests.csv").data.startswith(b"<?xml")
+
+
+def test_requests_carry_every_field_and_hide_the_reporter(client, schema, make_report, login_as):
+    report = make_report(reporter_email="secret@example.org", reporter_phone="718-555-0100",
+                         reporter_name="Ana", address="245 Eastern Pkwy")
+    lifecycle.acknowledge(report, login_as("staff", "dot-bk"), "Crew booked")
+    found = get(client, "/open311/v2/requests.json")
+    schema(found, "requests.json")
+    [one] = [r for r in found if r["service_request_id"] == report.public_id]
+    assert one["status"] == "open" and one["status_notes"] == "Crew booked"
+    assert one["agency_responsible"] == "DOT Brooklyn Borough Office" and one["address"] == "245 Eastern Pkwy"
+    assert (one["lat"], one["long"]) == pytest.approx((40.6782, -73.9442))
+    assert set(one) == {"service_request_id", "status", "status_notes", "service_name", "service_code",
+                        "description", "agency_responsible", "service_notice", "requested_datetime",
+                        "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat",
+                        "long", "media_url"}
+    text = client.get("/open311/v2/requests.xml").get_data(as_text=True)
+    for private in ("secret@example.org", "718-555-0100", "Ana"):
+        assert private not in json.dumps(found) and private not in text
+
+
+def test_filters_defaults_and_overrides(client, schema, make_report, login_as):
+    now = datetime.now(UTC)
+    recent = make_report(created_at=now - timedelta(days=2))
+    old = make_report(created_at=now - timedelta(days=200))
+    light = make_report(category="street-light-out", created_at=now - timedelta(days=1))
+    closed = make_report(created_at=now - timedelta(days=3))
+    lifecycle.close(closed, login_as("staff", "dot-bk"), Status.FIXED, "Filled")
+
+    def ids(query):
+        return {r["service_request_id"] for r in get(client, f"/open311/v2/requests.json?{query}")}
+
+    assert old.public_id not in ids("") and recent.public_id in ids("")  # the last 90 days by default
+    assert ids(f"service_request_id={old.public_id},{light.public_id}&status=closed") == {old.public_id,
+                                                                                        light.public_id}
+    assert light.public_id in ids("service_code=street-light-out") and recent.public_id not in ids(
+        "service_code=street-light-out")
+    assert closed.public_id in ids("status=closed") and closed.public_id not in ids("status=open")
+    start = (now - timedelta(days=250)).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    assert old.public_id in ids(f"start_date={start}&end_date={(now - timedelta(days=190)).isoformat()}")
+    assert ids("status=&service_code=") == ids("")  # empty is the same as absent
+    assert len(get(client, "/open311/v2/requests.json?page_size=2")) == 2
+    page_two = get(client, "/open311/v2/requests.json?page_size=2&page=2")
+    assert {r["service_request_id"] for r in page_two}.isdisjoint(
+        {r["service_request_id"] for r in get(client, "/open311/v2/requests.json?page_size=2")})
+    assert recent.public_id in ids("lat=40.6782&long=-73.9442&radius=50")
+    assert recent.public_id not in ids("lat=40.7580&long=-73.9855&radius=500")  # Times Square
+    assert recent.public_id in ids("bbox=-73.95,40.67,-73.94,40.69")
+
+
+@pytest.mark.parametrize("query", [
+    "status=pending", "start_date=yesterday", "start_date=2026-11-01T00:00:00", "page_size=ten",
+    "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", "bbox=1,2,3", "lat=40.7", "lat=95&long=0",
+    "radius=-5&lat=40.7&long=-73.9"])
+def test_bad_parameters_get_a_400_with_a_reason(client, query):
+    body = get(client, f"/open311/v2/requests.json?{query}", 400)
+    assert body[0]["code"] == 400 and len(body[0]["description"]) > 10
+
+
+def test_extensions_add_the_public_timeline_and_where(client, make_report, login_as, departments):
+    report = make_report()
+    dispatcher = login_as("staff", "dot-bk")
+    lifecycle.add_note(report, dispatcher, "Internal only", public=False)
+    lifecycle.reassign(report, dispatcher, departments["dot-mn"], "Manhattan side")
+    [one] = get(client, f"/open311/v2/requests/{report.public_id}.json?extensions=true")
+    assert one["extended_attributes"]["channel"] == "web" and "neighbourhood" in one["extended_attributes"]
+    assert [n["description"] for n in one["notes"]] == ["Manhattan side"]
+    assert "DOT Manhattan" in one["notes"][0]["summary"] or "Manhattan" in one["notes"][0]["summary"]
+    [plain] = get(client, f"/open311/v2/requests/{report.public_id}.json")
+    assert "notes" not in plain
+    assert LatLon(plain["lat"], plain["long"])
