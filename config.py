@@ -90,6 +90,7 @@ class Config:
     OPEN311_CONTACT = os.environ.get("SEECLICK_OPEN311_CONTACT", "open311@seeclick.example")
     OPEN311_KEY_SERVICE = os.environ.get("SEECLICK_OPEN311_KEY_SERVICE",
                                          "Ask the city's administrators for an API key: open311@seeclick.example")
+    OPEN311_POST_LIMIT = os.environ.get("SEECLICK_OPEN311_POST_LIMIT", "600 per minute")  # per API key
     # Citizens: how far to look for the same problem already reported, and how many photos.
     NEARBY_METRES = 100
     MAX_PHOTOS = 3

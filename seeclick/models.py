@@ -14,6 +14,7 @@ from seeclick.departments.models import (
 )
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.notifications.models import Event, Follower, Notification
+from seeclick.open311.models import ApiKey
 from seeclick.photos.models import Photo
 from seeclick.reports.models import (
     CLOSED_STATUSES,
@@ -27,7 +28,8 @@ from seeclick.reports.models import (
 )
 
 __all__ = [
-    "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "Datatype", "Department", "Event", "Follower",
+    "ApiKey", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "Datatype", "Department", "Event",
+    "Follower",
     "Neighbourhood", "Notification", "Photo", "Report", "Role", "ServiceArea", "ServiceAreaPart", "Status",
     "StatusType", "Support", "Update", "UpdateKind", "User",
     "department_category",

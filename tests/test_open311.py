@@ -159,3 +159,92 @@ def test_extensions_add_the_public_timeline_and_where(client, make_report, login
     [plain] = get(client, f"/open311/v2/requests/{report.public_id}.json")
     assert "notes" not in plain
     assert LatLon(plain["lat"], plain["long"])
+
+
+# --- writing: POST requests ---------------------------------------------------------------------
+
+@pytest.fixture
+def api_key(session):
+    from seeclick.open311 import services
+
+    return services.create_key("City app")[1]
+
+
+def post(client, fmt="json", status=200, **data):
+    response = client.post(f"/open311/v2/requests.{fmt}", data=data)
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_json() if fmt == "json" else ElementTree.fromstring(response.data)
+
+
+def test_a_client_posts_a_request_routed_and_mailed_like_the_web_form(client, session, api_key):
+    from sqlalchemy import select
+
+    from seeclick.models import Channel, Notification, Report
+
+    [made] = post(client, api_key=api_key, service_code="pothole", lat="40.6782", long="-73.9442",
+                  description="Deep hole", email="ana@example.org", first_name="Ana", last_name="B",
+                  **{"attribute[size]": "large"})
+    report = session.scalar(select(Report).where(Report.public_id == made["service_request_id"]))
+    assert report.department.code == "dot-bk" and report.channel is Channel.OPEN311
+    assert report.answers == {"size": "large"} and report.reporter_name == "Ana B"
+    assert "no history yet" in made["service_notice"]
+    assert session.scalar(select(Notification).where(Notification.report_id == report.id)).recipient == \
+        "ana@example.org"
+    [again] = get(client, f"/open311/v2/requests/{made['service_request_id']}.json")
+    assert again["agency_responsible"] == "DOT Brooklyn Borough Office"
+    xml = post(client, "xml", api_key=api_key, service_code="traffic-signal", lat="40.6782", long="-73.9442")
+    # (description is optional in Open311: a client may send only the service and the place)
+    assert xml.tag == "service_requests" and xml.find("request/service_request_id").text.isdigit()
+
+
+def test_a_photo_comes_as_a_multipart_media_part(client, session, api_key):
+    import io
+
+    from tests.test_photos import phone_jpeg
+
+    response = client.post("/open311/v2/requests.json", content_type="multipart/form-data", data={
+        "api_key": api_key, "service_code": "pothole", "lat": "40.6782", "long": "-73.9442",
+        "attribute[size]": "small", "media": (io.BytesIO(phone_jpeg()), "hole.jpg")})
+    assert response.status_code == 200
+    [made] = response.get_json()
+    [listed] = get(client, f"/open311/v2/requests/{made['service_request_id']}.json")
+    assert listed["media_url"].endswith(".jpg") and client.get(listed["media_url"]).status_code == 200
+
+
+@pytest.mark.parametrize(("data", "status", "says"), [
+    ({}, 403, "api_key"),
+    ({"api_key": "sc_wrong"}, 403, "api_key"),
+    ({"api_key": "KEY", "service_code": ""}, 400, "service_code"),
+    ({"api_key": "KEY", "service_code": "nope", "lat": "40.6782", "long": "-73.9442"}, 404, "nope"),
+    ({"api_key": "KEY", "service_code": "pothole", "address_string": "245 Eastern Pkwy"}, 400, "lat and long"),
+    ({"api_key": "KEY", "service_code": "pothole", "lat": "40.6782", "long": "-73.9442"}, 400, "How big is it?"),
+    ({"api_key": "KEY", "service_code": "traffic-signal", "lat": "40.95", "long": "-73.2"}, 400, "outside"),
+    ({"api_key": "KEY", "service_code": "traffic-signal", "lat": "40.6782", "long": "-73.9442",
+      "description": "x" * 4001}, 400, "4,000"),
+])
+def test_bad_posts_get_the_standard_error(client, session, api_key, data, status, says):
+    from sqlalchemy import func, select
+
+    from seeclick.models import Report
+
+    before = session.scalar(select(func.count()).select_from(Report))
+    body = post(client, status=status, **{k: (api_key if v == "KEY" else v) for k, v in data.items()})
+    assert body[0]["code"] == status and any(says in e["description"] for e in body)
+    assert session.scalar(select(func.count()).select_from(Report)) == before
+
+
+def test_a_revoked_key_is_refused(client, session, api_key):
+    from seeclick.open311 import services
+
+    [key] = services.keys()
+    services.revoke(key.id)
+    session.flush()
+    assert post(client, status=403, api_key=api_key, service_code="traffic-signal", lat="40.6782",
+                long="-73.9442")[0]["code"] == 403
+
+
+def test_an_idempotency_key_makes_one_request_of_a_retry(client, session, api_key):
+    data = {"api_key": api_key, "service_code": "traffic-signal", "lat": "40.6782", "long": "-73.9442"}
+    first = client.post("/open311/v2/requests.json", data=data, headers={"Idempotency-Key": "abc"}).get_json()
+    second = client.post("/open311/v2/requests.json", data=data, headers={"Idempotency-Key": "abc"}).get_json()
+    assert first == second

@@ -3,8 +3,15 @@
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from seeclick.extensions import csrf
+from seeclick.extensions import csrf, db, limiter
+from seeclick.geo import OutsideWorld
+from seeclick.models import Channel
 from seeclick.open311 import params, queries, serialize
+from seeclick.open311.models import digest
+from seeclick.open311.services import authenticate
+from seeclick.photos import services as photos
+from seeclick.photos.processing import PhotoError
+from seeclick.reports import submission
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 csrf.exempt(bp)
@@ -82,6 +89,80 @@ def request_one(service_request_id, fmt):
         return failure(404, f"There is no service request {service_request_id!r}.", fmt)
     return answer(records(rows, extended=request.args.get("extensions", "").lower() == "true"), fmt,
                   "service_requests")
+
+
+def api_key_of_request():
+    """Each key is throttled on its own; a request without one, by its address."""
+    key = params.given(request.values, "api_key")
+    return "key:" + digest(key) if key else "addr:" + (request.remote_addr or "")
+
+
+@bp.post(f"/v2/requests.{FORMAT}")
+@limiter.limit(lambda: current_app.config["OPEN311_POST_LIMIT"], key_func=api_key_of_request)
+def post_request(fmt):
+    """Create a service request: the same checks, routing and mail as the web form."""
+    check_jurisdiction()
+    if authenticate(params.given(request.values, "api_key")) is None:
+        return failure(403, "A valid api_key is required to post a service request.", fmt)
+    code = params.given(request.values, "service_code")
+    if not code:
+        return failure(400, "service_code is required.", fmt)
+    category = queries.service(code)
+    if category is None:
+        return failure(404, f"There is no service with the code {code!r}.", fmt)
+    lat, lon = params.given(request.values, "lat"), params.given(request.values, "long")
+    if not (lat and lon):
+        return failure(400, "lat and long are required: this city cannot place an address_string or "
+                            "address_id on the map yet.", fmt)
+    try:
+        where = submission.parse_where(lat, lon)
+    except (submission.Invalid, OutsideWorld):
+        return failure(400, "lat and long must be WGS84 degrees.", fmt)
+    staged = []
+    for upload in request.files.getlist("media") + request.files.getlist("media[]"):
+        if upload and upload.filename:
+            try:
+                staged.append(photos.stage(upload.read(), upload.filename)[0])
+            except PhotoError as error:
+                db.session.rollback()
+                return failure(400, f"media: {error}", fmt)
+    name = " ".join(filter(None, (params.given(request.values, "first_name"),
+                                  params.given(request.values, "last_name"))))
+    key = request.headers.get("Idempotency-Key", "").strip()
+    draft = submission.Draft(
+        category_id=category.id, where=where, address=params.given(request.values, "address_string"),
+        description=request.values.get("description", "") or "", answers=attributes(request.values),
+        photo_tokens=[p.token for p in staged], name=name, email=params.given(request.values, "email"),
+        phone=params.given(request.values, "phone"), channel=Channel.OPEN311,
+        submission_key=f"open311:{digest(key)[:48]}" if key else "",
+    )
+    try:
+        report, _created = submission.submit(draft)
+    except submission.Invalid as invalid:
+        db.session.rollback()
+        return answer([{"code": 400, "description": f"{field}: {message}"}
+                       for field, message in invalid.errors.items()], fmt, "errors", 400)
+    db.session.commit()
+    return answer([{"service_request_id": str(report.public_id), "service_notice": submission.expectation(report),
+                    "account_id": None}], fmt, "service_requests")
+
+
+def attributes(values) -> dict[str, list[str]]:
+    """attribute[CODE]=v and attribute[CODE][]=v1&attribute[CODE][]=v2, by code."""
+    answers: dict[str, list[str]] = {}
+    for name in values:
+        if name.startswith("attribute[") and "]" in name:
+            code = name[len("attribute["):name.index("]")]
+            answers.setdefault(code, []).extend(values.getlist(name))
+    return answers
+
+
+@bp.get(f"/v2/tokens/<token>.{FORMAT}")
+def token(token, fmt):
+    """Requests here are made at once (type realtime), so a token only ever names a made request."""
+    check_jurisdiction()
+    return failure(404, f"There is no pending request with the token {token!r}; this endpoint answers "
+                        "with a service_request_id at once.", fmt)
 
 
 def records(rows, extended: bool) -> list[dict]:

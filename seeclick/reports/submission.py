@@ -119,7 +119,7 @@ def submit(draft: Draft) -> tuple[Report, bool]:
     except PhotoError as error:
         errors["photos"] = str(error)
         attached = []
-    if not draft.description.strip() and not attached and not errors.get("photos"):
+    if draft.channel is Channel.WEB and not draft.description.strip() and not attached and not errors.get("photos"):
         errors["description"] = _("Describe the problem, or add a photo of it.")
     if errors:
         raise Invalid(errors)
