@@ -69,6 +69,7 @@ class Config:
     LOGIN_LIMIT = "5 per minute;30 per hour"
     RATELIMIT_STORAGE_URI = os.environ.get("SEECLICK_RATELIMIT_STORAGE", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    PROXIES = int(os.environ.get("SEECLICK_PROXIES", "0"))  # reverse proxies in front that set X-Forwarded-For
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # an upload larger than this is refused (413) before it is read
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("SEECLICK_TIMEZONE", "America/New_York")  # times shown in city time

@@ -24,6 +24,10 @@ def create_app(test_config=None):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         raise RuntimeError("No database: set DATABASE_URL, or run `make run` to start the local cluster.")
 
+    if app.config["PROXIES"]:  # behind a reverse proxy: throttle and log the citizen's address, not the proxy's
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])
     init_extensions(app)
     register_blueprints(app)
     register_commands(app)

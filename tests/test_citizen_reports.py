@@ -110,7 +110,8 @@ def test_bad_input_is_told_beside_its_field_and_nothing_is_stored(client, sessio
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert any(message in error for error in errors_on(page)), errors_on(page)
-    assert f'href="#{field}"' in page
+    target = re.search(rf'href="#({field}[^"]*)"', page)[1]
+    assert f'id="{target}"' in page  # the summary's link leads to the field itself
     assert "Kept: 245 Eastern Pkwy" in page  # what was typed is still there
     assert count(session, Report) == before
 
@@ -263,6 +264,33 @@ def test_following_needs_the_address_confirmed_then_every_public_change_is_maile
     assert session.scalar(select(func.count()).where(Notification.event == "update")) == 1
 
 
+def test_the_follow_form_never_tells_who_reported_or_follows(client, session, categories):
+    data = report_form(client, categories, email="ana@example.org")
+    page = client.post("/reports/new", data=data).headers["Location"].removesuffix("/sent")
+    answers = [client.post(f"{page}/follow", data={"csrf_token": csrf_token(client, page), "email": email},
+                           follow_redirects=True).get_data(as_text=True) for email in ("ANA@example.org", "bo@x.org")]
+    flashes = [re.search(r'class="flash[^"]*">([^<]+)', a)[1] for a in answers]
+    assert flashes[0] == flashes[1]
+
+
+def test_a_stopped_follower_cannot_be_switched_back_on_by_someone_else(client, session, make_report):
+    from seeclick.notifications import services as notify
+
+    report = make_report()
+    follower = notify.add_reporter(report, "ana@example.org")
+    notify.stop(follower.token)
+    old_token = follower.token
+    notify.follow(report, "ana@example.org")  # a stranger types her address
+    assert not follower.active and follower.token != old_token
+    assert notify.confirm(old_token) is None  # the old link no longer works
+
+
+@pytest.mark.parametrize("email", ["postmaster,ana@example.org", "ana@example.org\x00", "Ana <ana@example.org>"])
+def test_an_address_that_could_name_a_second_recipient_is_refused(client, session, categories, email):
+    response = client.post("/reports/new", data=report_form(client, categories, email=email))
+    assert response.status_code == 422 and count(session, Report) == 0
+
+
 def test_the_public_page_never_shows_the_reporters_contact(client, session, categories):
     data = report_form(client, categories, email="private@example.org", phone="718-555-0199", name="Ana Secret")
     location = client.post("/reports/new", data=data).headers["Location"]
@@ -349,4 +377,4 @@ def test_a_reassigned_ticket_is_mailed_to_the_new_department(session, make_repor
     lifecycle.reassign(report, login_as("staff", "dot-bk"), departments["dot-mn"], "Manhattan side of the bridge")
     [told] = session.scalars(select(Notification).where(Notification.event == "assigned")).all()
     assert told.recipient == "mo@city.example"
-    assert "Manhattan side of the bridge" in told.body and f"/staff/reports/{report.id}" in told.body
+    assert "Manhattan side of the bridge" in told.body and f"/staff/reports/{report.public_id}" in told.body

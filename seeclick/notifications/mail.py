@@ -17,7 +17,7 @@ def send(message: EmailMessage) -> None:
                 smtp.starttls()
             if config.get("MAIL_SMTP_USER"):
                 smtp.login(config["MAIL_SMTP_USER"], config["MAIL_SMTP_PASSWORD"])
-            smtp.send_message(message)
+            smtp.send_message(message, to_addrs=[message["To"]])  # exactly one recipient
         return
     directory = Path(config["MAIL_DIRECTORY"])
     directory.mkdir(parents=True, exist_ok=True)

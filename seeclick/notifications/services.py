@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from seeclick.extensions import db
 from seeclick.models import Event, Follower, Notification, Report, Role, Update, User
+from seeclick.notifications.models import new_token
 
 
 def report_url(report: Report) -> str:
@@ -53,7 +54,12 @@ def department_assigned(update: Update) -> None:
 
 
 def follow(report: Report, email: str) -> Follower:
-    """Ask to follow a report: a new address confirms from a link first; asking twice sends one link."""
+    """Ask to follow a report: the address confirms from a link first, whoever asked.
+
+    An address that already follows gets nothing more; one that stopped must confirm again
+    (a stranger typing it cannot switch its mail back on). The caller answers the same in
+    every case, so the form never tells who reported or follows a report.
+    """
     email = email.strip()
     follower = db.session.scalar(select(Follower).where(
         Follower.report_id == report.id, func.lower(Follower.email) == email.lower()))
@@ -63,8 +69,10 @@ def follow(report: Report, email: str) -> Follower:
         db.session.flush()
     elif follower.active:
         return follower
-    follower.stopped_at = None
-    _queue(Event.CONFIRM, f"confirm:{follower.id}", [follower], report, "email/confirm.txt")
+    else:
+        follower.confirmed_at = None
+        follower.token = new_token()  # an old link stops working
+    _queue(Event.CONFIRM, f"confirm:{follower.id}:{follower.token[:12]}", [follower], report, "email/confirm.txt")
     return follower
 
 

@@ -16,6 +16,7 @@ REQUEUE = text("""
     )::procrastinate_job_to_defer_v1]))
     FROM notification n
     WHERE n.sent_at IS NULL AND n.created_at < now() - interval '10 minutes'
+      AND n.attempts < 36  -- three rounds, then it is left for a person to look at (flask jobs status)
       AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
                       WHERE j.task_name = 'send_notification' AND j.status IN ('todo', 'doing')
                         AND (j.args->>'notification_id')::bigint = n.id)

@@ -78,6 +78,7 @@ def nearby_open(category_id: int, where: LatLon, metres: float, limit: int = 5) 
     rows = db.session.execute(
         select(Report, distance, supporters, thumbnail)
         .where(Report.closed_at.is_(None), Report.category_id == category_id,
+               Report.location_approximate.is_(False),  # placed by neighbourhood: its point says nothing
                Report.location.intersects(func.ST_Expand(point, degrees)), distance <= metres)
         .order_by(distance).limit(limit)).all()
     return [Nearby(r, d, s, t) for r, d, s, t in rows]

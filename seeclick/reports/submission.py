@@ -30,7 +30,8 @@ from seeclick.routing.decide import OutsideServiceArea, RoutingError
 
 DESCRIPTION_LIMIT = 4000
 ADDRESS_LIMIT = 500
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One plain address: no commas, quotes, angle brackets or spaces that could name a second recipient.
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PHONE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
 
 
@@ -152,6 +153,13 @@ def submit(draft: Draft) -> tuple[Report, bool]:
 
 def _check_text(draft: Draft) -> dict[str, str]:
     errors = {}
+    for name in ("description", "address", "name", "email", "phone"):
+        if "\x00" in getattr(draft, name):
+            errors[name] = _("This contains a character that cannot be kept; please type it again.")
+    if any("\x00" in value for values in draft.answers.values() for value in values):
+        errors["description"] = _("An answer contains a character that cannot be kept; please type it again.")
+    if len(draft.submission_key) > 64:
+        errors["form"] = _("This form is damaged; reload the page and send again.")
     if len(draft.description) > DESCRIPTION_LIMIT:
         errors["description"] = _("Keep the description under %(limit)s characters (this one has %(count)s).",
                                   limit=f"{DESCRIPTION_LIMIT:,}", count=f"{len(draft.description):,}")

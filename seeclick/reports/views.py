@@ -42,7 +42,7 @@ def support_limit():
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
-@limiter.limit(report_limit, methods=["POST"])
+@limiter.limit(report_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 303)
 @csrf.exempt  # the form checks its own token, so an expired page is shown again with nothing lost
 def new():
     """The report form: where, what, photos, who; shown again with every problem beside its field."""
@@ -83,9 +83,13 @@ def new():
 def stage_uploads(form):
     """Keep the photos sent with this form (without script they come with it), with where they were taken."""
     staged, places, errors = [], [], {}
+    room = current_app.config["MAX_PHOTOS"] - len([t for t in request.form.getlist("photo_token") if t])
     for upload in request.files.getlist(form.photos.name):
         if not upload or not upload.filename:
             continue
+        if len(staged) >= room:
+            errors["photos"] = _("Add at most %(count)d photos.", count=current_app.config["MAX_PHOTOS"])
+            break
         try:
             photo, processed = photos.stage(upload.read(), upload.filename)
             staged.append(photo)
@@ -124,7 +128,7 @@ def render_form(form, where, errors, staged, status=None):
     form.neighbourhood.choices = [("", _("Choose…"))] + [
         (n.code, f"{n.name} ({n.borough})") for n in queries.neighbourhoods()]
     for name, message in errors.items():
-        if name in form and name not in ("category",):
+        if name in form:
             form[name].errors = [message]
     chosen = db.session.get(Category, int(form.category.data)) if (form.category.data or "").isdigit() else None
     nearby = queries.nearby_open(chosen.id, where, current_app.config["NEARBY_METRES"]) if chosen and where else []
@@ -236,12 +240,10 @@ def follow(public_id):
         if not form.email.errors:
             form.email.errors = [_("Give your email address, such as name@example.com.")]
         return render_report(report, follow_form=form, status=422)
-    follower = notify.follow(report, email)
+    notify.follow(report, email)
     db.session.commit()
-    if follower.active:
-        flash(_("You already get updates on this report."))
-    else:
-        flash(_("Check your email: open the link we sent to start getting updates."))
+    # The same answer whatever the address: it must not tell who reported or follows this report.
+    flash(_("Check your email: if this address does not get updates yet, we sent it a link to start them."))
     return redirect(url_for("reports.show", public_id=public_id) + "#follow", code=303)
 
 
