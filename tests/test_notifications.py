@@ -1,6 +1,7 @@
 """Mail leaves through the job queue to a real SMTP server on loopback: once per event, retried on failure."""
 
 import socket
+import threading
 from email import message_from_bytes
 
 import pytest
@@ -24,6 +25,17 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
         return "250 OK"
+
+
+def work_the_queue(app):
+    """Run the due jobs, as `flask jobs worker --once` does, in a thread of their own.
+
+    The browser tests' Playwright keeps an event loop in the main thread; the worker needs its own.
+    """
+    worker = threading.Thread(target=jobs.run_worker, args=(app,), kwargs={"once": True})
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the worker did not finish the due jobs within a minute"
 
 
 def free_port():
@@ -86,7 +98,7 @@ def jobs_for(app, notification_id):
 def test_the_reporter_gets_one_receipt_through_smtp_even_if_the_job_runs_twice(app, smtp, committed):
     inbox, _ = smtp
     report_id, number = file_report(app, "mail-1")
-    jobs.run_worker(app, once=True)
+    work_the_queue(app)
     [(recipients, message)] = inbox.messages
     assert recipients == ["ana@example.org"]
     assert message["Subject"] == f"Report #{number} received: Pothole"
@@ -99,7 +111,7 @@ def test_the_reporter_gets_one_receipt_through_smtp_even_if_the_job_runs_twice(a
                                 "NULL, NULL, jsonb_build_object('notification_id', :id), NULL)"
                                 "::procrastinate_job_to_defer_v1])"), {"id": sent.id})
         db.session.commit()
-    jobs.run_worker(app, once=True)
+    work_the_queue(app)
     assert len(inbox.messages) == 1
 
 
@@ -118,7 +130,7 @@ def test_a_status_change_reaches_the_reporter_and_an_internal_note_does_not(app,
         lifecycle.add_note(report, dana, "Internal: send the big truck.", public=False)
         lifecycle.acknowledge(report, dana, "Crew booked for Tuesday.")
         db.session.commit()
-    jobs.run_worker(app, once=True)
+    work_the_queue(app)
     subjects = sorted(m["Subject"] for _, m in inbox.messages)
     assert subjects == [f"Report #{number} is now acknowledged", f"Report #{number} received: Pothole"]
     update = next(m for _, m in inbox.messages if "acknowledged" in m["Subject"])
@@ -129,7 +141,7 @@ def test_mail_that_fails_is_retried_later_and_then_sent_once(app, smtp, committe
     inbox, controller = smtp
     app.config["MAIL_SMTP_PORT"] = free_port()  # nobody listens there: the send fails
     report_id, _ = file_report(app, "mail-3")
-    jobs.run_worker(app, once=True)
+    work_the_queue(app)
     [failed] = notification(app, report_id)
     assert failed.sent_at is None and failed.attempts == 1 and "Connection" in failed.last_error
     [(status, attempts, later)] = jobs_for(app, failed.id)
@@ -139,7 +151,7 @@ def test_mail_that_fails_is_retried_later_and_then_sent_once(app, smtp, committe
     with app.app_context():
         db.session.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now()"))  # and the wait is over
         db.session.commit()
-    jobs.run_worker(app, once=True)
+    work_the_queue(app)
     assert [r for r, _ in inbox.messages] == [["ana@example.org"]]
     [sent] = notification(app, report_id)
     assert sent.sent_at is not None and sent.attempts == 2 and sent.last_error is None
@@ -150,7 +162,7 @@ def test_without_an_smtp_server_mail_lands_in_a_directory_a_developer_can_read(a
     app.config.update(MAIL_DIRECTORY=str(tmp_path), MAIL_SMTP_HOST="")
     try:
         _, number = file_report(app, "mail-4")
-        jobs.run_worker(app, once=True)
+        work_the_queue(app)
     finally:
         app.config["MAIL_DIRECTORY"], app.config["MAIL_SMTP_HOST"] = saved
     [eml] = list(tmp_path.glob("*.eml"))
