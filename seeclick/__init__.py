@@ -85,7 +85,7 @@ def register_commands(app):
     from seeclick.areas.cli import areas, neighbourhoods
     from seeclick.demo.cli import demo
     from seeclick.notifications.cli import jobs_group
-    from seeclick.open311.cli import apikeys
+    from seeclick.open311.cli import apikeys, open311
 
     app.cli.add_command(users)
     app.cli.add_command(departments)
@@ -94,6 +94,7 @@ def register_commands(app):
     app.cli.add_command(demo)
     app.cli.add_command(jobs_group, name="jobs")
     app.cli.add_command(apikeys)
+    app.cli.add_command(open311)
 
 
 def register_errors(app):

@@ -1,10 +1,14 @@
 """`flask apikeys ...`: keys for Open311 clients that post service requests."""
 
+from pathlib import Path
+
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from seeclick.extensions import db
-from seeclick.open311 import services
+from seeclick.models import Department
+from seeclick.open311 import importer, services
 
 
 @click.group(help="Open311 API keys.")
@@ -42,3 +46,37 @@ def revoke(key_id):
         raise click.ClickException(f"There is no key {key_id}; `flask apikeys list` shows them.")
     db.session.commit()
     click.echo(f"key {key_id} revoked")
+
+
+@click.group(name="open311", help="Open311 GeoReport v2.")
+def open311():
+    pass
+
+
+@open311.command("import")
+@click.argument("service_list", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--definitions", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of service definitions, one <service_code>.json or .xml each.")
+@click.option("--desk", "desk_code", required=True, help="Code of the department that takes them until "
+              "handling departments are chosen at /admin/categories.")
+@click.option("--sla-hours", default=72, show_default=True, type=click.IntRange(1, 8760))
+@click.option("--replace", is_flag=True, help="Take the city's version of categories that already exist.")
+@with_appcontext
+def import_services(service_list, definitions, desk_code, sla_hours, replace):
+    """Import a city's Open311 service list (services.xml or .json) and definitions as categories."""
+    desk = db.session.scalar(select(Department).where(Department.code == desk_code))
+    if desk is None:
+        raise click.ClickException(f"There is no department {desk_code!r}; `flask departments list` shows them.")
+    try:
+        found = importer.read_services(service_list)
+        read = {}
+        for path in sorted(definitions.iterdir()) if definitions else []:
+            if path.suffix in (".json", ".xml"):
+                definition = importer.read_definition(path)
+                read[definition["service_code"] or path.stem] = definition
+        made, remade = services.import_services(found, read, desk, sla_hours, replace)
+    except (importer.ImportError_, services.ImportRefused) as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}. Nothing was imported.") from None
+    db.session.commit()
+    click.echo(f"{made} categories made, {remade} replaced, from {len(found)} services in {service_list.name}")

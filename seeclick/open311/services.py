@@ -1,10 +1,12 @@
-"""API keys, and service requests posted through Open311. Flush, never commit."""
+"""API keys, and a city's existing Open311 services imported as categories. Flush, never commit."""
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from seeclick.extensions import db
+from seeclick.models import Category, CategoryQuestion, Datatype, Department
 from seeclick.open311.models import ApiKey, digest, new_key
 
 
@@ -36,3 +38,61 @@ def authenticate(key: str) -> ApiKey | None:
 
 def keys() -> list[ApiKey]:
     return db.session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())).all()
+
+
+SERVICE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
+
+
+class ImportRefused(ValueError):
+    pass
+
+
+def import_services(services: list[dict], definitions: dict[str, dict], desk: Department, sla_hours: int,
+                    replace: bool = False) -> tuple[int, int]:
+    """Make (or, with replace, remake) a category per Open311 service: (made, remade). All or nothing.
+
+    Codes and list keys are kept exactly as the city has them, so its clients keep working; the
+    city-wide desk takes the new categories until departments are set to handle them at /admin.
+    """
+    made = remade = 0
+    for service in services:
+        code = str(service["service_code"]).strip()
+        if not SERVICE_CODE.fullmatch(code):
+            raise ImportRefused(f"service_code {code!r}: up to 60 letters, digits, dots, dashes and underscores")
+        metadata = str(service.get("metadata", "")).strip().lower() == "true" or service.get("metadata") is True
+        definition = definitions.get(code)
+        if metadata and definition is None:
+            raise ImportRefused(f"service {code} has metadata=true but no definition file ({code}.json or .xml)")
+        category = db.session.scalar(select(Category).where(Category.code == code))
+        if category is not None and not replace:
+            raise ImportRefused(f"there is already a category {code}; use --replace to take the city's version")
+        if category is None:
+            category = Category(code=code, active=True)
+            db.session.add(category)
+            made += 1
+        else:
+            remade += 1
+            category.questions.clear()
+        notes = [a["description"] for a in (definition or {}).get("attributes", []) if not a["variable"]]
+        category.name = str(service["service_name"]).strip()[:200]
+        category.description = "\n\n".join(filter(None, [str(service.get("description") or "").strip(), *notes]))
+        category.group = str(service.get("group") or "").strip()[:100]
+        category.keywords = [k.strip().lower()[:60] for k in str(service.get("keywords") or "").split(",")
+                             if k.strip()][:20]
+        category.sla_hours = sla_hours
+        if category.fallback_department_id is None and not category.departments:
+            category.fallback_department = desk
+        seen = set()
+        for position, attribute in enumerate(a for a in (definition or {}).get("attributes", []) if a["variable"]):
+            if not SERVICE_CODE.fullmatch(attribute["code"]) or attribute["code"] in seen:
+                raise ImportRefused(f"service {code}: attribute code {attribute['code']!r} is empty, repeated or "
+                                    "not made of letters, digits, dots, dashes and underscores")
+            seen.add(attribute["code"])
+            if attribute["datatype"].endswith("valuelist") and not attribute["values"]:
+                raise ImportRefused(f"service {code}: the list attribute {attribute['code']} has no values")
+            category.questions.append(CategoryQuestion(
+                code=attribute["code"], prompt=attribute["description"] or attribute["code"],
+                datatype=Datatype(attribute["datatype"]), required=attribute["required"], position=position,
+                values=attribute["values"] if attribute["datatype"].endswith("valuelist") else []))
+        db.session.flush()
+    return made, remade
