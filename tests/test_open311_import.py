@@ -18,10 +18,12 @@ SERVICES_XML = """<?xml version="1.0" encoding="utf-8"?>
 DEFINITION_XML = """<?xml version="1.0" encoding="utf-8"?>
 <service_definition><service_code>S0301</service_code><attributes>
   <attribute><variable>false</variable><code>NOTE</code><datatype>string</datatype><required>false</required>
-    <datatype_description/><order>1</order><description>Put items at the curb by 6 AM.</description><values/></attribute>
+    <datatype_description/><order>1</order><description>Put items at the curb by 6 AM.</description><values/>
+  </attribute>
   <attribute><variable>true</variable><code>ITEMS</code><datatype>multivaluelist</datatype><required>true</required>
     <datatype_description/><order>5</order><description>What items?</description>
-    <values><value><key>SOFA</key><name>Sofa</name></value><value><key>FRIDGE</key><name>Refrigerator</name></value></values>
+    <values><value><key>SOFA</key><name>Sofa</name></value>
+      <value><key>FRIDGE</key><name>Refrigerator</name></value></values>
   </attribute>
   <attribute><variable>true</variable><code>COUNT</code><datatype>number</datatype><required>false</required>
     <datatype_description/><order>3</order><description>How many?</description><values/></attribute>
