@@ -248,3 +248,14 @@ def test_an_idempotency_key_makes_one_request_of_a_retry(client, session, api_ke
     first = client.post("/open311/v2/requests.json", data=data, headers={"Idempotency-Key": "abc"}).get_json()
     second = client.post("/open311/v2/requests.json", data=data, headers={"Idempotency-Key": "abc"}).get_json()
     assert first == second
+
+
+def test_the_openapi_document_is_valid_and_names_every_json_endpoint(app, client):
+    from openapi_spec_validator import validate
+
+    spec = client.get("/open311/v2/openapi.json").get_json()
+    validate(spec)
+    served = {rule.rule.removeprefix("/open311/v2").replace("<any(json, xml):fmt>", "json")
+              .replace("<", "{").replace(">", "}") for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/open311/v2/") and "fmt" in rule.rule and "/service/" not in rule.rule}
+    assert served == set(spec["paths"])

@@ -56,19 +56,30 @@ def discovery(fmt):
     }, fmt, "discovery")
 
 
+@bp.get("/v2/openapi.json")
+def openapi():
+    """The OpenAPI document of the JSON API."""
+    from flask import jsonify
+
+    from seeclick.open311.openapi import document
+
+    base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+    return jsonify(document(base, current_app.config["OPEN311_JURISDICTION"]))
+
+
 @bp.get(f"/v2/services.{FORMAT}")
 def services(fmt):
     check_jurisdiction()
     return answer([serialize.service(c) for c in queries.services()], fmt, "services")
 
 
-@bp.get(f"/v2/services/<code>.{FORMAT}")
-@bp.get(f"/v2/service/<code>.{FORMAT}")  # the singular, as at least one old client asks
-def service_definition(code, fmt):
+@bp.get(f"/v2/services/<service_code>.{FORMAT}")
+@bp.get(f"/v2/service/<service_code>.{FORMAT}")  # the singular, as at least one old client asks
+def service_definition(service_code, fmt):
     check_jurisdiction()
-    category = queries.service(code)
+    category = queries.service(service_code)
     if category is None:
-        return failure(404, f"There is no service with the code {code!r}.", fmt)
+        return failure(404, f"There is no service with the code {service_code!r}.", fmt)
     return answer(serialize.definition(category), fmt, "service_definition")
 
 
