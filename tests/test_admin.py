@@ -28,7 +28,7 @@ def square_file(x=-73.95, y=40.70, size=0.004, name="Test square"):
     ("admin", None, 200),
 ])
 @pytest.mark.parametrize("path", ["/admin/departments", "/admin/departments/new", "/admin/departments/dot-bk",
-                                  "/admin/users", "/admin/users/new"])
+                                  "/admin/users", "/admin/users/new", "/admin/api-keys"])
 def test_every_admin_page_with_every_role(client, login_as, role, department, expected, path):
     if role:
         login_as(role, department)
@@ -286,3 +286,17 @@ def test_names_from_uploaded_files_are_shown_as_text_on_maps(client, login_as):
     # The name is in the data HTML-escaped (&lt;img...), which Folium's JSON writes as \u0026lt;img...
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in script
     assert "<img" not in script and "\\u003cimg" not in script
+
+
+def test_an_admin_makes_a_key_that_posts_then_revokes_it(client, login_as, session):
+    login_as("admin")
+    page = "/admin/api-keys"
+    made = client.post(page, data={"csrf_token": csrf_token(client, page), "name": "City app (iOS)"})
+    key = re.search(r'<code class="secret">([^<]+)</code>', made.get_data(as_text=True))[1]
+    post = {"api_key": key, "service_code": "traffic-signal", "lat": "40.6782", "long": "-73.9442"}
+    assert client.post("/open311/v2/requests.json", data=post).status_code == 200
+    listing = client.get(page).get_data(as_text=True)
+    assert "City app (iOS)" in listing and key not in listing  # shown once, never again
+    key_id = re.search(r'/admin/api-keys/(\d+)/revoke', listing)[1]
+    client.post(f"/admin/api-keys/{key_id}/revoke", data={"csrf_token": csrf_token(client, page)})
+    assert client.post("/open311/v2/requests.json", data=post).status_code == 403

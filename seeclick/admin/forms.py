@@ -67,3 +67,11 @@ class QuestionForm(FlaskForm):
     required = BooleanField(_l("Required"))
     values = TextAreaField(_l("Choices, one a line as key | Name (for list answers)"),
                            validators=[Optional(), Length(max=4000)])
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField(_l("Who will hold the key"), render_kw={"maxlength": 200, "placeholder": "City app (iOS)"})
+
+
+class RevokeForm(FlaskForm):
+    pass

@@ -11,12 +11,21 @@ from flask_login import current_user
 from seeclick import maps
 from seeclick.accounts import services as accounts
 from seeclick.admin import queries
-from seeclick.admin.forms import AreaUploadForm, CategoryForm, DepartmentForm, QuestionForm, UserForm
+from seeclick.admin.forms import (
+    ApiKeyForm,
+    AreaUploadForm,
+    CategoryForm,
+    DepartmentForm,
+    QuestionForm,
+    RevokeForm,
+    UserForm,
+)
 from seeclick.areas import readers
 from seeclick.areas.services import add_service_areas
 from seeclick.departments import services as categories_service
 from seeclick.extensions import db, login_manager
 from seeclick.models import Datatype, Department, Role
+from seeclick.open311 import services as open311
 from seeclick.staff.forms import choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -268,3 +277,32 @@ def remove_question(code, question_id):
     db.session.commit()
     flash(_("Removed the question."))
     return redirect(url_for(".category", code=code))
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+@admin_required
+def api_keys():
+    """Open311 API keys: make one (shown once), see who holds which, revoke."""
+    form = ApiKeyForm()
+    made = None
+    if form.validate_on_submit():
+        try:
+            api_key, made = open311.create_key(form.name.data or "", current_user)
+        except ValueError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Key made for %(name)s. Copy it now: it is not shown again.", name=api_key.name))
+    return render_template("admin/api_keys.html", form=form, made=made, keys=open311.keys(),
+                           revoke_form=RevokeForm())
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+@admin_required
+def revoke_api_key(key_id):
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    api_key = open311.revoke(key_id) or abort(404)
+    db.session.commit()
+    flash(_("Key of %(name)s revoked: it no longer posts requests.", name=api_key.name))
+    return redirect(url_for(".api_keys"))
