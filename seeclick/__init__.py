@@ -70,6 +70,7 @@ def register_blueprints(app):
     from seeclick.open311.views import bp as open311
     from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
+    from seeclick.stats.views import bp as stats
 
     app.register_blueprint(accounts)
     app.register_blueprint(admin)
@@ -78,6 +79,7 @@ def register_blueprints(app):
     app.register_blueprint(home)
     app.register_blueprint(reports)
     app.register_blueprint(open311)
+    app.register_blueprint(stats)
 
 
 def register_commands(app):

@@ -143,3 +143,38 @@ def report_map(report) -> folium.Map:
         folium.CircleMarker(where.to_leaflet(), radius=9, color="#1d4ed8", weight=3, fill=True,
                             fill_color="#2563eb", fill_opacity=0.9).add_to(m)
     return m
+
+
+# Light to dark: quicker to slower. Colour-blind safe (a single hue ramp), with grey for "too few".
+RAMP = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+TOO_FEW = "#d1d5db"
+
+
+def choropleth(outlines: dict, values: dict[str, float | None], labels: dict[str, str]) -> tuple[folium.Map, list]:
+    """Neighbourhoods shaded by a value in five quantile steps; those without one in grey.
+
+    Returns the map and its legend: [(colour, label)] for the template to print beside it.
+    """
+    known = sorted(v for v in values.values() if v is not None)
+    cuts = [known[int(len(known) * q / 5)] for q in range(1, 5)] if len(known) >= 5 else []
+
+    def colour(value):
+        if value is None:
+            return TOO_FEW
+        return RAMP[sum(value > cut for cut in cuts)] if cuts else RAMP[2]
+
+    shaded = {**outlines, "features": [
+        {**f, "properties": {**f["properties"], "fill": colour(values.get(f["properties"]["code"])),
+                             "figure": labels.get(f["properties"]["code"], "")}}
+        for f in outlines["features"]]}
+    m = city_base_map()
+    folium.GeoJson(
+        escaped(shaded), name="neighbourhoods",
+        style_function=lambda feature: {"color": "#374151", "weight": 0.5, "fillOpacity": 0.8,
+                                        "fillColor": feature["properties"]["fill"]},
+        highlight_function=lambda feature: {"weight": 2.5},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "figure"], labels=False),
+    ).add_to(m)
+    bounds = [None, *cuts, None]
+    legend = [(RAMP[i], (bounds[i], bounds[i + 1])) for i in range(len(cuts) + 1)] if cuts else []
+    return fit(m, outlines), legend
