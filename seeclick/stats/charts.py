@@ -4,7 +4,7 @@ from markupsafe import Markup, escape
 
 
 def weekly_line(points: list[tuple[str, float | None]], unit: float = 86400, width: int = 640, height: int = 200,
-                label: str = "") -> Markup:
+                label: str = "", unit_label: str = "") -> Markup:
     """A line of values (e.g. median days to close) over weeks; gaps where a week has none."""
     values = [v / unit for _, v in points if v is not None]
     if not values:
@@ -37,6 +37,7 @@ def weekly_line(points: list[tuple[str, float | None]], unit: float = 86400, wid
     first, last = escape(points[0][0]), escape(points[-1][0])
     axis = (f'<text x="{left}" y="{height - 8}" font-size="11" fill="#4b5563">{first}</text>'
             f'<text x="{width - right}" y="{height - 8}" font-size="11" fill="#4b5563" text-anchor="end">{last}</text>')
+    axis += f'<text x="4" y="{top_pad + 10}" font-size="11" fill="#4b5563">{escape(unit_label)}</text>'
     return Markup(f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
                   f'class="chart" preserveAspectRatio="none">{ticks}{lines}{dots}{axis}</svg>')
 

@@ -77,14 +77,20 @@ class Week:
     week: datetime
     reports: int
     closed: int
+    open: int
     close_p50: float | None
     ack_p50: float | None
+
+    @property
+    def settled(self) -> bool:
+        """Few enough still open that the week's median is not flattered by the slow ones missing."""
+        return self.reports > 0 and self.closed >= 5 and self.open <= self.reports / 5
 
 
 def weekly(department_id: int = 0, weeks: int = 26) -> list[Week]:
     """The last weeks' median times, for reports made in each week (department 0: the whole city)."""
     rows = db.session.execute(text(
-        "SELECT week, reports, closed, close_p50, ack_p50 FROM response_weekly "
+        "SELECT week, reports, closed, open, close_p50, ack_p50 FROM response_weekly "
         "WHERE department_id = :department ORDER BY week DESC LIMIT :weeks"),
         {"department": department_id, "weeks": weeks}).all()
     return [Week(*r) for r in reversed(rows)]

@@ -22,8 +22,8 @@ def index():
         {r.code: (_("half closed within %(days).1f days", days=r.close_p50 / 86400) if r.rankable
                   else _("too few closed reports to tell")) for r in hoods})
     weeks = queries.weekly()
-    chart = charts.weekly_line([(format_date(w.week, "MMM d"), w.close_p50 if w.closed >= 5 else None) for w in weeks],
-                               label=_("Median days to close, by week reported"))
+    chart = charts.weekly_line([(format_date(w.week, "MMM d"), w.close_p50 if w.settled else None) for w in weeks],
+                               label=_("Median days to close, by week reported"), unit_label=_("days"))
     return render_template(
         "stats/index.html", city=city, departments=queries.by("department"), categories=queries.by("category"),
         neighbourhoods=hoods, map=maps.parts(m), legend=legend, weeks=weeks, chart=chart,
