@@ -67,6 +67,7 @@ def register_blueprints(app):
     from seeclick.admin.views import bp as admin
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
+    from seeclick.neighbourhoods.views import bp as neighbourhoods
     from seeclick.open311.views import bp as open311
     from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
@@ -80,6 +81,7 @@ def register_blueprints(app):
     app.register_blueprint(reports)
     app.register_blueprint(open311)
     app.register_blueprint(stats)
+    app.register_blueprint(neighbourhoods)
 
 
 def register_commands(app):

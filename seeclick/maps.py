@@ -178,3 +178,22 @@ def choropleth(outlines: dict, values: dict[str, float | None], labels: dict[str
     bounds = [None, *cuts, None]
     legend = [(RAMP[i], (bounds[i], bounds[i + 1])) for i in range(len(cuts) + 1)] if cuts else []
     return fit(m, outlines), legend
+
+
+def neighbourhood_map(outline: dict, points: dict) -> folium.Map:
+    """A neighbourhood's outline and its open reports as one layer of circles, each linking to its page."""
+    m = city_base_map()
+    folium.GeoJson(escaped(outline), name="outline",
+                   style_function=lambda feature: {"color": "#1d4ed8", "weight": 2, "fillOpacity": 0.04},
+                   tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+    if points["features"]:
+        folium.GeoJson(
+            escaped(points), name="open reports",
+            marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.85),
+            style_function=lambda feature: {
+                "color": "#7f1d1d" if feature["properties"]["overdue"] else "#1e3a8a",
+                "fillColor": "#dc2626" if feature["properties"]["overdue"] else "#2563eb"},
+            tooltip=folium.GeoJsonTooltip(fields=["id", "category"], labels=False),
+            popup=folium.GeoJsonPopup(fields=["id", "category"], labels=False),
+        ).add_to(m)
+    return fit(m, outline)

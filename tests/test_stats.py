@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from seeclick.demo import generate
 from seeclick.geo import LatLon
@@ -105,3 +105,22 @@ def test_the_rollups_refresh_every_minute_through_the_job_queue(session):
     assert periodic == {"refresh_stats"}
     assert any(p.cron == "* * * * *" and p.task.name == "refresh_stats"
                for p in jobs.queue.periodic_registry.periodic_tasks.values())
+
+
+def test_a_neighbourhood_page_shows_what_is_open_and_compares_with_the_city(client, session, make_report):
+    from seeclick.models import Neighbourhood
+
+    crown = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0802"))
+    now = datetime.now(UTC)
+    late = make_report(neighbourhood=crown, description="Late", created_at=now - timedelta(days=9),
+                       due_at=now - timedelta(days=2))
+    make_report(neighbourhood=crown, status=Status.FIXED, created_at=now - timedelta(days=5),
+                closed_at=now - timedelta(days=4))
+    make_report(category="street-light-out", description="Elsewhere")  # no neighbourhood: not here
+    queries.refresh()
+    page = client.get("/neighbourhoods/BK0802").get_data(as_text=True)
+    assert "Crown Heights (North)" in page and "The whole city" in page
+    assert f"#{late.public_id}" in page and "overdue" in page
+    assert "Pothole: 2" in page and "Street light out" not in page
+    assert "too few to compare fairly" in page
+    assert client.get("/neighbourhoods/XX9999").status_code == 404

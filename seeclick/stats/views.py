@@ -1,6 +1,6 @@
 """/stats: how fast the city answers, by department, category and neighbourhood."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -27,4 +27,5 @@ def index():
     return render_template(
         "stats/index.html", city=city, departments=queries.by("department"), categories=queries.by("category"),
         neighbourhoods=hoods, map=maps.parts(m), legend=legend, weeks=weeks, chart=chart,
-        minimum=queries.MINIMUM_TO_RANK)
+        minimum=queries.MINIMUM_TO_RANK,
+        neighbourhood_link=lambda row: url_for("neighbourhoods.show", code=row.code))
