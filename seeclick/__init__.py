@@ -69,6 +69,7 @@ def register_blueprints(app):
     from seeclick.home.views import bp as home
     from seeclick.neighbourhoods.views import bp as neighbourhoods
     from seeclick.open311.views import bp as open311
+    from seeclick.opendata.views import bp as opendata
     from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
     from seeclick.stats.views import bp as stats
@@ -82,6 +83,7 @@ def register_blueprints(app):
     app.register_blueprint(open311)
     app.register_blueprint(stats)
     app.register_blueprint(neighbourhoods)
+    app.register_blueprint(opendata)
 
 
 def register_commands(app):
