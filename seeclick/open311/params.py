@@ -32,7 +32,9 @@ def w3c_datetime(value: str, name: str) -> datetime:
         raise BadRequest(f"{name} must be a W3C date-time such as 2026-11-21T14:30:00Z") from None
     if moment.tzinfo is None:
         raise BadRequest(f"{name} needs a time zone, such as 2026-11-21T14:30:00Z or 2026-11-21T09:30:00-05:00")
-    return moment
+    if not 1 < moment.year < 9999:  # the 90-day defaults are counted from it, and Python's dates end there
+        raise BadRequest(f"{name} must be between the years 2 and 9998")
+    return moment.astimezone(UTC)  # Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59
 
 
 def number(value: str, name: str, low: float, high: float) -> float:
@@ -46,9 +48,10 @@ def number(value: str, name: str, low: float, high: float) -> float:
 
 
 def integer(value: str, name: str, low: int, high: int) -> int:
-    if not value.isdigit():
-        raise BadRequest(f"{name} must be a whole number")
-    return max(low, min(int(value), high)) if name == "page_size" else max(low, int(value))
+    # isdigit() alone lets "²" through, and int() refuses more than 4,300 digits.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise BadRequest(f"{name} must be a whole number (of at most 18 digits)")
+    return max(low, min(int(value), high))  # page too: an offset past PostgreSQL's bigint is an error
 
 
 def request_filter(args, now: datetime | None = None) -> RequestFilter:

@@ -7,12 +7,15 @@ wrappers become arrays.
 """
 
 import json
+import re
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
 
+# Characters XML 1.0 cannot carry, not even escaped: control characters typed into a report are left out.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Each XML list wrapper and the name of its items.
 ITEM = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
         "endpoints": "endpoint", "formats": "format", "errors": "error", "notes": "note"}
@@ -103,7 +106,7 @@ def _fill(element, name, value):
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_XML.sub("", str(value))
 
 
 def extensions(record, updates) -> dict:

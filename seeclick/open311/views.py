@@ -29,6 +29,15 @@ def failure(status: int, description: str, fmt: str | None = None) -> Response:
     return answer(serialize.error(status, description), fmt, "errors", status)
 
 
+@bp.before_request
+def refuse_nul():
+    """PostgreSQL text cannot hold a NUL, so a parameter with one names nothing: a 400, not a crash."""
+    given = [*map(str, (request.view_args or {}).values()),
+             *(text for pair in request.values.items(multi=True) for text in pair)]
+    if any("\x00" in (value or "") for value in given):  # a multipart part with no readable name has None
+        raise params.BadRequest("A parameter contains a NUL character (%00).")
+
+
 @bp.errorhandler(params.BadRequest)
 def bad_request(error):
     return failure(error.status, str(error))
@@ -162,7 +171,7 @@ def attributes(values) -> dict[str, list[str]]:
     """attribute[CODE]=v and attribute[CODE][]=v1&attribute[CODE][]=v2, by code."""
     answers: dict[str, list[str]] = {}
     for name in values:
-        if name.startswith("attribute[") and "]" in name:
+        if name and name.startswith("attribute[") and "]" in name:  # (a garbled multipart name is None)
             code = name[len("attribute["):name.index("]")]
             answers.setdefault(code, []).extend(values.getlist(name))
     return answers
