@@ -68,6 +68,7 @@ def register_blueprints(app):
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
     from seeclick.neighbourhoods.views import bp as neighbourhoods
+    from seeclick.notifications.views import bp as watching
     from seeclick.open311.views import bp as open311
     from seeclick.opendata.views import bp as opendata
     from seeclick.reports.views import bp as reports
@@ -84,6 +85,7 @@ def register_blueprints(app):
     app.register_blueprint(stats)
     app.register_blueprint(neighbourhoods)
     app.register_blueprint(opendata)
+    app.register_blueprint(watching)
 
 
 def register_commands(app):

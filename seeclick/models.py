@@ -13,7 +13,7 @@ from seeclick.departments.models import (
     department_category,
 )
 from seeclick.neighbourhoods.models import Neighbourhood
-from seeclick.notifications.models import Event, Follower, Notification
+from seeclick.notifications.models import Event, Follower, Notification, Watch
 from seeclick.open311.models import ApiKey
 from seeclick.photos.models import Photo
 from seeclick.reports.models import (
@@ -31,7 +31,7 @@ __all__ = [
     "ApiKey", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "Datatype", "Department", "Event",
     "Follower",
     "Neighbourhood", "Notification", "Photo", "Report", "Role", "ServiceArea", "ServiceAreaPart", "Status",
-    "StatusType", "Support", "Update", "UpdateKind", "User",
+    "StatusType", "Support", "Update", "UpdateKind", "User", "Watch",
     "department_category",
 ]
 

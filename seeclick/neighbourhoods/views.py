@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, url_for
 
 from seeclick import maps
 from seeclick.neighbourhoods import queries
+from seeclick.reports.forms import EmailOnlyForm
 from seeclick.stats import queries as stats
 
 bp = Blueprint("neighbourhoods", __name__)
@@ -26,4 +27,4 @@ def show(code):
         "neighbourhoods/show.html", neighbourhood=neighbourhood, reports=reports[:20], open=queries.open_count(
             neighbourhood), drawn=len(reports), top=queries.top_categories(neighbourhood, now - timedelta(days=365)),
         here=stats.one("neighbourhood", neighbourhood.id), city=stats.city(), map=maps.parts(m),
-        minimum=stats.MINIMUM_TO_RANK, now=now)
+        minimum=stats.MINIMUM_TO_RANK, now=now, watch_form=EmailOnlyForm())

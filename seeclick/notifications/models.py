@@ -4,7 +4,20 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seeclick.extensions import db
@@ -43,7 +56,8 @@ class Event(enum.StrEnum):
     SUBMITTED = "submitted"  # to the reporter: we have it, here is where it went
     UPDATE = "update"  # to followers: a public change of status or a public note
     ASSIGNED = "assigned"  # to a department: a ticket was passed to you
-    CONFIRM = "confirm"  # to a new follower: confirm you want updates
+    CONFIRM = "confirm"  # to a new follower or watcher: confirm you want mail
+    DIGEST = "digest"  # to a watcher: the new reports in their neighbourhood or circle
 
 
 class Notification(db.Model):
@@ -72,3 +86,34 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Watch(db.Model):
+    """An email address that gets a digest of new reports in a neighbourhood or within a circle.
+
+    Confirmed from a link first, like a follower; private, never shown.
+    """
+
+    __tablename__ = "watch"
+    __table_args__ = (
+        CheckConstraint("(neighbourhood_id IS NULL) <> (centre IS NULL)", name="neighbourhood_or_circle"),
+        CheckConstraint("centre IS NULL OR radius_m BETWEEN 50 AND 5000", name="sensible_radius"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"))
+    centre = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    radius_m: Mapped[int | None] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # New reports made after this are in the next digest.
+    covered_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    neighbourhood = relationship("Neighbourhood")
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None and self.stopped_at is None

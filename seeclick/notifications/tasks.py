@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from seeclick.extensions import db
 from seeclick.jobs import in_app_context, queue
+from seeclick.notifications import watching
 from seeclick.notifications.delivery import deliver
 
 # 2, 4, 8 ... 4,096 seconds: about two hours of retries before the sweep below takes over.
@@ -37,3 +38,12 @@ def requeue_unsent_mail(timestamp: int) -> int:
     queued = db.session.execute(REQUEUE).scalar()
     db.session.commit()
     return queued
+
+
+@queue.periodic(cron="0 12 * * *")  # once a day, early morning in New York
+@queue.task(name="send_digests", queue="mail", queueing_lock="send_digests")
+@in_app_context
+def send_digests(timestamp: int) -> int:
+    written = watching.send_digests()
+    db.session.commit()
+    return written
