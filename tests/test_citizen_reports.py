@@ -90,6 +90,22 @@ def test_a_double_tap_or_a_retry_makes_one_report(client, session, categories):
     assert session.scalar(select(func.count()).where(Report.submission_key == "retry-me")) == 1
 
 
+def test_back_change_and_send_again_makes_a_second_report(client, session, categories):
+    data = report_form(client, categories, key="same-key")
+    first = client.post("/reports/new", data=data).headers["Location"]
+    second = client.post("/reports/new", data=data | {"description": "Another hole, further on"}).headers["Location"]
+    assert first != second
+    assert client.get("/reports/new").headers["Cache-Control"] == "no-store"
+
+
+def test_only_the_reporters_browser_is_told_a_receipt_was_emailed(client, app, session, categories):
+    location = client.post("/reports/new", data=report_form(client, categories, email="a@example.org")).headers[
+        "Location"]
+    assert "We sent a receipt to your email" in client.get(location).get_data(as_text=True)
+    stranger = app.test_client()
+    assert "We sent a receipt" not in stranger.get(location).get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"lat": "40.95", "lon": "-73.2"}, "location", "outside New York City"),
     ({"lat": "", "lon": ""}, "location", "Show us where"),

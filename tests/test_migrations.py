@@ -14,8 +14,8 @@ from seeclick.models import include_object
 SCRATCH = "seeclick_migrations_test"
 TABLES = {"department", "service_area", "service_area_part", "category", "department_category",
           "category_question", "neighbourhood", "report", "report_update", "user_account", "photo",
-          "report_support", "follower", "notification", "api_key", "watch", "procrastinate_jobs", "procrastinate_events",
-          "procrastinate_periodic_defers", "procrastinate_workers"}
+          "report_support", "follower", "notification", "api_key", "watch", "procrastinate_jobs",
+          "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers"}
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ subscription and the first email are written in the caller's one transaction.
 import hashlib
 import hmac
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -88,8 +89,10 @@ def submit(draft: Draft) -> tuple[Report, bool]:
     """Make the report; (report, True), or (the report already made from this form, False)."""
     if draft.submission_key:
         existing = queries.by_submission_key(draft.submission_key)
-        if existing is not None:
+        if existing is not None and _same(existing, draft):
             return existing, False
+        if existing is not None:  # Back, changed, sent again: a new report, not the first one again
+            draft.submission_key = uuid.uuid4().hex
     errors: dict[str, str] = {}
     placed = category = decision = None
     try:
@@ -149,6 +152,11 @@ def submit(draft: Draft) -> tuple[Report, bool]:
     reporter = notify.add_reporter(report, report.reporter_email) if report.reporter_email else None
     notify.report_submitted(report, reporter, expectation=expectation(report))
     return report, True
+
+
+def _same(report: Report, draft: Draft) -> bool:
+    """Whether a draft is the one that made this report (a retry), not a changed form sent again."""
+    return report.category_id == draft.category_id and report.description == draft.description.strip()
 
 
 def _check_text(draft: Draft) -> dict[str, str]:

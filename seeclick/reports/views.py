@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -72,12 +73,16 @@ def new():
                 try:
                     report, _created = submission.submit(draft_from(form, where, uploaded))
                     db.session.commit()
+                    # Only this browser is told whether a receipt went to an email address.
+                    session["sent"] = [report.public_id, *session.get("sent", [])][:10]
                     return redirect(url_for("reports.sent", public_id=report.public_id), code=303)
                 except Invalid as invalid:
                     db.session.rollback()
                     errors.update(invalid.errors)
             staged = photos.staged_quietly(tokens(form, uploaded))
-    return render_form(form, where, errors, staged)
+    page, status = render_form(form, where, errors, staged)
+    # Never from the cache: Back then Send would resend an old form's key.
+    return page, status, {"Cache-Control": "no-store"}
 
 
 def stage_uploads(form):
@@ -188,7 +193,8 @@ def upload_photo():
 def sent(public_id):
     """The answer: the tracking number, where it went, and what to expect from history."""
     report = queries.by_public_id(public_id) or abort(404)
-    return render_template("reports/sent.html", report=report, expectation=submission.expectation(report))
+    return render_template("reports/sent.html", report=report, expectation=submission.expectation(report),
+                           mine=report.public_id in session.get("sent", []))
 
 
 @bp.get("/reports/<public_id>")
