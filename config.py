@@ -74,6 +74,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("SEECLICK_TIMEZONE", "America/New_York")  # times shown in city time
     LANGUAGES = ["en"]
+    WTF_I18N_ENABLED = False  # WTForms' own messages: not re-read on every form while the city has one language
     # Links in emails point here.
     PUBLIC_URL = os.environ.get("SEECLICK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     # Mail goes through this SMTP server; without one (development) it is written to MAIL_DIRECTORY.

@@ -162,9 +162,10 @@ def post_request(fmt):
         db.session.rollback()
         return answer([{"code": 400, "description": f"{field}: {message}"}
                        for field, message in invalid.errors.items()], fmt, "errors", 400)
+    made = [{"service_request_id": str(report.public_id), "service_notice": submission.expectation(report),
+             "account_id": None}]
     db.session.commit()
-    return answer([{"service_request_id": str(report.public_id), "service_notice": submission.expectation(report),
-                    "account_id": None}], fmt, "service_requests")
+    return answer(made, fmt, "service_requests")
 
 
 def attributes(values) -> dict[str, list[str]]:

@@ -125,7 +125,8 @@ class Report(db.Model):
     # Given without the map (a neighbourhood and the address typed in): the point is the neighbourhood's.
     location_approximate: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
 
-    __mapper_args__ = {"version_id_col": version}
+    # eager_defaults: the public id (a sequence default) comes back with the INSERT, in one round trip.
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
 
     category = relationship("Category")
     department = relationship("Department")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import defer
 
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
@@ -38,7 +39,14 @@ def active_categories() -> list[Category]:
 
 def neighbourhood_at(where: LatLon) -> Neighbourhood | None:
     point = func.ST_SetSRID(func.ST_MakePoint(where.lon, where.lat), 4326)
-    return db.session.scalar(select(Neighbourhood).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1))
+    return db.session.scalar(select(Neighbourhood).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1)
+                             .options(defer(Neighbourhood.geom)))
+
+
+def neighbourhood_id_at(where: LatLon) -> int | None:
+    """The id only: a report needs the key, not the polygon."""
+    point = func.ST_SetSRID(func.ST_MakePoint(where.lon, where.lat), 4326)
+    return db.session.scalar(select(Neighbourhood.id).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1))
 
 
 def neighbourhoods() -> list[Neighbourhood]:

@@ -131,7 +131,7 @@ def submit(draft: Draft) -> tuple[Report, bool]:
     now = datetime.now(UTC)
     report = Report(
         category=category, department_id=decision.department_id, location=to_db(placed.where.to_point()),
-        location_approximate=placed.approximate, neighbourhood=queries.neighbourhood_at(placed.where),
+        location_approximate=placed.approximate, neighbourhood_id=queries.neighbourhood_id_at(placed.where),
         address=draft.address.strip(), description=draft.description.strip(), answers=answers,
         reporter_name=draft.name.strip() or None, reporter_email=draft.email.strip() or None,
         reporter_phone=draft.phone.strip() or None, show_name=draft.show_name and bool(draft.name.strip()),
@@ -147,10 +147,10 @@ def submit(draft: Draft) -> tuple[Report, bool]:
         if existing is None:
             raise
         return existing, False
-    db.session.refresh(report, ["public_id"])
     photos.attach(attached, report)
     reporter = notify.add_reporter(report, report.reporter_email) if report.reporter_email else None
-    notify.report_submitted(report, reporter, expectation=expectation(report))
+    if reporter is not None:  # the history query only when there is someone to tell
+        notify.report_submitted(report, reporter, expectation=expectation(report))
     return report, True
 
 

@@ -72,10 +72,11 @@ def new():
             if request.form.get("step") == "send" and not errors:
                 try:
                     report, _created = submission.submit(draft_from(form, where, uploaded))
+                    public_id = report.public_id  # read before the commit expires it
                     db.session.commit()
                     # Only this browser is told whether a receipt went to an email address.
-                    session["sent"] = [report.public_id, *session.get("sent", [])][:10]
-                    return redirect(url_for("reports.sent", public_id=report.public_id), code=303)
+                    session["sent"] = [public_id, *session.get("sent", [])][:10]
+                    return redirect(url_for("reports.sent", public_id=public_id), code=303)
                 except Invalid as invalid:
                     db.session.rollback()
                     errors.update(invalid.errors)
