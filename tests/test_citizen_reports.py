@@ -90,6 +90,16 @@ def test_a_double_tap_or_a_retry_makes_one_report(client, session, categories):
     assert session.scalar(select(func.count()).where(Report.submission_key == "retry-me")) == 1
 
 
+def test_a_retry_of_a_report_with_a_photo_finds_the_report(client, session, categories):
+    data = report_form(client, categories, key="photo-retry")
+    data["photos"] = (io.BytesIO(phone_jpeg()), "hole.jpg")
+    first = client.post("/reports/new", data=data, content_type="multipart/form-data")
+    token = session.scalar(select(Photo.token).where(Photo.report_id.is_not(None)))
+    retry = client.post("/reports/new", data=report_form(client, categories, key="photo-retry") | {
+        "photo_token": token})
+    assert retry.status_code == 303 and retry.headers["Location"] == first.headers["Location"]
+
+
 def test_back_change_and_send_again_makes_a_second_report(client, session, categories):
     data = report_form(client, categories, key="same-key")
     first = client.post("/reports/new", data=data).headers["Location"]

@@ -86,13 +86,11 @@ def place(draft: Draft) -> Placed:
 
 
 def submit(draft: Draft) -> tuple[Report, bool]:
-    """Make the report; (report, True), or (the report already made from this form, False)."""
-    if draft.submission_key:
-        existing = queries.by_submission_key(draft.submission_key)
-        if existing is not None and _same(existing, draft):
-            return existing, False
-        if existing is not None:  # Back, changed, sent again: a new report, not the first one again
-            draft.submission_key = uuid.uuid4().hex
+    """Make the report; (report, True), or (the report already made from this form, False).
+
+    A retry is checked like a first try, then finds its report when the INSERT meets the key
+    already there: the usual case, a first try, pays for no lookup.
+    """
     errors: dict[str, str] = {}
     placed = category = decision = None
     try:
@@ -126,6 +124,10 @@ def submit(draft: Draft) -> tuple[Report, bool]:
     if draft.channel is Channel.WEB and not draft.description.strip() and not attached and not errors.get("photos"):
         errors["description"] = _("Describe the problem, or add a photo of it.")
     if errors:
+        # A retry of a report already made fails here when its photos are taken already: find it.
+        existing = queries.by_submission_key(draft.submission_key) if draft.submission_key else None
+        if existing is not None and _same(existing, draft):
+            return existing, False
         raise Invalid(errors)
 
     now = datetime.now(UTC)
@@ -138,15 +140,19 @@ def submit(draft: Draft) -> tuple[Report, bool]:
         channel=draft.channel, submission_key=draft.submission_key or None, created_at=now, updated_at=now,
         due_at=now + category.sla,
     )
-    try:
-        with db.session.begin_nested():  # a double tap racing this one may have saved it first
-            db.session.add(report)
-            db.session.flush()
-    except IntegrityError:
-        existing = queries.by_submission_key(draft.submission_key) if draft.submission_key else None
-        if existing is None:
-            raise
-        return existing, False
+    for _attempt in range(2):
+        try:
+            with db.session.begin_nested():  # a retry, or a double tap racing this one, saved it first
+                db.session.add(report)
+                db.session.flush()
+            break
+        except IntegrityError:
+            existing = queries.by_submission_key(report.submission_key) if report.submission_key else None
+            if existing is None:
+                raise
+            if _same(existing, draft):
+                return existing, False
+            report.submission_key = uuid.uuid4().hex  # Back, changed, sent again: a new report
     photos.attach(attached, report)
     reporter = notify.add_reporter(report, report.reporter_email) if report.reporter_email else None
     if reporter is not None:  # the history query only when there is someone to tell
