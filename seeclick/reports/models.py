@@ -89,6 +89,11 @@ class Report(db.Model):
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_report_open_location", "location", postgresql_using="gist",
               postgresql_where=text("closed_at IS NULL")),
+        Index("ix_report_category_created", "category_id", "created_at"),
+        Index("ix_report_open_by_category_created", "category_id", "created_at",
+              postgresql_where=text("closed_at IS NULL")),
+        # Place and time together (btree_gist): a box or circle within a date window.
+        Index("ix_report_location_created", "location", "created_at", postgresql_using="gist"),
         Index("ix_report_closed_by_department_category", "department_id", "category_id", "closed_at",
               postgresql_where=text("closed_at IS NOT NULL")),
     )
@@ -97,7 +102,7 @@ class Report(db.Model):
     public_id: Mapped[str] = mapped_column(
         String(40), unique=True, server_default=func.nextval("report_public_id_seq").cast(String)
     )
-    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
