@@ -9,7 +9,6 @@ wrappers become arrays.
 import json
 import re
 from datetime import UTC, datetime
-from xml.etree.ElementTree import Element, SubElement, tostring
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
@@ -25,7 +24,11 @@ def w3c(moment: datetime | None) -> str | None:
     """A W3C date-time in UTC (`2026-11-21T03:56:43Z`), or None."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is None or moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    if moment.year < 1000:  # isoformat() pads the year to four digits, strftime() does not
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat(timespec="seconds")[:19] + "Z"  # cheaper than strftime(); a row has three
 
 
 def service(category) -> dict:
@@ -91,22 +94,48 @@ def render(document, fmt: str, root: str) -> tuple[bytes, str]:
     """The document as the body and content type of the format asked for."""
     if fmt == "json":
         return json.dumps(document, ensure_ascii=False).encode(), JSON_TYPE
-    element = Element(root)
-    _fill(element, root, document)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(element, encoding="unicode").encode(), XML_TYPE
+    parts = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    _xml(parts.append, root, document)
+    return "".join(parts).encode(), XML_TYPE
 
 
-def _fill(element, name, value):
-    if isinstance(value, list):
-        for item in value:
-            _fill(SubElement(element, ITEM.get(name, "item")), ITEM.get(name, "item"), item)
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            _fill(SubElement(element, key), key, inner)
-    elif isinstance(value, bool):
-        element.text = "true" if value else "false"
-    elif value is not None:
-        element.text = NOT_XML.sub("", str(value))
+def _xml(write, tag: str, value) -> None:
+    """Write `value` as the element `tag`, as ElementTree would (`<tag />` when empty), several times faster."""
+    if isinstance(value, list | dict):
+        if not value:
+            write(f"<{tag} />")
+            return
+        write(f"<{tag}>")
+        if isinstance(value, list):
+            item = ITEM.get(tag, "item")
+            for inner in value:
+                _xml(write, item, inner)
+        else:
+            for key, inner in value.items():
+                if isinstance(inner, str):  # most fields: no call for them
+                    text = _text(inner)
+                    write(f"<{key}>{text}</{key}>" if text else f"<{key} />")
+                else:
+                    _xml(write, key, inner)
+        write(f"</{tag}>")
+    elif value is None:
+        write(f"<{tag} />")
+    else:
+        text = "true" if value is True else "false" if value is False else _text(str(value))
+        write(f"<{tag}>{text}</{tag}>" if text else f"<{tag} />")
+
+
+def _text(text: str) -> str:
+    """Character data: what XML cannot carry left out, markup escaped."""
+    if not (text.isascii() and text.isprintable()):  # the regular expression only when it may matter
+        text = NOT_XML.sub("", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
 def extensions(record, updates) -> dict:
