@@ -6,12 +6,16 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator, FormatChecker
+from pyproj import Geod
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from seeclick.geo import LatLon
 from seeclick.models import Status
+from seeclick.open311.queries import box_around
 from seeclick.reports import services as lifecycle
 
 SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "open311-schemas"
@@ -136,6 +140,65 @@ def test_filters_defaults_and_overrides(client, schema, make_report, login_as):
     assert recent.public_id in ids("lat=40.6782&long=-73.9442&radius=50")
     assert recent.public_id not in ids("lat=40.7580&long=-73.9855&radius=500")  # Times Square
     assert recent.public_id in ids("bbox=-73.95,40.67,-73.94,40.69")
+
+
+def test_a_service_code_list_finds_the_requests_of_any_of_them(client, make_report):
+    pothole, light, dead_animal = (make_report(category=c) for c in ("pothole", "street-light-out", "dead-animal"))
+
+    def ids(query):
+        return {r["service_request_id"] for r in get(client, f"/open311/v2/requests.json?{query}")}
+
+    assert ids("service_code=pothole,street-light-out") == {pothole.public_id, light.public_id}
+    assert ids("service_code=street-light-out, nope") == {light.public_id}  # spaces trimmed, unknown codes match none
+    assert ids("service_code=nope") == set() and ids("service_code=nope,") == set()
+    assert dead_animal.public_id in ids("service_code=dead-animal&status=open")
+
+
+WGS84 = Geod(ellps="WGS84")
+
+
+def test_a_radius_finds_exactly_the_reports_within_it(client, make_report):
+    """Measured on the WGS84 spheroid, near every edge of the circle: just inside is in, just outside is out."""
+    centre, radius = LatLon(40.6782, -73.9442), 500
+
+    def at(bearing, metres):
+        lon, lat, _ = WGS84.fwd(centre.lon, centre.lat, bearing, metres)
+        return make_report(where=LatLon(lat, lon))
+
+    inside = {at(bearing, radius - 0.5).public_id for bearing in range(0, 360, 15)}
+    outside = {at(bearing, radius + 0.5).public_id for bearing in range(0, 360, 15)}
+    corners = {at(bearing, radius * 1.4).public_id for bearing in (45, 135, 225, 315)}  # in the box, not the circle
+    found = {r["service_request_id"] for r in get(
+        client, f"/open311/v2/requests.json?lat={centre.lat}&long={centre.lon}&radius={radius}")}
+    assert found == inside and not found & (outside | corners)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lat=st.floats(-90, 90), lon=st.floats(-180, 180), metres=st.floats(1, 10_000),
+       bearing=st.floats(0, 360))
+@example(lat=40.6782, lon=-73.9442, metres=500, bearing=0)
+@example(lat=89.99, lon=0, metres=10_000, bearing=90)
+@example(lat=0, lon=179.99, metres=10_000, bearing=90)
+def test_the_box_around_a_circle_holds_all_of_it(lat, lon, metres, bearing):
+    """Wherever the circle is, pole and antimeridian included, no point of its edge is left out of the box."""
+    west, south, east, north = box_around(LatLon(lat, lon), metres)
+    edge_lon, edge_lat, _ = WGS84.fwd(lon, lat, bearing, metres)
+    assert south <= edge_lat <= north
+    assert west <= edge_lon <= east or (west, east) == (-180, 180)
+
+
+def test_a_page_of_a_place_is_its_newest_requests_in_order(client, make_report):
+    """By bbox or radius, pages run newest first, equal times by number, without gaps or repeats."""
+    now = datetime.now(UTC)
+    times = [now + timedelta(hours=1), now, now, now, now - timedelta(days=1), now - timedelta(days=89)]
+    made = [make_report(where=LatLon(40.6782 + i * 0.0001, -73.9442), created_at=t) for i, t in enumerate(times)]
+    make_report(where=LatLon(40.6782, -73.9442), created_at=now - timedelta(days=91))  # outside the 90 days
+    make_report(where=LatLon(40.7580, -73.9855), created_at=now)  # Times Square: outside the place
+    newest_first = [r.public_id for r in sorted(made, key=lambda r: (r.created_at, r.id), reverse=True)]
+    for place in ("bbox=-73.95,40.67,-73.94,40.69", "lat=40.6782&long=-73.9442&radius=500"):
+        pages = [[r["service_request_id"] for r in get(
+            client, f"/open311/v2/requests.json?{place}&page_size=2&page={page}")] for page in (1, 2, 3, 4)]
+        assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:6], []]
 
 
 @pytest.mark.parametrize("query", [

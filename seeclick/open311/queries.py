@@ -1,10 +1,12 @@
 """The SELECTs behind the Open311 API: services, and reports as service requests."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from geoalchemy2 import Geography
+from sqlalchemy import Interval, cast, func, select, text
+from sqlalchemy.orm import aliased, selectinload
 
 from seeclick.extensions import db
 from seeclick.geo import LatLon
@@ -58,30 +60,87 @@ def requests(chosen: RequestFilter) -> list:
     if chosen.ids is not None:  # service_request_id overrides every other filter
         return db.session.execute(query.where(Report.public_id.in_(chosen.ids)).order_by(Report.created_at.desc())
                                   .limit(1000)).all()
+    where = conditions(chosen)
     if chosen.service_codes:
-        query = query.where(Category.code.in_(chosen.service_codes))
-    if chosen.statuses == {"open"}:
-        query = query.where(Report.closed_at.is_(None))
-    elif chosen.statuses == {"closed"}:
-        query = query.where(Report.closed_at.is_not(None))
-    if chosen.start is not None:
-        query = query.where(Report.created_at >= chosen.start)
-    if chosen.end is not None:
-        query = query.where(Report.created_at <= chosen.end)
-    if chosen.updated_after is not None:
-        query = query.where(Report.updated_at >= chosen.updated_after)
-    if chosen.updated_before is not None:
-        query = query.where(Report.updated_at <= chosen.updated_before)
-    if chosen.bbox is not None:
-        query = query.where(Report.location.intersects(func.ST_MakeEnvelope(*chosen.bbox, 4326)))
+        # By id, not by joining on the code: then index (category_id, created_at) reads one category newest first.
+        ids = category_ids(chosen.service_codes)
+        if not ids:
+            return []
+        where.append(Report.category_id.in_(ids))
+    if chosen.bbox is not None or chosen.near is not None:
+        where = [Report.id.in_(newest_in_place(where, chosen.page * chosen.page_size))]
     if chosen.near is not None:
-        where, metres = chosen.near
-        point = func.ST_SetSRID(func.ST_MakePoint(where.lon, where.lat), 4326)
-        degrees = metres / 111_320 / 0.5  # a box that surely holds the circle below 60° of latitude
-        query = query.where(Report.location.intersects(func.ST_Expand(point, degrees)),
-                            func.ST_DistanceSphere(Report.location, point) <= metres)
-    query = query.order_by(Report.created_at.desc(), Report.id.desc())
+        # The planner prices the distance on the spheroid high and reads a circle with a second process, whose
+        # start costs more than it saves (26 ms against 10 ms alone for 500 m, 1,000 rows, on 2 cores).
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    query = query.where(*where).order_by(Report.created_at.desc(), Report.id.desc())
     return db.session.execute(query.limit(chosen.page_size).offset((chosen.page - 1) * chosen.page_size)).all()
+
+
+def conditions(chosen: RequestFilter) -> list:
+    """What the reports must be, service codes aside (the caller looks their categories up)."""
+    where = []
+    if chosen.statuses == {"open"}:
+        where.append(Report.closed_at.is_(None))
+    elif chosen.statuses == {"closed"}:
+        where.append(Report.closed_at.is_not(None))
+    if chosen.start is not None:
+        where.append(Report.created_at >= chosen.start)
+    if chosen.end is not None:
+        where.append(Report.created_at <= chosen.end)
+    if chosen.updated_after is not None:
+        where.append(Report.updated_at >= chosen.updated_after)
+    if chosen.updated_before is not None:
+        where.append(Report.updated_at <= chosen.updated_before)
+    if chosen.bbox is not None:
+        where.append(Report.location.intersects(func.ST_MakeEnvelope(*chosen.bbox, 4326)))
+    if chosen.near is not None:
+        centre, metres = chosen.near
+        point = func.ST_SetSRID(func.ST_MakePoint(centre.lon, centre.lat), 4326)
+        # The box finds candidates on the GiST index; the distance on the WGS84 spheroid decides. ST_Distance,
+        # not ST_DWithin: the same test, but the planner does not take it to keep one row in 3,000.
+        where += [Report.location.intersects(func.ST_MakeEnvelope(*box_around(centre, metres), 4326)),
+                  func.ST_Distance(cast(Report.location, Geography), cast(point, Geography)) <= metres]
+    return where
+
+
+def newest_in_place(where: list, count: int):
+    """The ids of the `count` newest reports found by place (and all as old as the last of them).
+
+    Sorting every report in a box by time would fetch each from the table first (10,000 of them in
+    90 days in a square kilometre or two). Ordered by their distance in time from the newest report,
+    the GiST index on (location, created_at) gives them newest first and stops after `count`.
+    PostgreSQL 15 can order by that distance and nothing more, so ties on the time come along (WITH
+    TIES) for the caller to order and page as usual.
+    """
+    newest = aliased(Report)
+    since_newest = Report.created_at.op("<->", return_type=Interval)(
+        select(func.max(newest.created_at)).scalar_subquery())
+    return select(Report.id).where(*where).order_by(since_newest).fetch(count, with_ties=True)
+
+
+def category_ids(codes: list[str]) -> list[int]:
+    """The ids of the categories with these codes (inactive ones too: their reports are still public)."""
+    return db.session.scalars(select(Category.id).where(Category.code.in_(codes))).all()
+
+
+SHORTEST_DEGREE = 110_574  # metres in a degree of latitude at the equator, the shortest on the WGS84 spheroid
+
+
+def box_around(where: LatLon, metres: float) -> tuple[float, float, float, float]:
+    """A box (min lon, min lat, max lon, max lat) that holds every point within `metres` of `where`, and little more.
+
+    In latitude, `metres` over the shortest degree (111,320 m would leave out points near the
+    northern and southern edges of the circle: a degree there is shorter). In longitude, that over
+    the cosine of the latitude nearest the pole the circle reaches, where degrees of longitude are
+    shortest. A circle over a pole or across the antimeridian takes every longitude.
+    """
+    degrees = metres / SHORTEST_DEGREE
+    poleward = abs(where.lat) + degrees
+    wide = degrees / math.cos(math.radians(poleward)) if poleward < 90 else 360
+    if where.lon - wide < -180 or where.lon + wide > 180:
+        return (-180, where.lat - degrees, 180, where.lat + degrees)
+    return (where.lon - wide, where.lat - degrees, where.lon + wide, where.lat + degrees)
 
 
 def timelines(report_ids: list[int]) -> dict[int, list[Update]]:
