@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 read endpoints, in both formats, checked against the standard's JSON Schemas."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -15,6 +15,7 @@ from referencing.jsonschema import DRAFT4
 
 from seeclick.geo import LatLon
 from seeclick.models import Status
+from seeclick.open311 import serialize
 from seeclick.open311.queries import box_around
 from seeclick.reports import services as lifecycle
 
@@ -111,6 +112,19 @@ def test_requests_carry_every_field_and_hide_the_reporter(client, schema, make_r
     text = client.get("/open311/v2/requests.xml").get_data(as_text=True)
     for private in ("secret@example.org", "718-555-0100", "Ana"):
         assert private not in json.dumps(found) and private not in text
+
+
+def test_times_are_w3c_in_utc_to_the_second(client, make_report, login_as):
+    report = make_report(created_at=datetime(2026, 11, 21, 9, 30, 59, 999999, tzinfo=timezone(timedelta(hours=-5))),
+                         due_at=datetime(2026, 11, 24, 14, 30, tzinfo=UTC))
+    [one] = get(client, f"/open311/v2/requests/{report.public_id}.json")
+    assert (one["requested_datetime"], one["expected_datetime"]) == ("2026-11-21T14:30:59Z", "2026-11-24T14:30:00Z")
+    assert one["updated_datetime"] == serialize.w3c(report.updated_at)
+    lifecycle.close(report, login_as("staff", "dot-bk"), Status.FIXED, "Filled")
+    [closed] = get(client, f"/open311/v2/requests/{report.public_id}.json")
+    assert closed["updated_datetime"] == serialize.w3c(report.closed_at) and closed["status"] == "closed"
+    xml = get(client, f"/open311/v2/requests/{report.public_id}.xml")
+    assert xml.findtext("request/requested_datetime") == "2026-11-21T14:30:59Z"
 
 
 def test_filters_defaults_and_overrides(client, schema, make_report, login_as):
@@ -304,6 +318,19 @@ def test_a_revoked_key_is_refused(client, session, api_key):
     session.flush()
     assert post(client, status=403, api_key=api_key, service_code="traffic-signal", lat="40.6782",
                 long="-73.9442")[0]["code"] == 403
+
+
+def test_a_question_added_since_the_last_request_is_asked_at_once(client, session, api_key, categories):
+    from seeclick.departments import services as categories_service
+    from seeclick.models import Datatype
+
+    data = {"api_key": api_key, "service_code": "traffic-signal", "lat": "40.6782", "long": "-73.9442"}
+    post(client, **data)
+    categories_service.add_question(categories["traffic-signal"], "dark", "Is it dark?", Datatype.SINGLEVALUELIST,
+                                    True, "yes | Yes\nno | No")
+    session.flush()
+    assert any("Please answer: Is it dark?" in e["description"] for e in post(client, status=400, **data))
+    post(client, **data, **{"attribute[dark]": "yes"})
 
 
 def test_an_idempotency_key_makes_one_request_of_a_retry(client, session, api_key):

@@ -46,8 +46,11 @@ def requests(chosen: RequestFilter) -> list:
     first_photo = (select(Photo.token).where(Photo.report_id == Report.id, Photo.update_id.is_(None))
                    .order_by(Photo.id).limit(1).scalar_subquery())
     query = (
-        select(Report.id, Report.public_id, Report.closed_at, Report.created_at, Report.updated_at, Report.due_at,
-               Report.description, Report.address, Report.duplicate_of_id, Report.channel,
+        select(Report.id, Report.public_id, Report.closed_at.is_not(None).label("closed"),
+               w3c(Report.created_at).label("requested_datetime"),
+               w3c(func.coalesce(Report.closed_at, Report.updated_at)).label("updated_datetime"),
+               w3c(Report.due_at).label("expected_datetime"), Report.description, Report.address,
+               Report.duplicate_of_id, Report.channel,
                Neighbourhood.name.label("neighbourhood_name"), Neighbourhood.code.label("neighbourhood_code"),
                func.ST_Y(Report.location).label("lat"), func.ST_X(Report.location).label("lon"),
                Category.code.label("service_code"), Category.name.label("service_name"),
@@ -75,6 +78,15 @@ def requests(chosen: RequestFilter) -> list:
         db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     query = query.where(*where).order_by(Report.created_at.desc(), Report.id.desc())
     return db.session.execute(query.limit(chosen.page_size).offset((chosen.page - 1) * chosen.page_size)).all()
+
+
+def w3c(moment):
+    """A time as Open311's W3C date-time in UTC (`2026-11-21T03:56:43Z`), formatted by PostgreSQL.
+
+    As serialize.w3c() does, without a datetime made and formatted in Python for each of three
+    times a request: that was a third of the Python time of a page of 1000.
+    """
+    return func.to_char(func.timezone("UTC", moment), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 
 
 def conditions(chosen: RequestFilter) -> list:

@@ -60,20 +60,19 @@ def definition(category) -> dict:
 
 
 def request(record, *, media_url=None, extensions=None) -> dict:
-    """A report as an Open311 service request. `record` carries what the report query selects."""
-    closed = record.closed_at is not None
+    """A report as an Open311 service request. `record` carries what the report query selects, times as W3C text."""
     document = {
         "service_request_id": str(record.public_id),
-        "status": "closed" if closed else "open",
+        "status": "closed" if record.closed else "open",
         "status_notes": record.status_notes,
         "service_name": record.service_name,
         "service_code": record.service_code,
         "description": record.description or None,
         "agency_responsible": record.agency_responsible,
         "service_notice": None,
-        "requested_datetime": w3c(record.created_at),
-        "updated_datetime": w3c(record.closed_at if closed else record.updated_at),
-        "expected_datetime": w3c(record.due_at),
+        "requested_datetime": record.requested_datetime,
+        "updated_datetime": record.updated_datetime,  # the close, once closed
+        "expected_datetime": record.expected_datetime,
         "address": record.address or record.neighbourhood_name or "",
         "address_id": None,
         "zipcode": None,
