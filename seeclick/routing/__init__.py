@@ -9,9 +9,9 @@ from seeclick.routing.decide import (
     RoutingError,
     decide,
 )
-from seeclick.routing.services import UnknownCategory, route
+from seeclick.routing.services import UnknownCategory, route, route_candidates
 
 __all__ = [
     "Candidate", "NotServedHere", "OutsideServiceArea", "Reason", "Route", "RoutingError", "UnknownCategory",
-    "decide", "route",
+    "decide", "route", "route_candidates",
 ]
