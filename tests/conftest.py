@@ -124,6 +124,14 @@ def fresh_limits(app):
         limiter.reset()
 
 
+@pytest.fixture(autouse=True)
+def fresh_histories():
+    """What to expect comes from each test's own reports, never from histories kept in an earlier test."""
+    from seeclick.reports import submission
+
+    submission.forget_histories()
+
+
 @pytest.fixture
 def make_report(session, categories):
     """create a report routed like a real one: make_report(category="pothole", where=LatLon, **overrides)."""

@@ -404,3 +404,72 @@ def test_a_reassigned_ticket_is_mailed_to_the_new_department(session, make_repor
     [told] = session.scalars(select(Notification).where(Notification.event == "assigned")).all()
     assert told.recipient == "mo@city.example"
     assert "Manhattan side of the bridge" in told.body and f"/staff/reports/{report.public_id}" in told.body
+
+
+# --- what each process keeps: categories under their version, histories for a few minutes ----------------
+
+def test_a_question_an_admin_adds_is_asked_of_the_very_next_report(client, session, categories, login_as):
+    assert client.post("/reports/new", data=report_form(client, categories, key="k-1")).status_code == 303
+    login_as("admin")
+    page = "/admin/categories/pothole"
+    assert client.post(f"{page}/questions", data={
+        "csrf_token": csrf_token(client, page), "code": "lane", "prompt": "Which lane?",
+        "datatype": "singlevaluelist", "required": "y", "values": "left | Left lane\nright | Right lane"},
+    ).status_code == 302
+
+    refused = client.post("/reports/new", data=report_form(client, categories, key="k-2"))
+    assert refused.status_code == 422 and "Please answer: Which lane?" in errors_on(refused.get_data(as_text=True))
+    accepted = client.post("/reports/new", data=report_form(client, categories, key="k-3", **{"answer-lane": "left"}))
+    assert accepted.status_code == 303
+    assert session.scalar(select(Report.answers).where(Report.submission_key == "k-3"))["lane"] == "left"
+
+
+def test_a_change_written_by_another_process_is_enforced_at_once(client, session, categories):
+    """No code path has to clear anything: the category's version is read with every report."""
+    assert client.post("/reports/new", data=report_form(client, categories, key="k-1")).status_code == 303
+    choice = size_key(categories["pothole"])
+    session.execute(text("UPDATE category_question SET values = '[{\"key\": \"other\", \"name\": \"Other\"}]' "
+                         "WHERE category_id = :id"), {"id": categories["pothole"].id})
+    refused = client.post("/reports/new", data=report_form(client, categories, key="k-2", **{"answer-size": choice}))
+    assert refused.status_code == 422 and "Choose from the list given." in errors_on(refused.get_data(as_text=True))
+
+    session.execute(text("UPDATE category SET active = false WHERE id = :id"), {"id": categories["pothole"].id})
+    closed = client.post("/reports/new", data=report_form(client, categories, key="k-3", **{"answer-size": "other"}))
+    assert closed.status_code == 422 and "Choose what the problem is." in errors_on(closed.get_data(as_text=True))
+    assert count(session, Report) == 1
+
+
+def test_a_category_is_read_again_only_when_it_changed(session, categories):
+    from seeclick.reports import categories as kept
+    from seeclick.reports import queries
+
+    pothole = categories["pothole"]
+    version = queries.new_report_at(pothole.id, CROWN_HEIGHTS).category_version
+    first = kept.at_version(pothole.id, version)
+    assert kept.at_version(pothole.id, version) is first  # the same copy: nothing read again
+    assert [q.code for q in first.questions] == ["size"] and first.sla == pothole.sla
+
+    pothole.sla_hours += 1
+    session.flush()
+    changed = queries.new_report_at(pothole.id, CROWN_HEIGHTS).category_version
+    assert changed != version and kept.at_version(pothole.id, changed).sla_hours == pothole.sla_hours
+
+
+def test_the_expectation_is_kept_a_few_minutes_then_counted_again(client, session, categories, make_report,
+                                                                  monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from seeclick.reports import submission
+
+    now = [1000.0]
+    monkeypatch.setattr(submission, "clock", lambda: now[0])
+    location = client.post("/reports/new", data=report_form(client, categories)).headers["Location"]
+    assert "no history yet" in client.get(location).get_data(as_text=True)
+    created = datetime.now(UTC) - timedelta(days=30)
+    for days in range(1, 12):
+        make_report(created_at=created, status=Status.FIXED, closed_at=created + timedelta(days=days))
+
+    now[0] += submission.HISTORY_KEPT_FOR - 1
+    assert "no history yet" in client.get(location).get_data(as_text=True)
+    now[0] += 1
+    assert "Of the last 11 reports like this here, 11 were fixed" in client.get(location).get_data(as_text=True)

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import String, func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from seeclick import dbapi
 from seeclick.extensions import db
 from seeclick.models import Event, Follower, Notification, Report, Role, Update, User
 from seeclick.notifications.models import new_token
@@ -24,12 +25,29 @@ def stop_url(follower: Follower) -> str:
     return f"{current_app.config['PUBLIC_URL']}/follow/{follower.token}/stop"
 
 
-def report_submitted(report: Report, reporter: Follower | None, expectation: str) -> None:
-    """Tell the reporter (when they gave an email) we have it, where it went and what to expect."""
-    if reporter is None:
-        return
-    _queue(Event.SUBMITTED, f"submitted:{report.id}", [reporter], report, "email/submitted.txt",
-           expectation=expectation)
+# The reporter's subscription and their receipt in one statement (both on a report just made).
+RECEIPT = """
+    WITH reporter AS (
+        INSERT INTO follower (report_id, email, token, confirmed_at)
+        VALUES (%(report_id)s, %(recipient)s, %(token)s, now())
+    )
+    INSERT INTO notification (event, event_key, recipient, report_id, subject, body)
+    VALUES (%(event)s, %(event_key)s, %(recipient)s, %(report_id)s, %(subject)s, %(body)s)
+    ON CONFLICT DO NOTHING
+"""
+
+
+def reporter_receipt(report, email: str, expectation: str) -> None:
+    """The reporter follows their report from the start (they typed the address themselves) and is told
+    we have it, where it went and what to expect.
+
+    `report` is a report just made (reports.submission.Made): its id, public_id, category.name and
+    department.name are read.
+    """
+    reporter = Follower(report_id=report.id, email=email.strip(), token=new_token())  # written by RECEIPT
+    row = _row(Event.SUBMITTED, f"submitted:{report.id}", reporter.email, report, "email/submitted.txt",
+               follower=reporter, expectation=expectation)
+    dbapi.rows(RECEIPT, {**row, "event": row["event"].value, "token": reporter.token})
 
 
 def public_update(update: Update) -> None:

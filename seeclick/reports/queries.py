@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
+from seeclick import dbapi
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
 from seeclick.models import Category, Neighbourhood, Photo, Report, Status, Support, Update
@@ -22,6 +23,50 @@ CATEGORIES_AT = text("""
         OR EXISTS (SELECT 1 FROM department_category dc JOIN here h ON h.department_id = dc.department_id
                    WHERE dc.category_id = c.id))
 """)
+
+
+# A category's version: a digest of its row and its questions' rows, whole (every column, so a
+# column added later counts too). Any committed change to either gives another version.
+CATEGORY_VERSION = """
+    md5(c::text || coalesce((SELECT string_agg(q::text, ',' ORDER BY q.position, q.id)
+                             FROM category_question q WHERE q.category_id = c.id), ''))
+"""
+
+# Plain DBAPI (pyformat) SQL, run by reports.categories on the session's own connection.
+CATEGORY_WITH_VERSION = f"""
+    SELECT row_to_json(c),
+           coalesce((SELECT json_agg(row_to_json(q) ORDER BY q.position, q.id)
+                     FROM category_question q WHERE q.category_id = c.id), '[]'),
+           {CATEGORY_VERSION}
+    FROM category c WHERE c.id = %(category_id)s
+"""
+
+# Everything a new report at a point needs to read, in one round trip: the rows of
+# route_candidates() (for routing.route_candidates()), then on every row the neighbourhood the
+# point is in and the category's version (for reports.categories).
+NEW_REPORT_AT = f"""
+    SELECT r.category_name, r.active, r.fallback_department_id, r.department_id, r.area_m2, r.handles,
+           (SELECT n.id FROM neighbourhood n
+            WHERE ST_Intersects(n.geom, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)) LIMIT 1),
+           (SELECT {CATEGORY_VERSION} FROM category c WHERE c.id = %(category_id)s)
+    FROM route_candidates(%(category_id)s, %(lon)s::float8, %(lat)s::float8) r
+"""
+
+
+@dataclass(frozen=True)
+class Place:
+    """What NEW_REPORT_AT found: the routing candidates, the neighbourhood, the category's version."""
+
+    candidates: list[tuple]
+    neighbourhood_id: int | None
+    category_version: str | None
+
+
+def new_report_at(category_id: int, where: LatLon) -> Place:
+    found = dbapi.rows(NEW_REPORT_AT, {"category_id": category_id, "lon": where.lon, "lat": where.lat})
+    if not found:  # no such category
+        return Place([], None, None)
+    return Place(found, found[0][6], found[0][7])
 
 
 def categories_at(where: LatLon) -> list[Category]:

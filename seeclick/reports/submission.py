@@ -7,7 +7,9 @@ subscription and the first email are written in the caller's one transaction.
 
 import hashlib
 import hmac
+import json
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,17 +18,18 @@ from flask import current_app
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 
+from seeclick import dbapi
 from seeclick.extensions import db
-from seeclick.geo import LatLon, OutsideWorld, to_db
+from seeclick.geo import LatLon, OutsideWorld
 from seeclick.models import Category, Channel, Report, Support
 from seeclick.notifications import services as notify
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import answers as answer_rules
-from seeclick.reports import queries
-from seeclick.routing import route
+from seeclick.reports import categories, queries
+from seeclick.reports.categories import CachedCategory
+from seeclick.routing import route_candidates
 from seeclick.routing.decide import OutsideServiceArea, RoutingError
 
 DESCRIPTION_LIMIT = 4000
@@ -85,24 +88,79 @@ def place(draft: Draft) -> Placed:
                                  "and type the address.")})
 
 
-def submit(draft: Draft) -> tuple[Report, bool]:
-    """Make the report; (report, True), or (the report already made from this form, False).
+# The report in one statement: the INSERT meets a key already there (a retry, a double tap, or
+# a changed form sent again) and then writes nothing; it returns the ids and the department's
+# name (for the receipt). created_at, updated_at and the due time are the transaction's now().
+INSERT_REPORT = """
+    WITH made AS (
+        INSERT INTO report (category_id, department_id, location, location_approximate, neighbourhood_id, address,
+                            description, answers, status, channel, reporter_name, reporter_email, reporter_phone,
+                            show_name, submission_key, created_at, updated_at, due_at, version)
+        VALUES (%(category_id)s, %(department_id)s, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326),
+                %(approximate)s, %(neighbourhood_id)s, %(address)s, %(description)s, %(answers)s::jsonb, 'new',
+                %(channel)s, %(name)s, %(email)s, %(phone)s, %(show_name)s, %(submission_key)s, now(), now(),
+                now() + make_interval(hours => %(sla_hours)s), 1)
+        ON CONFLICT (submission_key) DO NOTHING
+        RETURNING id, public_id
+    )
+    SELECT made.id, made.public_id, department.name FROM made JOIN department ON department.id = %(department_id)s
+"""
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Made:
+    """A report as the submission left it: what the answer, the receipt and the expectation need."""
+
+    id: int
+    public_id: str
+    category: "CachedCategory | Category"
+    department: DepartmentRef
+    reporter_email: str | None
+
+    @property
+    def category_id(self) -> int:
+        return self.category.id
+
+    @property
+    def department_id(self) -> int:
+        return self.department.id
+
+    @classmethod
+    def of(cls, report: Report) -> "Made":
+        return cls(report.id, report.public_id, report.category, DepartmentRef(report.department_id,
+                                                                                report.department.name),
+                   report.reporter_email)
+
+
+def submit(draft: Draft) -> tuple[Made, bool]:
+    """Make the report; (the report, True), or (the report already made from this form, False).
 
     A retry is checked like a first try, then finds its report when the INSERT meets the key
-    already there: the usual case, a first try, pays for no lookup.
+    already there: the usual case, a first try, pays for no lookup. Routing, the neighbourhood
+    and the category's version are read in one statement, the report written in another.
     """
     errors: dict[str, str] = {}
-    placed = category = decision = None
+    placed = category = found = decision = None
     try:
         placed = place(draft)
     except Invalid as invalid:
         errors.update(invalid.errors)
-    category = db.session.get(Category, draft.category_id) if draft.category_id else None
+    if draft.category_id and placed is not None:
+        found = queries.new_report_at(draft.category_id, placed.where)
+        category = categories.at_version(draft.category_id, found.category_version)
+    elif draft.category_id:
+        category = categories.current(draft.category_id)  # no place: the answers are still checked
     if category is None or not category.active:
         errors["category"] = _("Choose what the problem is.")
-    elif placed is not None:
+    elif found is not None:
         try:
-            decision = route(category.id, placed.where)
+            decision = route_candidates(found.candidates)
         except OutsideServiceArea:
             errors["location"] = _("This place is outside %(city)s: move the pin inside the city.",
                                    city=current_app.config["CITY_NAME"])
@@ -127,37 +185,31 @@ def submit(draft: Draft) -> tuple[Report, bool]:
         # A retry of a report already made fails here when its photos are taken already: find it.
         existing = queries.by_submission_key(draft.submission_key) if draft.submission_key else None
         if existing is not None and _same(existing, draft):
-            return existing, False
+            return Made.of(existing), False
         raise Invalid(errors)
 
-    now = datetime.now(UTC)
-    report = Report(
-        category=category, department_id=decision.department_id, location=to_db(placed.where.to_point()),
-        location_approximate=placed.approximate, neighbourhood_id=queries.neighbourhood_id_at(placed.where),
-        address=draft.address.strip(), description=draft.description.strip(), answers=answers,
-        reporter_name=draft.name.strip() or None, reporter_email=draft.email.strip() or None,
-        reporter_phone=draft.phone.strip() or None, show_name=draft.show_name and bool(draft.name.strip()),
-        channel=draft.channel, submission_key=draft.submission_key or None, created_at=now, updated_at=now,
-        due_at=now + category.sla,
-    )
-    for _attempt in range(2):
-        try:
-            with db.session.begin_nested():  # a retry, or a double tap racing this one, saved it first
-                db.session.add(report)
-                db.session.flush()
-            break
-        except IntegrityError:
-            existing = queries.by_submission_key(report.submission_key) if report.submission_key else None
-            if existing is None:
-                raise
-            if _same(existing, draft):
-                return existing, False
-            report.submission_key = uuid.uuid4().hex  # Back, changed, sent again: a new report
-    photos.attach(attached, report)
-    reporter = notify.add_reporter(report, report.reporter_email) if report.reporter_email else None
-    if reporter is not None:  # the history query only when there is someone to tell
-        notify.report_submitted(report, reporter, expectation=expectation(report))
-    return report, True
+    email = draft.email.strip() or None
+    values = {
+        "category_id": category.id, "department_id": decision.department_id, "lon": placed.where.lon,
+        "lat": placed.where.lat, "approximate": placed.approximate, "neighbourhood_id": found.neighbourhood_id,
+        "address": draft.address.strip(), "description": draft.description.strip(), "answers": json.dumps(answers),
+        "channel": draft.channel.value, "name": draft.name.strip() or None, "email": email,
+        "phone": draft.phone.strip() or None, "show_name": draft.show_name and bool(draft.name.strip()),
+        "submission_key": draft.submission_key or None, "sla_hours": category.sla_hours,
+    }
+    row = dbapi.one(INSERT_REPORT, values)
+    if row is None:  # the key is taken: by this very form (a retry, a double tap), or by a changed one
+        existing = queries.by_submission_key(values["submission_key"])
+        if existing is not None and _same(existing, draft):
+            return Made.of(existing), False
+        values["submission_key"] = uuid.uuid4().hex  # Back, changed, sent again: a new report
+        row = dbapi.one(INSERT_REPORT, values)
+    report_id, public_id, department_name = row
+    made = Made(report_id, public_id, category, DepartmentRef(decision.department_id, department_name), email)
+    photos.attach(attached, made)
+    if email:  # the history query only when there is someone to tell
+        notify.reporter_receipt(made, email, expectation=expectation(made))
+    return made, True
 
 
 def _same(report: Report, draft: Draft) -> bool:
@@ -201,9 +253,37 @@ def parse_where(lat: str, lon: str) -> LatLon | None:
                                      "again.")}) from None
 
 
-def expectation(report: Report) -> str:
-    """What to expect, honestly, from how reports like this here were closed lately."""
-    seen = queries.history(report.department_id, report.category_id, datetime.now(UTC) - timedelta(days=365))
+HISTORY_KEPT_FOR = 300  # seconds: the last 200 closed reports barely move in five minutes
+clock = time.monotonic
+_histories: dict[tuple[int, int], tuple[float, queries.History]] = {}
+
+
+def history(department_id: int, category_id: int) -> queries.History:
+    """How reports like this, here, were closed in the past year; kept per process for a few minutes.
+
+    It is asked for every answer, Open311's included, and for every receipt, and the query reads
+    a year of closed reports; a figure a few minutes old tells the citizen the same.
+    """
+    now = clock()
+    kept = _histories.get((department_id, category_id))
+    if kept is not None and now - kept[0] < HISTORY_KEPT_FOR:
+        return kept[1]
+    seen = queries.history(department_id, category_id, datetime.now(UTC) - timedelta(days=365))
+    _histories[department_id, category_id] = (now, seen)
+    return seen
+
+
+def forget_histories() -> None:
+    """Drop the kept histories (tests, whose data comes and goes with each one)."""
+    _histories.clear()
+
+
+def expectation(report) -> str:
+    """What to expect, honestly, from how reports like this here were closed lately.
+
+    `report` is a Report or a Made: its department_id, category_id and category.sla are read.
+    """
+    seen = history(report.department_id, report.category_id)
     if seen.fixed < queries.HISTORY_MINIMUM:
         return _("There is no history yet for reports like this here, so we cannot say how long it will take. "
                  "The department's target is %(target)s.", target=span(report.category.sla))
