@@ -8,7 +8,7 @@ from seeclick.geo import OutsideWorld
 from seeclick.models import Channel
 from seeclick.open311 import params, queries, serialize
 from seeclick.open311.models import digest
-from seeclick.open311.services import authenticate
+from seeclick.open311.services import key_and_service
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import submission
@@ -122,13 +122,13 @@ def api_key_of_request():
 def post_request(fmt):
     """Create a service request: the same checks, routing and mail as the web form."""
     check_jurisdiction()
-    if authenticate(params.given(request.values, "api_key")) is None:
-        return failure(403, "A valid api_key is required to post a service request.", fmt)
     code = params.given(request.values, "service_code")
+    valid_key, category_id = key_and_service(params.given(request.values, "api_key"), code)
+    if not valid_key:
+        return failure(403, "A valid api_key is required to post a service request.", fmt)
     if not code:
         return failure(400, "service_code is required.", fmt)
-    category = queries.service(code)
-    if category is None:
+    if category_id is None:
         return failure(404, f"There is no service with the code {code!r}.", fmt)
     lat, lon = params.given(request.values, "lat"), params.given(request.values, "long")
     if not (lat and lon):
@@ -150,7 +150,7 @@ def post_request(fmt):
                                   params.given(request.values, "last_name"))))
     key = request.headers.get("Idempotency-Key", "").strip()
     draft = submission.Draft(
-        category_id=category.id, where=where, address=params.given(request.values, "address_string"),
+        category_id=category_id, where=where, address=params.given(request.values, "address_string"),
         description=request.values.get("description", "") or "", answers=attributes(request.values),
         photo_tokens=[p.token for p in staged], name=name, email=params.given(request.values, "email"),
         phone=params.given(request.values, "phone"), channel=Channel.OPEN311,
