@@ -47,14 +47,16 @@ from sqlalchemy import event, select, text  # noqa: E402
 from bench.submission import (  # noqa: E402
     FORM,
     OVERRIDES,
+    TimedCursor,
     answer,
     cpu_line,
     free_port,
     line,
     percentile,
     phase,
+    print_statements,
+    profiled_app,
     start_gunicorn,
-    statement_name,
 )
 from seeclick import create_app  # noqa: E402
 from seeclick.demo.generate import load_taxlots  # noqa: E402
@@ -305,45 +307,28 @@ def measure_post(app, args):
 
 
 def profile_post(app, count, email_share, top):
-    """`count` POSTs in this process through app.test_client(): SQL timed by statement, then under cProfile."""
-    outcome, timings = {}, {}
+    """`count` POSTs in this process through app.test_client(): every statement timed, then under cProfile."""
+    outcome = {}
     client = app.test_client()
 
     def post(body):
         return client.post("/open311/v2/requests.json", data=body, content_type=FORM["Content-Type"]).status_code
 
-    def before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["bench_started"] = time.perf_counter()
-
-    def after(conn, cursor, statement, parameters, context, executemany):
-        entry = timings.setdefault(statement_name(statement), [0, 0.0])
-        entry[0] += 1
-        entry[1] += time.perf_counter() - conn.info.pop("bench_started")
-
     with api_key(app, outcome) as key:
         bodies = post_bodies(app, key, 2 * count + 50, email_share, random.Random(311))[0]
-        with app.app_context():
-            engine = db.engine
         statuses = Counter(post(body) for body in bodies[:50])  # warm: templates, caches
-        event.listen(engine, "before_cursor_execute", before)
-        event.listen(engine, "after_cursor_execute", after)
+        TimedCursor.timings = timings = {}
         started = time.perf_counter()
         statuses.update(post(body) for body in bodies[50:50 + count])
         took = time.perf_counter() - started
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
+        TimedCursor.timings = None
         profiler = cProfile.Profile()
         profiler.enable()
         statuses.update(post(body) for body in bodies[50 + count:])
         profiler.disable()
     print(f"profile: {count:,} POSTs in one process (test_client, no HTTP): {count / took:,.0f}/s, "
           f"{took / count * 1e3:.2f} ms each; statuses {dict(statuses)}")
-    in_sql = sum(seconds for _, seconds in timings.values())
-    print(f"  SQL through SQLAlchemy's cursor: {in_sql / count * 1e3:.2f} ms a POST in "
-          f"{sum(n for n, _ in timings.values()) / count:.1f} statements; the rest is Python "
-          "(route() runs on the raw DBAPI cursor, outside these events)")
-    for name, (n, seconds) in sorted(timings.items(), key=lambda item: -item[1][1]):
-        print(f"    {n / count:5.2f} x  {seconds / n * 1e3:6.3f} ms  = {seconds / count * 1e3:6.3f} ms   {name}")
+    print_statements(timings, count, "POST")
     print_profile(profiler, top, f"cProfile of the next {count:,}")
     print(f"  deleted {outcome['deleted'][0]:,} reports, {outcome['deleted'][1]:,} queued jobs and the API key")
 
@@ -422,7 +407,7 @@ def main():
 
     for command in others_running():
         print(f"warning: another benchmark is running, the figures will be meaningless: {command}", file=sys.stderr)
-    app = create_app(OVERRIDES)
+    app = profiled_app() if args.profile == "post" else create_app(OVERRIDES)
     with app.app_context():
         reports = db.session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'report'"))
         print(f"database {db.engine.url.database}: about {reports:,} reports")

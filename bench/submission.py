@@ -1,7 +1,7 @@
 """Report submissions a second through the full stack under gunicorn, beside a bare Flask route, in one run.
 
     .venv/bin/python bench/submission.py [--reports 3000] [--clients 4] [--worker-class sync|gthread]
-    .venv/bin/python bench/submission.py --profile 1000    # where one process spends its time
+    .venv/bin/python bench/submission.py --profile 1000    # where one process spends its time, every statement
 
 Starts gunicorn (2 workers by default, one per core) on bench_app(), the application from
 create_app() with two overrides: RATELIMIT_ENABLED=False and WTF_CSRF_ENABLED=False, because
@@ -41,7 +41,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, select, text  # noqa: E402
+import psycopg2.extensions  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from seeclick import create_app  # noqa: E402
 from seeclick.demo.generate import load_taxlots  # noqa: E402
@@ -286,45 +287,85 @@ def statement_name(sql):
     tables = list(dict.fromkeys(words[i + 1] for i, w in enumerate(upper[:-1])
                                 if w in ("FROM", "JOIN", "INTO", "UPDATE") and upper[i + 1] != "SELECT"))
     where = next((words[i + 1] for i, w in enumerate(upper[:-1]) if w == "WHERE" and upper[i - 1] != "FILTER"), "")
+    if not tables:  # SELECT 1 (the pool's pre-ping), BEGIN, ...
+        return " ".join(words[:4])
     return f"{upper[0] if upper else '?'} {' '.join(tables)}" + (f" WHERE {where}" if where else "")
+
+
+class TimedCursor(psycopg2.extensions.cursor):
+    """Counts and times every statement sent, through SQLAlchemy or on the raw cursor (seeclick.dbapi) alike."""
+
+    timings: dict | None = None  # statement name -> [count, seconds], while a profile measures
+
+    def execute(self, query, vars=None):
+        if TimedCursor.timings is None:
+            return super().execute(query, vars)
+        started = time.perf_counter()
+        try:
+            return super().execute(query, vars)
+        finally:
+            entry = TimedCursor.timings.setdefault(statement_name(query), [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started
+
+
+class TimedConnection(psycopg2.extensions.connection):
+    """A connection whose cursors are TimedCursors, and whose COMMIT is timed too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cursor_factory = TimedCursor
+
+    def commit(self):
+        if TimedCursor.timings is None:
+            return super().commit()
+        started = time.perf_counter()
+        try:
+            return super().commit()
+        finally:
+            entry = TimedCursor.timings.setdefault("COMMIT", [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started
+
+
+def profiled_app():
+    """bench_app()'s settings on connections that time every statement (profiles only)."""
+    from config import Config
+
+    options = dict(Config.SQLALCHEMY_ENGINE_OPTIONS)
+    options["connect_args"] = {**options.get("connect_args", {}), "connection_factory": TimedConnection}
+    return create_app({**OVERRIDES, "SQLALCHEMY_ENGINE_OPTIONS": options})
+
+
+def print_statements(timings, count, what):
+    """The statements a request sent, by kind: how many, how long each from sending to its rows back."""
+    in_sql = sum(seconds for _, seconds in timings.values())
+    print(f"  SQL, every statement on the connection (sent to its rows back, the implicit BEGIN within the "
+          f"first): {in_sql / count * 1e3:.2f} ms a {what} in {sum(n for n, _ in timings.values()) / count:.1f} "
+          "statements; the rest is Python")
+    for name, (n, seconds) in sorted(timings.items(), key=lambda item: -item[1][1]):
+        print(f"    {n / count:5.2f} x  {seconds / n * 1e3:6.3f} ms  = {seconds / count * 1e3:6.3f} ms   {name}")
 
 
 def profile(app, bodies, top):
     """The same submissions in this one process through app.test_client(): SQL timed, then under cProfile."""
     client = app.test_client()
-    timings, statuses = {}, Counter()
+    statuses = Counter()
 
     def post(body):
         return client.post("/reports/new", data=body, content_type=FORM["Content-Type"]).status_code
 
-    def before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["bench_started"] = time.perf_counter()
-
-    def after(conn, cursor, statement, parameters, context, executemany):
-        entry = timings.setdefault(statement_name(statement), [0, 0.0])
-        entry[0] += 1
-        entry[1] += time.perf_counter() - conn.info.pop("bench_started")
-
     half = (len(bodies) - 50) // 2
-    with app.app_context():
-        engine = db.engine
     for body in bodies[:50]:  # warm: first requests compile templates and fill caches
         post(body)
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
+    TimedCursor.timings = timings = {}
     started = time.perf_counter()
     statuses.update(post(body) for body in bodies[50:50 + half])
     took = time.perf_counter() - started
-    event.remove(engine, "before_cursor_execute", before)
-    event.remove(engine, "after_cursor_execute", after)
+    TimedCursor.timings = None
     print(f"profile: {half:,} submissions in one process (test_client, no HTTP): {half / took:,.0f}/s, "
           f"{took / half * 1e3:.2f} ms each, statuses {dict(statuses)}")
-    in_sql = sum(seconds for _, seconds in timings.values())
-    print(f"  SQL through SQLAlchemy's cursor (statement sent to its rows back): {in_sql / half * 1e3:.2f} ms a "
-          f"submission in {sum(n for n, _ in timings.values()) / half:.1f} statements; the rest is Python")
-    for name, (n, seconds) in sorted(timings.items(), key=lambda item: -item[1][1]):
-        print(f"    {n / half:5.2f} x  {seconds / n * 1e3:6.3f} ms  = {seconds / half * 1e3:6.3f} ms   {name}")
-    print("  (route() runs its lookup on the raw DBAPI cursor, outside these events; bench/routing.py times it)")
+    print_statements(timings, half, "submission")
 
     profiler = cProfile.Profile()
     profiler.enable()
@@ -351,7 +392,7 @@ def main():
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
 
-    app = create_app(OVERRIDES)
+    app = profiled_app() if args.profile else create_app(OVERRIDES)
     rng = random.Random(311)
     if args.profile:
         bodies, skipped, _categories = submissions(app, 2 * args.profile + 50, args.email_share, rng)
