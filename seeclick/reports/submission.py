@@ -5,6 +5,7 @@ field, so the person can fix them all in one go; then the report, its photos, th
 subscription and the first email are written in the caller's one transaction.
 """
 
+import functools
 import hashlib
 import hmac
 import json
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert
 
@@ -261,8 +262,9 @@ _histories: dict[tuple[int, int], tuple[float, queries.History]] = {}
 def history(department_id: int, category_id: int) -> queries.History:
     """How reports like this, here, were closed in the past year; kept per process for a few minutes.
 
-    It is asked for every answer, Open311's included, and for every receipt, and the query reads
-    a year of closed reports; a figure a few minutes old tells the citizen the same.
+    It is asked for every Open311 answer and every receipt (and again by the answer page), and the
+    query reads up to 200 closed reports, a heap page each; a figure a few minutes old tells the
+    citizen the same.
     """
     now = clock()
     kept = _histories.get((department_id, category_id))
@@ -281,15 +283,22 @@ def forget_histories() -> None:
 def expectation(report) -> str:
     """What to expect, honestly, from how reports like this here were closed lately.
 
-    `report` is a Report or a Made: its department_id, category_id and category.sla are read.
+    `report` is a Report or a Made: its department_id, category_id and category.sla_hours are read.
     """
-    seen = history(report.department_id, report.category_id)
+    return _expectation(history(report.department_id, report.category_id), report.category.sla_hours,
+                        str(get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _expectation(seen: queries.History, sla_hours: int, locale: str) -> str:
+    """The sentence for these figures, in this locale (the current one): worded once, then reused."""
+    target = span(timedelta(hours=sla_hours))
     if seen.fixed < queries.HISTORY_MINIMUM:
         return _("There is no history yet for reports like this here, so we cannot say how long it will take. "
-                 "The department's target is %(target)s.", target=span(report.category.sla))
+                 "The department's target is %(target)s.", target=target)
     return _("Of the last %(closed)d reports like this here, %(fixed)d were fixed; half of those within "
              "%(median)s. The department's target is %(target)s.", closed=seen.closed, fixed=seen.fixed,
-             median=span(seen.median_to_fix), target=span(report.category.sla))
+             median=span(seen.median_to_fix), target=target)
 
 
 def span(duration: timedelta) -> str:
