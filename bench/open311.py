@@ -11,6 +11,8 @@ no HTTP, one request at a time. Its floor is the statements that very request se
 with a before_cursor_execute event and run again with the same parameters on a raw psycopg2
 connection of its own, rows fetched, then rolled back. Samples alternate app and floor, who
 goes first alternating too. Dates count back from now, as the standard's 90-day default does.
+Start-up objects are frozen out of garbage collection (gc.freeze()), as gunicorn.conf.py does in
+each worker; --no-gc-freeze leaves them in, to see what that costs.
 
 POST: /open311/v2/requests.json form-encoded with an API key made for the run, a service_code
 served everywhere, a real tax-lot point that routes, answers to the required attributes and an
@@ -24,6 +26,7 @@ Goal (issue 6), with 5,000,000 reports: GET p95 < 50 ms; POST >= 300 requests/s.
 
 import argparse
 import cProfile
+import gc
 import io
 import multiprocessing
 import os
@@ -183,7 +186,9 @@ def measure_get(app, cases, repeat):
 
 def print_get(results, repeat):
     print(f"GET through app.test_client() in one process (server time, no HTTP), {repeat} samples each, "
-          "beside the same statements on a raw psycopg2 connection (the floor)")
+          "beside the same statements on a raw psycopg2 connection (the floor); start-up objects "
+          + ("frozen out of garbage collection, as gunicorn.conf.py does" if gc.get_freeze_count() else
+             "left to the garbage collector (--no-gc-freeze)"))
     print(f"  {'case':<24} {'rows':>5} {'bytes':>9} {'SQL':>3}  {'app p50 / p95':>17}  {'raw SQL p50 / p95':>17}"
           f"  {'app/raw':>7}  p95 < {GOAL_MS} ms")
     for name, (rows, size, statements), timings in results:
@@ -403,6 +408,8 @@ def main():
     parser.add_argument("--email-share", type=float, default=0.3, help="share of POSTs giving an email")
     parser.add_argument("--profile", metavar="CASE", help='cProfile one GET case, or "post" (--posts of them)')
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="GET: leave start-up objects to the garbage collector (gunicorn.conf.py freezes them)")
     args = parser.parse_args()
 
     for command in others_running():
@@ -412,6 +419,8 @@ def main():
         reports = db.session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'report'"))
         print(f"database {db.engine.url.database}: about {reports:,} reports")
         db.session.rollback()
+    if args.only != "post" and args.profile != "post" and not args.no_gc_freeze:
+        gc.freeze()  # what gunicorn.conf.py does in a worker once the application is made
     if args.profile == "post":
         profile_post(app, args.posts, args.email_share, args.top)
         return
