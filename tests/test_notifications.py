@@ -179,3 +179,29 @@ def test_a_rolled_back_change_queues_no_mail(app, committed):
                      submission_key="mail-5"))
         db.session.rollback()
         assert db.session.execute(text("SELECT count(*) FROM procrastinate_jobs")).scalar() == before
+
+
+def test_mail_a_killed_worker_was_sending_goes_out_once_the_worker_is_missed(app, smtp, committed):
+    inbox, _ = smtp
+    report_id, _ = file_report(app, "mail-stalled")
+    [receipt] = notification(app, report_id)
+    with app.app_context():  # a worker took the job, then died: no heartbeat for five minutes
+        db.session.execute(text(
+            "WITH dead AS (INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '5 minutes') "
+            "RETURNING id) UPDATE procrastinate_jobs SET status = 'doing', worker_id = (SELECT id FROM dead) "
+            "WHERE (args->>'notification_id')::bigint = :id"), {"id": receipt.id})
+        db.session.commit()
+    work_the_queue(app)
+    assert inbox.messages == []  # nobody runs a job another worker holds...
+    with app.app_context():  # ...until the sweep finds its worker silent and queues it again
+        db.session.execute(text(
+            "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('default', 'retry_stalled_jobs', 0, "
+            "'retry_stalled_jobs', NULL, jsonb_build_object('timestamp', 0), NULL)::procrastinate_job_to_defer_v1])"))
+        db.session.commit()
+    work_the_queue(app)
+    work_the_queue(app)
+    assert [r for r, _ in inbox.messages] == [["ana@example.org"]]
+    assert [status for status, *_ in jobs_for(app, receipt.id)] in ([], ["succeeded"])
+    with app.app_context():
+        db.session.execute(text("DELETE FROM procrastinate_workers WHERE last_heartbeat < now() - interval '1 minute'"))
+        db.session.commit()

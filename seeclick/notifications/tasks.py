@@ -11,6 +11,9 @@ from seeclick.notifications.delivery import deliver
 # 2, 4, 8 ... 4,096 seconds: about two hours of retries before the sweep below takes over.
 RETRY = RetryStrategy(max_attempts=12, exponential_wait=2)
 
+# A worker sends a heartbeat every 10 seconds; six missed and its running jobs are taken as orphaned.
+STALLED_AFTER_SECONDS = 60
+
 REQUEUE = text("""
     SELECT count(procrastinate_defer_jobs_v1(ARRAY[ROW(
         'mail', 'send_notification', 0, NULL, NULL, jsonb_build_object('notification_id', n.id), NULL
@@ -38,6 +41,18 @@ def requeue_unsent_mail(timestamp: int) -> int:
     queued = db.session.execute(REQUEUE).scalar()
     db.session.commit()
     return queued
+
+
+@queue.periodic(cron="*/5 * * * *")
+@queue.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
+async def retry_stalled_jobs(context, timestamp: int) -> int:
+    """Run again the jobs a worker was running when it died (no heartbeat for a minute): a mail
+    whose worker was killed mid-send would otherwise stay "doing" for ever and never go out."""
+    manager = context.app.job_manager
+    stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+    for job in stalled:
+        await manager.retry_job(job)
+    return len(stalled)
 
 
 @queue.periodic(cron="0 12 * * *")  # once a day, early morning in New York
