@@ -394,6 +394,27 @@ def test_merging_moves_followers_and_support_so_every_reporter_hears(client, ses
     assert session.scalar(select(func.count()).where(Support.report_id == original.id)) == 2
 
 
+def test_someone_who_confirms_after_a_merge_follows_the_original(client, session, make_report, login_as):
+    from seeclick.models import Follower
+    from seeclick.notifications import services as notify
+
+    original, duplicate = make_report(), make_report()
+    asked = notify.follow(duplicate, "late@example.org")  # the confirm link is still in their inbox
+    session.flush()
+    dispatcher = login_as("staff", "dot-bk")
+    lifecycle.merge(duplicate, original, dispatcher)
+    session.flush()
+    page = f"/follow/{asked.token}/confirm"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page)})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/reports/{original.public_id}")
+    following = session.scalar(select(Follower).where(Follower.report_id == original.id))
+    assert following.email == "late@example.org" and following.active
+    lifecycle.acknowledge(original, dispatcher, "On our list.")
+    heard = session.scalars(select(Notification.recipient).where(Notification.report_id == original.id,
+                                                                  Notification.event == "update")).all()
+    assert heard == ["late@example.org"]
+
+
 def test_a_reassigned_ticket_is_mailed_to_the_new_department(session, make_report, login_as, departments):
     from seeclick.accounts import services as accounts
     from seeclick.models import Role

@@ -107,12 +107,33 @@ def by_token(token: str) -> Follower | None:
 
 
 def confirm(token: str) -> Follower | None:
+    """Start the updates a link was sent for; for a report merged since, on the report it went into."""
     follower = db.session.scalar(select(Follower).where(Follower.token == token))
     if follower is not None and follower.confirmed_at is None:
         follower.confirmed_at = datetime.now(UTC)
     if follower is not None:
         follower.stopped_at = None
+        if follower.report.duplicate_of_id is not None:
+            return _follow_original(follower)
     return follower
+
+
+def _follow_original(follower: Follower) -> Follower:
+    """A merge moved only confirmed followers; one who confirms afterwards follows the original too."""
+    original, seen = follower.report, set()
+    while original.duplicate_of is not None and original.id not in seen:
+        seen.add(original.id)
+        original = original.duplicate_of
+    moved = db.session.scalar(select(Follower).where(
+        Follower.report_id == original.id, func.lower(Follower.email) == follower.email.lower()))
+    if moved is None:
+        moved = Follower(report=original, email=follower.email, confirmed_at=follower.confirmed_at)
+        db.session.add(moved)
+        db.session.flush()
+    else:
+        moved.confirmed_at = moved.confirmed_at or follower.confirmed_at
+        moved.stopped_at = None
+    return moved
 
 
 def stop(token: str) -> Follower | None:
