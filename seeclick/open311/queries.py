@@ -1,6 +1,8 @@
 """The SELECTs behind the Open311 API: services, and reports as service requests."""
 
+import functools
 import math
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,8 +45,8 @@ class RequestFilter:
 def requests(chosen: RequestFilter) -> list:
     """The reports matching the filter, newest first, one page of them."""
     if chosen.ids is not None:  # service_request_id overrides every other filter
-        return db.session.execute(listing(Report).where(Report.public_id.in_(chosen.ids))
-                                  .order_by(Report.created_at.desc()).limit(1000)).all()
+        return _as_records(db.session.execute(listing(Report).where(Report.public_id.in_(chosen.ids))
+                                          .order_by(Report.created_at.desc()).limit(1000)))
     where = conditions(chosen)
     if chosen.service_codes:
         # By id, not by joining on the code: then index (category_id, created_at) reads one category newest first.
@@ -62,7 +64,20 @@ def requests(chosen: RequestFilter) -> list:
     else:
         report, query = Report, listing(Report).where(*where)
     query = query.order_by(report.created_at.desc(), report.id.desc())
-    return db.session.execute(query.limit(chosen.page_size).offset((chosen.page - 1) * chosen.page_size)).all()
+    return _as_records(db.session.execute(query.limit(chosen.page_size).offset((chosen.page - 1) * chosen.page_size)))
+
+
+def _as_records(result) -> list:
+    """The rows as named tuples."""
+    # Reading a field of a SQLAlchemy Row costs 0.3-0.4 µs, of a named tuple a tenth of that; serialising
+    # a request reads 17 of them (5 ms of a page of 1000).
+    record = _record_type(tuple(result.keys()))
+    return [record._make(row) for row in result]
+
+
+@functools.cache
+def _record_type(fields: tuple[str, ...]):
+    return namedtuple("ServiceRequestRecord", fields)
 
 
 def listing(report):
