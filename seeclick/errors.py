@@ -11,6 +11,19 @@ def wants_json():
     return request.path.startswith(("/open311/", "/api/")) or best == "application/json"
 
 
+def plain_words(error) -> str:
+    """What a person can do about the errors they meet most; Werkzeug's own words for the rest."""
+    from flask import current_app
+
+    if error.code == 413:
+        megabytes = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return _("That is too large to send: keep what you send under %(mb)d MB (a photo straight from a "
+                 "phone is well under that).", mb=megabytes)
+    if error.code == 429:
+        return _("Too many tries from here in a short time. Wait a minute, then try again.")
+    return error.description
+
+
 def register(app):
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -19,5 +32,5 @@ def register(app):
 
             return open311_error(error)
         if wants_json():
-            return jsonify(error=error.name, description=error.description), error.code
-        return render_template("error.html", title=_(error.name), message=error.description), error.code
+            return jsonify(error=error.name, description=plain_words(error)), error.code
+        return render_template("error.html", title=_(error.name), message=plain_words(error)), error.code

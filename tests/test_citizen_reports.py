@@ -369,6 +369,23 @@ def test_a_photo_upload_that_is_not_a_photo_is_answered_with_a_reason(client):
     assert forged.status_code == 400
 
 
+def test_an_upload_too_large_to_send_is_answered_in_plain_words(client, app):
+    def send(headers):  # refused on its Content-Length, before a byte of it is read
+        return client.post("/reports/photos", data=b"x" * (2 * 1024 * 1024), headers=headers,
+                           content_type="multipart/form-data; boundary=photo")
+
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    try:
+        answer = send({"X-CSRFToken": csrf_token(client, "/reports/new"), "Accept": "application/json"})
+        page = send({})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert answer.status_code == 413
+    assert "keep what you send under 1 MB" in answer.get_json()["description"]  # what the form's script shows
+    assert page.status_code == 413 and "keep what you send under 1 MB" in page.get_data(as_text=True)
+
+
 def test_a_form_without_its_csrf_token_sends_nothing(client, session, categories):
     data = report_form(client, categories)
     del data["csrf_token"]

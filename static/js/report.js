@@ -123,7 +123,7 @@
       fetch(form.dataset.photoUrl, {method: "POST", body: body, headers: {"X-CSRFToken": csrf, "Accept": "application/json"}})
         .then(function (r) { return r.json().then(function (data) { return {ok: r.ok, data: data}; }); })
         .then(function (answer) {
-          if (!answer.ok) { item.remove(); photoError(answer.data.error || answer.data.description || words.failed); return; }
+          if (!answer.ok) { item.remove(); photoError(answer.data.description || answer.data.error || words.failed); return; }
           item.textContent = "";
           var img = document.createElement("img");
           img.src = URL.createObjectURL(file); img.alt = ""; img.width = 96; img.height = 96;
