@@ -59,7 +59,8 @@ def requests(chosen: RequestFilter) -> list:
         # start costs more than it saves (26 ms against 10 ms alone for 500 m, 1,000 rows, on 2 cores).
         db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     if chosen.bbox is not None or chosen.near is not None:
-        report = newest_in_place(where, chosen.page * chosen.page_size).c
+        box = box_around(*chosen.near) if chosen.near is not None else chosen.bbox
+        report = newest_in_place(where, box, chosen.page * chosen.page_size).c
         query = listing(report)
     else:
         report, query = Report, listing(Report).where(*where)
@@ -139,20 +140,41 @@ def conditions(chosen: RequestFilter) -> list:
     return where
 
 
-def newest_in_place(where: list, count: int):
+def newest_in_place(where: list, box: tuple, count: int):
     """The `count` newest reports found by place (and all as old as the last of them), as a subquery.
 
-    Sorting every report in a box by time would fetch each from the table first (10,000 of them in
-    90 days in a square kilometre or two). Ordered by their distance in time from the newest report,
-    the GiST index on (location, created_at) gives them newest first and stops after `count`.
-    PostgreSQL 15 can order by that distance and nothing more, so ties on the time come along (WITH
-    TIES) for the caller to order and page as usual.
+    Two ways, whichever reads less. When the box holds a large share of all reports, read every
+    report back in time (index on created_at) and keep those in the box. Otherwise, read the box's
+    reports from the GiST index on (location, created_at) ordered by their distance in time from the
+    newest report, which is newest first and stops after `count`; sorting them all by time would
+    fetch every one from the table first (13,000 in 90 days in a square kilometre of Brooklyn).
+    PostgreSQL 15 can order that scan by the distance and nothing more, so ties on the time come
+    along (WITH TIES), in both ways, for the caller to order and page as usual.
     """
-    newest = aliased(Report)
-    since_newest = Report.created_at.op("<->", return_type=Interval)(
-        select(func.max(newest.created_at)).scalar_subquery())
-    return (select(*LISTED).where(*where).order_by(since_newest).fetch(count, with_ties=True)
+    if in_time_order(box, count):
+        newest_first = Report.created_at.desc()
+    else:
+        newest = aliased(Report)
+        newest_first = Report.created_at.op("<->", return_type=Interval)(
+            select(func.max(newest.created_at)).scalar_subquery())
+    return (select(*LISTED).where(*where).order_by(newest_first).fetch(count, with_ties=True)
             .subquery("chosen"))
+
+
+# A report read from the table costs about 25 entries read from a GiST index (measured: 2.3 µs
+# against 0.09 µs, 5 million reports).
+ROW_IN_ENTRIES = 25
+
+
+def in_time_order(box: tuple, count: int) -> bool:
+    """Whether the `count` newest reports in `box` come sooner reading all reports back in time."""
+    # The planner's estimates from the statistics of report.location, both from one EXPLAIN.
+    [plan] = db.session.execute(text(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM report WHERE location && ST_MakeEnvelope(:w, :s, :e, :n, 4326) "
+        "UNION ALL SELECT 1 FROM report"), dict(zip("wsen", box, strict=True))).scalar()
+    in_box, everywhere = (part["Plan Rows"] for part in plan["Plan"]["Plans"])
+    # Back in time, about count * everywhere / in_box rows are read; by place, about in_box entries.
+    return in_box * in_box > ROW_IN_ENTRIES * count * everywhere
 
 
 # The report's columns listing() reads.
