@@ -76,7 +76,9 @@ FILTERS = {  # name: query string, each asked for a page of 50 and of 1000
     "no filter": "",
     "pothole, open": "service_code=pothole&status=open",
     "bbox Park Slope": "bbox=-73.99,40.66,-73.97,40.68",  # about 1.7 by 2.2 km
+    "bbox Brooklyn": "bbox=-74.04,40.57,-73.86,40.74",  # 15 by 19 km: read back in time, not by place
     "500 m of a point": "lat=40.6782&long=-73.9442&radius=500",  # Crown Heights
+    "2 km of a point": "lat=40.6782&long=-73.9442&radius=2000",  # about where the two ways cost the same
     "30 days": "start_date={days_ago_60}&end_date={days_ago_30}",
     "extensions": "extensions=true",
 }
@@ -158,7 +160,8 @@ def measure_get(app, cases, repeat):
         started = time.perf_counter()
         for statement, parameters in statements:
             cursor.execute(statement, parameters)
-            cursor.fetchall()
+            if cursor.description:  # not a SET
+                cursor.fetchall()
         raw_conn.rollback()
         return time.perf_counter() - started
 
