@@ -234,10 +234,15 @@ def test_extensions_add_the_public_timeline_and_where(client, make_report, login
     [one] = get(client, f"/open311/v2/requests/{report.public_id}.json?extensions=true")
     assert one["extended_attributes"]["channel"] == "web" and "neighbourhood" in one["extended_attributes"]
     assert [n["description"] for n in one["notes"]] == ["Manhattan side"]
-    assert "DOT Manhattan" in one["notes"][0]["summary"] or "Manhattan" in one["notes"][0]["summary"]
+    assert one["notes"][0]["summary"] == f"Passed from {departments['dot-bk'].name} to {departments['dot-mn'].name}"
+    assert one["notes"][0]["datetime"].endswith("Z") and one["notes"][0]["type"] == "activity"
     [plain] = get(client, f"/open311/v2/requests/{report.public_id}.json")
     assert "notes" not in plain
     assert LatLon(plain["lat"], plain["long"])
+    assert {name: one[name] for name in plain} == plain  # the note taken from the timeline is the same
+    assert plain["status_notes"] == "Manhattan side"
+    listed = get(client, "/open311/v2/requests.json?extensions=true")
+    assert [r for r in listed if r["service_request_id"] == report.public_id] == [one]
 
 
 # --- writing: POST requests ---------------------------------------------------------------------

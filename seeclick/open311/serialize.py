@@ -138,7 +138,10 @@ def _text(text: str) -> str:
 
 
 def extensions(record, updates) -> dict:
-    """`extensions=true`: the public timeline as notes, and what else we know of the request."""
+    """`extensions=true`: the public timeline as notes, and what else we know of the request.
+
+    `updates` carry what open311.queries.timelines() selects: the time as W3C text, the departments' names.
+    """
     return {
         "extended_attributes": {
             "channel": record.channel.value,
@@ -147,7 +150,7 @@ def extensions(record, updates) -> dict:
             "duplicate_of": None,
         },
         "notes": [{
-            "datetime": w3c(u.created_at),
+            "datetime": u.datetime,  # W3C text already
             "summary": _summary(u),
             "type": "closed" if u.new_status and not u.new_status.is_open else "activity",
             "description": u.body or None,
@@ -157,7 +160,7 @@ def extensions(record, updates) -> dict:
 
 def _summary(update) -> str:
     if update.to_department_id:
-        return f"Passed from {update.from_department.name} to {update.to_department.name}"
+        return f"Passed from {update.from_department_name} to {update.to_department_name}"
     if update.new_status and update.new_status != update.old_status:
         return f"Status changed to {update.new_status.value.replace('_', ' ')}"
     return "Note"

@@ -96,19 +96,20 @@ def service_definition(service_code, fmt):
 def requests(fmt):
     check_jurisdiction()
     chosen = params.request_filter(request.args)
-    rows = queries.requests(chosen)
-    return answer(records(rows, extended=request.args.get("extensions", "").lower() == "true"), fmt,
-                  "service_requests")
+    return answer(records(queries.requests(chosen, extended=extended())), fmt, "service_requests")
 
 
 @bp.get(f"/v2/requests/<service_request_id>.{FORMAT}")
 def request_one(service_request_id, fmt):
     check_jurisdiction()
-    rows = queries.requests(queries.RequestFilter(ids=[service_request_id]))
+    rows = queries.requests(queries.RequestFilter(ids=[service_request_id]), extended=extended())
     if not rows:
         return failure(404, f"There is no service request {service_request_id!r}.", fmt)
-    return answer(records(rows, extended=request.args.get("extensions", "").lower() == "true"), fmt,
-                  "service_requests")
+    return answer(records(rows), fmt, "service_requests")
+
+
+def extended() -> bool:
+    return request.args.get("extensions", "").lower() == "true"
 
 
 def api_key_of_request():
@@ -186,12 +187,12 @@ def token(token, fmt):
                         "with a service_request_id at once.", fmt)
 
 
-def records(rows, extended: bool) -> list[dict]:
-    timelines = queries.timelines([r.id for r in rows]) if extended else {}
+def records(rows) -> list[dict]:
+    """The rows as service requests; rows with a timeline (`extensions=true`) extended with it."""
     return [serialize.request(
         row,
         media_url=url_for("reports.photo", token=row.photo_token, _external=True) if row.photo_token else None,
-        extensions=serialize.extensions(row, timelines[row.id]) if extended else None,
+        extensions=serialize.extensions(row, row.timeline) if hasattr(row, "timeline") else None,
     ) for row in rows]
 
 
