@@ -26,13 +26,23 @@ from seeclick.reports.models import (
     Update,
     UpdateKind,
 )
+from seeclick.stats.models import (
+    stats_count,
+    stats_delta,
+    stats_histogram,
+    stats_neighbourhood_category,
+    stats_open,
+    stats_result,
+    stats_state,
+)
 
 __all__ = [
     "ApiKey", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "Datatype", "Department", "Event",
     "Follower",
     "Neighbourhood", "Notification", "Photo", "Report", "Role", "ServiceArea", "ServiceAreaPart", "Status",
     "StatusType", "Support", "Update", "UpdateKind", "User", "Watch",
-    "department_category",
+    "department_category", "stats_count", "stats_delta", "stats_histogram", "stats_neighbourhood_category",
+    "stats_open", "stats_result", "stats_state",
 ]
 
 

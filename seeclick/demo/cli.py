@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from seeclick.demo import data_build, generate, services
 from seeclick.extensions import db
-from seeclick.stats import queries as stats
+from seeclick.stats import services as stats
 
 
 def progress_bar(iterable, label):
@@ -44,7 +44,7 @@ def load(reports, seed, replace, if_empty):
     try:
         result = services.load_city(progress=progress_bar, replace=replace)
         generated = generate.generate(reports, seed=seed) if reports else None
-        stats.refresh()  # the dashboard shows them at once, not a minute later
+        stats.fold()  # the dashboard shows them at once, not a minute later
         db.session.commit()
     except services.CityAlreadyLoaded as error:
         db.session.rollback()
@@ -76,8 +76,8 @@ def generate_reports(count, seed, days, bad_share):
             click.echo(f"  {time.perf_counter() - started:5.1f}s  {message}")
 
         result = generate.generate(count, seed=seed, days=days, bad_share=bad_share, progress=progress)
-        progress("refreshing the statistics")
-        stats.refresh()
+        progress("bringing the statistics up to date")
+        stats.fold()
         db.session.commit()
     except ValueError as error:
         db.session.rollback()

@@ -12,7 +12,7 @@ import gzip
 import io
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from seeclick.demo.services import DATA
 from seeclick.extensions import db
 from seeclick.models import Category, Status
 from seeclick.routing.queries import ROUTE_TABLE
+from seeclick.stats import services as stats
 
 HOUR = np.timedelta64(3600, "s")
 JITTER_METRES = 8.0
@@ -204,15 +205,15 @@ def bulk_load(cur, table: str, rows: int, progress: Callable[[str], None], minim
 
     For a batch at least as large as the table, building an index once (PostGIS sorts points for
     GiST) and checking foreign keys in one join is several times faster than doing it row by row.
-    Primary and unique keys stay. Everything happens in the caller's transaction: other sessions
-    never see the table without its indexes, and a failure leaves it as it was. They do wait:
-    dropping an index locks the table until the commit (and re-checking foreign keys holds the
-    referenced tables against writes), which is why this is for loading demo and benchmark
-    databases, not a city in service.
+    Primary and unique keys stay; yields whether it took this path. Everything happens in the
+    caller's transaction: other sessions never see the table without its indexes, and a failure
+    leaves it as it was. They do wait: dropping an index locks the table until the commit (and
+    re-checking foreign keys holds the referenced tables against writes), which is why this is for
+    loading demo and benchmark databases, not a city in service.
     """
     cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,))
     if rows < minimum or rows < cur.fetchone()[0]:
-        yield
+        yield False
         return
     cur.execute("""
         SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
@@ -228,7 +229,7 @@ def bulk_load(cur, table: str, rows: int, progress: Callable[[str], None], minim
         cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cur.execute(f"DROP INDEX {name}")
-    yield
+    yield True
     progress(f"rebuilding {len(indexes)} indexes and checking {len(foreign_keys)} foreign keys of {table}")
     for _, definition in indexes:
         cur.execute(definition)
@@ -261,7 +262,9 @@ def _copy(idx, category_ids, cat, dept, hood, points, status, created, due_at, a
             f"{channel[i]}\t{created_s[i]}\t{due_s[i]}\t{ack_s[i]}\t{closed_s[i]}\t{updated_s[i]}\n"
             for i, j in enumerate(idx)
         ]
-        with bulk_load(cur, "report", len(lines), progress, bulk_minimum):
+        with bulk_load(cur, "report", len(lines), progress, bulk_minimum) as bulk, \
+                (stats.unrecorded() if bulk else nullcontext()):
+            # In bulk, the statistics are rebuilt once afterwards rather than told of each report.
             cur.copy_expert(
                 "COPY report (id, category_id, department_id, neighbourhood_id, location, status, channel, "
                 "created_at, due_at, acknowledged_at, closed_at, updated_at) FROM STDIN",
@@ -285,4 +288,7 @@ def _copy(idx, category_ids, cat, dept, hood, points, status, created, due_at, a
             )
         progress("analyzing")
         cur.execute("ANALYZE report; ANALYZE report_update")
+    if bulk:
+        progress("building the statistics")
+        stats.rebuild()
     return len(idx), len(updates)

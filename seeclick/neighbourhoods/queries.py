@@ -34,11 +34,3 @@ def open_reports(neighbourhood: Neighbourhood, limit: int = OPEN_ON_MAP) -> list
 def open_count(neighbourhood: Neighbourhood) -> int:
     return db.session.scalar(select(func.count()).where(Report.neighbourhood_id == neighbourhood.id,
                                                         Report.closed_at.is_(None)))
-
-
-def top_categories(neighbourhood: Neighbourhood, since, limit: int = 5) -> list:
-    return db.session.execute(
-        select(Category.name, func.count().label("reports"))
-        .select_from(Report).join(Category, Category.id == Report.category_id)
-        .where(Report.neighbourhood_id == neighbourhood.id, Report.created_at >= since)
-        .group_by(Category.name).order_by(func.count().desc(), Category.name).limit(limit)).all()

@@ -1,6 +1,6 @@
 """/neighbourhoods/<code>: what is broken here, and whether the city answers as fast here as elsewhere."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, render_template, url_for
 
@@ -25,6 +25,6 @@ def show(code):
     m = maps.neighbourhood_map(queries.outline(neighbourhood), points)
     return render_template(
         "neighbourhoods/show.html", neighbourhood=neighbourhood, reports=reports[:20], open=queries.open_count(
-            neighbourhood), drawn=len(reports), top=queries.top_categories(neighbourhood, now - timedelta(days=365)),
+            neighbourhood), drawn=len(reports), top=stats.top_categories(neighbourhood.id),
         here=stats.one("neighbourhood", neighbourhood.id), city=stats.city(), map=maps.parts(m),
         minimum=stats.MINIMUM_TO_RANK, now=now, watch_form=EmailOnlyForm())

@@ -89,6 +89,8 @@ class Report(db.Model):
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_report_open_location", "location", postgresql_using="gist",
               postgresql_where=text("closed_at IS NULL")),
+        Index("ix_report_open_by_neighbourhood_created", "neighbourhood_id", "created_at",
+              postgresql_where=text("closed_at IS NULL")),
         Index("ix_report_category_created", "category_id", "created_at"),
         Index("ix_report_open_by_category_created", "category_id", "created_at",
               postgresql_where=text("closed_at IS NULL")),
