@@ -345,6 +345,36 @@ def test_the_dashboard_shows_the_figures_the_map_and_the_week_by_week_chart(clie
     assert "folium-map" in page
 
 
+def test_the_dashboard_is_drawn_once_each_time_the_figures_change(client, session, make_report, now):
+    from sqlalchemy import event
+
+    from seeclick.extensions import db
+
+    made = now - timedelta(days=3)
+    make_report(created_at=made, status=Status.FIXED, closed_at=made + timedelta(days=1))
+    services.fold()
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    def reads():
+        return [s for s in statements if s.startswith("SELECT")]
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert "<dt>Reports</dt><dd>1</dd>" in client.get("/stats").get_data(as_text=True)
+        assert len(reads()) > 5
+        make_report(created_at=made, status=Status.FIXED, closed_at=made + timedelta(days=2))
+        statements.clear()
+        assert "<dt>Reports</dt><dd>1</dd>" in client.get("/stats").get_data(as_text=True)  # the same figures
+        assert reads() == ["SELECT folded_at FROM stats_state"]  # only when they were last brought up to date
+        services.fold(now + timedelta(minutes=1))
+        assert "<dt>Reports</dt><dd>2</dd>" in client.get("/stats").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
 def test_a_new_open_report_is_on_its_neighbourhood_page_once_the_job_has_run(client, session, make_report, now):
     crown = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0802"))
     services.fold()

@@ -3,6 +3,7 @@
 import json
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from seeclick.extensions import db
 from seeclick.models import Category, Neighbourhood, Report
@@ -11,7 +12,9 @@ OPEN_ON_MAP = 1000  # the newest open reports drawn on its map; the list and cou
 
 
 def by_code(code: str) -> Neighbourhood | None:
-    return db.session.scalar(select(Neighbourhood).where(Neighbourhood.code == code))
+    """The neighbourhood without its boundary (outline() draws that, simplified)."""
+    return db.session.scalar(select(Neighbourhood).options(defer(Neighbourhood.geom))
+                             .where(Neighbourhood.code == code))
 
 
 def outline(neighbourhood: Neighbourhood) -> dict:

@@ -3,28 +3,40 @@
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import get_locale
 
 from seeclick import maps
 from seeclick.neighbourhoods import queries
 from seeclick.reports.forms import EmailOnlyForm
 from seeclick.stats import queries as stats
+from seeclick.stats import rendered
 
 bp = Blueprint("neighbourhoods", __name__)
+
+# What is open here is shown at most this old: the map of a busy neighbourhood takes a while to draw.
+OPEN_SECONDS = 30
 
 
 @bp.get("/neighbourhoods/<code>")
 def show(code):
     neighbourhood = queries.by_code(code) or abort(404)
+    page = rendered.kept(("neighbourhood", neighbourhood.id, stats.folded_at(), str(get_locale())),
+                         lambda: _here(neighbourhood), seconds=OPEN_SECONDS)
+    return render_template("neighbourhoods/show.html", neighbourhood=neighbourhood, **page,
+                           minimum=stats.MINIMUM_TO_RANK, watch_form=EmailOnlyForm())
+
+
+def _here(neighbourhood) -> dict:
+    """Its open reports and their map, what is reported most, its times beside the city's."""
     now = datetime.now(UTC)
     reports = queries.open_reports(neighbourhood)
+    link = url_for("reports.show", public_id="0")[:-1]  # one url_for, not one a report
     points = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
          "properties": {"id": f"#{r.public_id}", "category": r.category,
-                        "overdue": bool(r.due_at and r.due_at < now),
-                        "url": url_for("reports.show", public_id=r.public_id)}} for r in reports]}
+                        "overdue": bool(r.due_at and r.due_at < now), "url": link + r.public_id}}
+        for r in reports]}
     m = maps.neighbourhood_map(queries.outline(neighbourhood), points)
-    return render_template(
-        "neighbourhoods/show.html", neighbourhood=neighbourhood, reports=reports[:20], open=queries.open_count(
-            neighbourhood), drawn=len(reports), top=stats.top_categories(neighbourhood.id),
-        here=stats.one("neighbourhood", neighbourhood.id), city=stats.city(), map=maps.parts(m),
-        minimum=stats.MINIMUM_TO_RANK, now=now, watch_form=EmailOnlyForm())
+    return {"reports": reports[:20], "open": queries.open_count(neighbourhood), "drawn": len(reports),
+            "top": stats.top_categories(neighbourhood.id), "here": stats.one("neighbourhood", neighbourhood.id),
+            "city": stats.city(), "map": maps.parts(m), "now": now}
