@@ -10,7 +10,8 @@ import functools
 from procrastinate import App, PsycopgConnector
 from sqlalchemy.engine import make_url
 
-TASK_MODULES = ["seeclick.notifications.tasks", "seeclick.photos.tasks", "seeclick.stats.tasks"]
+TASK_MODULES = ["seeclick.notifications.tasks", "seeclick.photos.tasks", "seeclick.stats.tasks",
+                "seeclick.publicmap.tasks"]
 
 queue = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 _flask_app = None

@@ -16,6 +16,7 @@ from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.notifications.models import Event, Follower, Notification, Watch
 from seeclick.open311.models import ApiKey
 from seeclick.photos.models import Photo
+from seeclick.publicmap.models import map_cell, map_delta
 from seeclick.reports.models import (
     CLOSED_STATUSES,
     Channel,
@@ -41,8 +42,8 @@ __all__ = [
     "Follower",
     "Neighbourhood", "Notification", "Photo", "Report", "Role", "ServiceArea", "ServiceAreaPart", "Status",
     "StatusType", "Support", "Update", "UpdateKind", "User", "Watch",
-    "department_category", "stats_count", "stats_delta", "stats_histogram", "stats_neighbourhood_category",
-    "stats_open", "stats_result", "stats_state",
+    "department_category", "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram",
+    "stats_neighbourhood_category", "stats_open", "stats_result", "stats_state",
 ]
 
 

@@ -132,6 +132,11 @@ def test_a_bulk_load_restores_every_index_and_foreign_key(session):
     plan = "\n".join(session.scalars(text(
         "EXPLAIN SELECT id FROM report WHERE location && ST_MakeEnvelope(-74, 40.7, -73.99, 40.71, 4326)")))
     assert "ix_report_location" in plan
+    # The map was not told of each report but counted them all once, and hears of the next ones again.
+    assert session.scalar(text("SELECT sum(n) FROM map_cell WHERE level = 12 AND category_id = 0 "
+                               "AND department_id = 0")) == result.inserted
+    assert session.scalar(text("SELECT count(*) FROM map_delta")) == 0
+    assert session.scalar(text("SELECT tgenabled FROM pg_trigger WHERE tgname = 'map_delta_insert_delete'")) == "O"
 
 
 def test_reports_follow_the_citys_local_day_up_to_now(session, generated):

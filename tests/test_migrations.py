@@ -17,7 +17,7 @@ TABLES = {"department", "service_area", "service_area_part", "category", "depart
           "report_support", "follower", "notification", "api_key", "watch", "procrastinate_jobs",
           "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers",
           "stats_delta", "stats_state", "stats_count", "stats_histogram", "stats_open", "stats_neighbourhood_category",
-          "stats_result"}
+          "stats_result", "map_cell", "map_delta"}
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_migrations_go_up_and_down_and_up(scratch_app):
                 "SELECT typname FROM pg_type WHERE typname IN ('report_status', 'user_role', 'notification_event') "
                 "OR typname LIKE 'procrastinate%' "
                 "UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'service_area_%' "
-                "OR proname LIKE 'procrastinate%' OR proname LIKE 'stats\\_%'"
+                "OR proname LIKE 'procrastinate%' OR proname LIKE 'map\\_%' OR proname LIKE 'stats\\_%'"
             )).all()
         assert leftovers == []
         upgrade()

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from seeclick.demo import data_build, generate, services
 from seeclick.extensions import db
+from seeclick.publicmap import queries as map_counts
 from seeclick.stats import services as stats
 
 
@@ -44,7 +45,8 @@ def load(reports, seed, replace, if_empty):
     try:
         result = services.load_city(progress=progress_bar, replace=replace)
         generated = generate.generate(reports, seed=seed) if reports else None
-        stats.fold()  # the dashboard shows them at once, not a minute later
+        stats.fold()  # the dashboard and the map show them at once, not a minute later
+        map_counts.fold()
         db.session.commit()
     except services.CityAlreadyLoaded as error:
         db.session.rollback()
@@ -78,6 +80,7 @@ def generate_reports(count, seed, days, bad_share):
         result = generate.generate(count, seed=seed, days=days, bad_share=bad_share, progress=progress)
         progress("bringing the statistics up to date")
         stats.fold()
+        map_counts.fold()
         db.session.commit()
     except ValueError as error:
         db.session.rollback()

@@ -24,6 +24,7 @@ from seeclick.demo.city import CATEGORIES, TIMEZONE
 from seeclick.demo.services import DATA
 from seeclick.extensions import db
 from seeclick.models import Category, Status
+from seeclick.publicmap import queries as map_counts
 from seeclick.routing.queries import ROUTE_TABLE
 from seeclick.stats import services as stats
 
@@ -263,8 +264,9 @@ def _copy(idx, category_ids, cat, dept, hood, points, status, created, due_at, a
             for i, j in enumerate(idx)
         ]
         with bulk_load(cur, "report", len(lines), progress, bulk_minimum) as bulk, \
-                (stats.unrecorded() if bulk else nullcontext()):
-            # In bulk, the statistics are rebuilt once afterwards rather than told of each report.
+                (stats.unrecorded() if bulk else nullcontext()), \
+                (map_counts.paused(cur) if bulk else nullcontext()):
+            # In bulk, the statistics and the map's counts are rebuilt once afterwards, not told of each report.
             cur.copy_expert(
                 "COPY report (id, category_id, department_id, neighbourhood_id, location, status, channel, "
                 "created_at, due_at, acknowledged_at, closed_at, updated_at) FROM STDIN",
@@ -291,4 +293,6 @@ def _copy(idx, category_ids, cat, dept, hood, points, status, created, due_at, a
     if bulk:
         progress("building the statistics")
         stats.rebuild()
+        progress("counting the map's cells")
+        map_counts.rebuild()
     return len(idx), len(updates)

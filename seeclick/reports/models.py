@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -92,6 +93,8 @@ class Report(db.Model):
         Index("ix_report_open_by_neighbourhood_created", "neighbourhood_id", "created_at",
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_report_category_created", "category_id", "created_at"),
+        Index("ix_report_map_key", "map_key",
+              postgresql_include=["category_id", "department_id", "created_at", "closed_at"]),
         Index("ix_report_open_by_category_created", "category_id", "created_at",
               postgresql_where=text("closed_at IS NULL")),
         # Place and time together (btree_gist): a box or circle within a date window.
@@ -131,6 +134,8 @@ class Report(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Given without the map (a neighbourhood and the address typed in): the point is the neighbourhood's.
     location_approximate: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    # The place as one Z-order number (migration 0010): a map tile's reports are one range of it.
+    map_key: Mapped[int] = mapped_column(BigInteger, Computed("map_key(location)", persisted=True))
 
     # eager_defaults: the public id (a sequence default) comes back with the INSERT, in one round trip.
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
