@@ -71,6 +71,7 @@ def register_blueprints(app):
     from seeclick.notifications.views import bp as watching
     from seeclick.open311.views import bp as open311
     from seeclick.opendata.views import bp as opendata
+    from seeclick.publicmap.views import bp as publicmap
     from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
     from seeclick.stats.views import bp as stats
@@ -85,6 +86,7 @@ def register_blueprints(app):
     app.register_blueprint(stats)
     app.register_blueprint(neighbourhoods)
     app.register_blueprint(opendata)
+    app.register_blueprint(publicmap)
     app.register_blueprint(watching)
 
 

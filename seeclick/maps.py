@@ -4,6 +4,8 @@ import html
 from dataclasses import dataclass
 
 import folium
+import folium.plugins
+import folium.template
 from flask import current_app, url_for
 from markupsafe import Markup
 
@@ -197,3 +199,29 @@ def neighbourhood_map(outline: dict, points: dict) -> folium.Map:
             popup=folium.GeoJsonPopup(fields=["id", "category"], labels=False),
         ).add_to(m)
     return fit(m, outline)
+
+
+VECTORGRID = "vendor/leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js"
+
+
+class ReportTiles(folium.plugins.VectorGridProtobuf):
+    """Our vector tiles of reports, drawn by static/js/publicmap.js (its styles, popups and clicks)."""
+
+    _template = folium.template.Template("""
+        {% macro script(this, kwargs) -%}
+        var {{ this.get_name() }} = L.vectorGrid.protobuf({{ this.url|tojson }}, seeclickMap.options());
+        seeclickMap.attach({{ this._parent.get_name() }}, {{ this.get_name() }});
+        {%- endmacro %}
+    """)
+
+    def __init__(self, url: str, name: str):
+        super().__init__(url, name=name, control=False)
+        self.default_js = [("vectorGrid", url_for("static", filename=VECTORGRID)),
+                           ("seeclickMap", url_for("static", filename="js/publicmap.js"))]
+
+
+def reports_map(tile_url: str) -> folium.Map:
+    """Every report as vector tiles: counts in cells when zoomed out, each report from street level."""
+    m = city_base_map()
+    ReportTiles(tile_url, name="reports").add_to(m)
+    return m
