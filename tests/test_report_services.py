@@ -204,3 +204,18 @@ def test_a_merge_cycle_is_refused_not_followed_forever(session, make_report, dis
     session.expire_all()
     with pytest.raises(IllegalTransition, match="already merged into each other"):
         services.merge(c, a, dispatcher)
+
+
+def test_nearby_reports_due_east_or_north_right_at_the_edge_are_offered(session, make_report, categories):
+    import math
+
+    from seeclick.geo import LatLon
+    from seeclick.reports.queries import SPHERE_METRES_PER_DEGREE, nearby_open
+    from tests.conftest import CROWN_HEIGHTS
+
+    per_degree_east = SPHERE_METRES_PER_DEGREE * math.cos(math.radians(CROWN_HEIGHTS.lat))
+    east = make_report(where=LatLon(CROWN_HEIGHTS.lat, CROWN_HEIGHTS.lon + 999.8 / per_degree_east))
+    north = make_report(where=LatLon(CROWN_HEIGHTS.lat + 999.8 / SPHERE_METRES_PER_DEGREE, CROWN_HEIGHTS.lon))
+    make_report(where=LatLon(CROWN_HEIGHTS.lat, CROWN_HEIGHTS.lon + 1000.5 / per_degree_east))  # just beyond
+    found = nearby_open(categories["pothole"].id, CROWN_HEIGHTS, 1000)  # a watched circle is up to 1 km
+    assert {n.report.id for n in found} == {east.id, north.id}

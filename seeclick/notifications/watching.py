@@ -1,6 +1,5 @@
 """Watching a neighbourhood or a circle around a point: confirmed by a link, then a digest of new reports."""
 
-import math
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -12,6 +11,7 @@ from seeclick.extensions import db
 from seeclick.geo import LatLon, from_db, latlon, to_db
 from seeclick.models import Category, Event, Neighbourhood, Notification, Report, Watch
 from seeclick.notifications.models import new_token
+from seeclick.reports.queries import box_degrees
 
 RADII = (250, 500, 1000)
 DIGEST_LIMIT = 50
@@ -69,7 +69,7 @@ def new_reports(watch: Watch, until: datetime) -> list:
     else:
         centre = latlon(from_db(watch.centre))
         point = to_db(centre.to_point())
-        degrees = watch.radius_m / 111_320 / max(0.2, math.cos(math.radians(centre.lat)))
+        degrees = box_degrees(watch.radius_m, centre.lat)
         query = query.where(Report.location.intersects(func.ST_Expand(point, degrees)),
                             func.ST_DistanceSphere(Report.location, point) <= watch.radius_m)
     return db.session.execute(query.order_by(Report.created_at.desc()).limit(DIGEST_LIMIT + 1)).all()

@@ -118,12 +118,25 @@ class Nearby:
     thumbnail: str | None
 
 
+# Metres in a degree of a great circle on the sphere ST_DistanceSphere measures on (radius 6,371,008.8 m).
+SPHERE_METRES_PER_DEGREE = 111_195.08
+
+
+def box_degrees(metres: float, lat: float) -> float:
+    """Half the side of a box in degrees that holds every point within `metres` on the sphere.
+
+    A degree of longitude is SPHERE_METRES_PER_DEGREE times cos(lat), and one of latitude is the full
+    figure, so one half-side serves both; 1% more covers rounding at the edge of the circle.
+    """
+    return metres * 1.01 / SPHERE_METRES_PER_DEGREE / max(0.2, math.cos(math.radians(lat)))
+
+
 def nearby_open(category_id: int, where: LatLon, metres: float, limit: int = 5) -> list[Nearby]:
     """Open reports of this category within `metres` of the place, nearest first ("Is it one of these?")."""
     point = to_db(where.to_point())
     # The box (in degrees, generous for any latitude of a city) uses the partial GiST index;
     # the true distance on the sphere then decides.
-    degrees = metres / 111_320 / max(0.2, math.cos(math.radians(where.lat)))
+    degrees = box_degrees(metres, where.lat)
     distance = func.ST_DistanceSphere(Report.location, point)
     supporters = select(func.count()).where(Support.report_id == Report.id).scalar_subquery()
     thumbnail = (select(Photo.token).where(Photo.report_id == Report.id, Photo.update_id.is_(None))
