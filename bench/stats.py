@@ -20,11 +20,14 @@ The pages: each through app.test_client() in this process, so the figures are se
 page's cached parts are rebuilt); "warm" is every request after it until the next run. The
 floor is the statements that very request sent (captured with a before_cursor_execute event)
 run again with the same parameters on a raw psycopg2 connection, rows fetched; samples
-alternate. Goal (issue 5), with 5,000,000 reports: each page under 100 ms.
+alternate. Start-up objects are frozen out of garbage collection (gc.freeze()), as
+gunicorn.conf.py does in each worker; --no-gc-freeze leaves them in, to see what that costs.
+Goal (issue 5), with 5,000,000 reports: each page under 100 ms.
 """
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 import statistics
@@ -233,8 +236,12 @@ def main():
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--profile", metavar="URL")
     parser.add_argument("--cold", action="store_true", help="profile requests made just after the job ran")
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="leave start-up objects to the garbage collector (gunicorn.conf.py freezes them)")
     args = parser.parse_args()
     app = create_app()
+    if not args.no_gc_freeze:
+        gc.freeze()  # what gunicorn.conf.py does in a worker once the application is made
     with app.app_context():
         count = db.session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'report'"))
         busiest = db.session.scalar(BUSIEST)

@@ -52,6 +52,9 @@ def init_extensions(app):
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)
     app.jinja_env.add_extension("jinja2.ext.do")
+    from seeclick import words
+
+    words.register(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page says what it is for
