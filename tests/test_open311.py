@@ -201,10 +201,10 @@ def test_the_box_around_a_circle_holds_all_of_it(lat, lon, metres, bearing):
     assert west <= edge_lon <= east or (west, east) == (-180, 180)
 
 
-@pytest.mark.parametrize("in_time_order", [True, False], ids=["read back in time", "read by place"])
-def test_a_page_of_a_place_is_its_newest_requests_in_order(client, make_report, monkeypatch, in_time_order):
-    """By bbox or radius, either way of reading, pages run newest first, equal times by number, no gaps or repeats."""
-    monkeypatch.setattr(queries, "in_time_order", lambda box, count: in_time_order)
+@pytest.mark.parametrize("way", ["time", "time_place", "place_time"])
+def test_a_page_of_a_place_is_its_newest_requests_in_order(client, make_report, monkeypatch, way):
+    """By bbox or radius, every way of reading, pages run newest first, equal times by number, no gaps or repeats."""
+    monkeypatch.setattr(queries, "reading", lambda box, count: way)
     now = datetime.now(UTC)
     times = [now + timedelta(hours=1), now, now, now, now - timedelta(days=1), now - timedelta(days=89)]
     made = [make_report(where=LatLon(40.6782 + i * 0.0001, -73.9442), created_at=t) for i, t in enumerate(times)]

@@ -93,6 +93,9 @@ class Report(db.Model):
         Index("ix_report_open_by_neighbourhood_created", "neighbourhood_id", "created_at",
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_report_category_created", "category_id", "created_at"),
+        # Time then place, used only by queries that state its (always true) predicate: migration 0011.
+        Index("ix_report_time_place", "created_at", "location", postgresql_using="gist",
+              postgresql_where=text("map_key IS NOT NULL")),
         Index("ix_report_map_key", "map_key",
               postgresql_include=["category_id", "department_id", "created_at", "closed_at"]),
         Index("ix_report_open_by_category_created", "category_id", "created_at",
