@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
+from bench.common import capture, percentile  # noqa: E402
 from seeclick import create_app  # noqa: E402
 from seeclick.demo.generate import load_taxlots  # noqa: E402
 from seeclick.extensions import db  # noqa: E402
@@ -45,33 +46,12 @@ FILTERS = {
 }
 
 
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def months_ago(n):
     today = time.gmtime()
     year, month = today.tm_year, today.tm_mon - n
     while month < 1:
         year, month = year - 1, month + 12
     return f"{year:04d}-{month:02d}"
-
-
-def capture(engine, client, url):
-    sent = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    if response.status_code != 200:
-        sys.exit(f"{url}: {response.status_code} {response.data[:300]!r}")
-    return response, sent
 
 
 def timed_pairs(client, cursor, raw_conn, urls_and_statements):

@@ -45,8 +45,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
+from bench.common import capture  # noqa: E402
 from bench.submission import (  # noqa: E402
     FORM,
     OVERRIDES,
@@ -121,23 +122,6 @@ def get_cases(app):
         db.session.rollback()
     cases.append(("one request by id", [f"/open311/v2/requests/{i}.json" for i in ids]))
     return cases
-
-
-def capture(engine, client, url):
-    """The response to `url` and the (statement, parameters) it sent to PostgreSQL, in order."""
-    sent = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    if response.status_code != 200:
-        sys.exit(f"{url}: {response.status_code} {response.data[:300]!r}")
-    return response, sent
 
 
 def measure_get(app, cases, repeat):

@@ -39,8 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, make_url, text  # noqa: E402
+from sqlalchemy import make_url, text  # noqa: E402
 
+from bench.common import capture, percentile  # noqa: E402
 from seeclick import create_app  # noqa: E402
 from seeclick.extensions import db  # noqa: E402
 from seeclick.stats import rendered, services  # noqa: E402
@@ -51,11 +52,6 @@ BUSIEST = text("SELECT n.code FROM neighbourhood n JOIN report r ON r.neighbourh
                "WHERE r.created_at >= now() - interval '30 days' GROUP BY n.code ORDER BY count(*) DESC LIMIT 1")
 
 
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def ms(values):
     return f"{statistics.median(values) * 1e3:7.1f} / {percentile(values, 0.95) * 1e3:6.1f} ms"
 
@@ -63,22 +59,6 @@ def ms(values):
 def forget():
     """Drop what the pages keep between requests, as a run of the job does."""
     rendered.forget()
-
-
-def capture(engine, client, url):
-    sent = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    if response.status_code != 200:
-        sys.exit(f"{url}: {response.status_code} {response.data[:300]!r}")
-    return response, sent
 
 
 def measure_pages(app, urls, repeat):

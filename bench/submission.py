@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg2.extensions  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
+from bench.common import percentile  # noqa: E402
 from seeclick import create_app  # noqa: E402
 from seeclick.demo.generate import load_taxlots  # noqa: E402
 from seeclick.extensions import db  # noqa: E402
@@ -80,11 +81,6 @@ def bench_app():
     app = create_app(OVERRIDES)
     app.add_url_rule("/bench/bare", "bench_bare", lambda: "ok")
     return app
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def answer(question, rng):
