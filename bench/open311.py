@@ -53,11 +53,10 @@ from bench.submission import (  # noqa: E402
     OVERRIDES,
     TimedCursor,
     answer,
-    cpu_line,
     free_port,
-    line,
     percentile,
     phase,
+    print_rounds,
     print_statements,
     profiled_app,
     start_gunicorn,
@@ -346,17 +345,7 @@ def print_post(outcome, args):
     print(f"  {args.posts:,} requests per round after {args.warmup} warm-up, {args.rounds} alternating rounds; "
           f"real tax-lot points x {outcome['categories']} categories served everywhere, required attributes "
           f"answered, {args.email_share:.0%} with an email ({outcome['skipped']} points outside every area skipped)")
-    for r in range(args.rounds):
-        for name in ("bare", "POST"):
-            result = results[name][r]
-            print(line(f"{name} {r + 1}", result))
-            print(cpu_line(result))
-            if result["errors"]:
-                print(f"               statuses {dict(result['statuses'])}; first unexpected {result['sample']}")
-    best = {name: max(runs, key=lambda run: run["rate"]) for name, runs in results.items()}
-    print("best round:")
-    for name, result in best.items():
-        print(line(name, result))
+    best = print_rounds(results, args.rounds)
     print(f"  ratio        POST / bare = {best['POST']['rate'] / best['bare']['rate']:.2f}   "
           f"(goal: >= 300 POST/s: {'met' if best['POST']['rate'] >= 300 else 'MISSED'})")
     print(f"  written: {made[0]:,} reports, {made[1]:,} followers, {made[2]:,} emails, {made[3]:,} of their jobs "

@@ -276,6 +276,22 @@ def cpu_line(result):
             f"postgres {cpu['postgres'] / requests * 1e3:.2f} ms")
 
 
+def print_rounds(results, rounds):
+    """Each round of each phase with its CPU, then the best round of each; returns the best rounds."""
+    for r in range(rounds):
+        for name, runs in results.items():
+            result = runs[r]
+            print(line(f"{name} {r + 1}", result))
+            print(cpu_line(result))
+            if result["errors"]:
+                print(f"               statuses {dict(result['statuses'])}; first unexpected {result['sample']}")
+    best = {name: max(runs, key=lambda run: run["rate"]) for name, runs in results.items()}
+    print("best round:")
+    for name, result in best.items():
+        print(line(name, result))
+    return best
+
+
 def statement_name(sql):
     """A statement as its verb, its tables and the first column it filters on: enough to tell them apart."""
     words = sql.replace("(", " ").replace(")", " ").replace(",", " ").split()
@@ -433,17 +449,7 @@ def main():
     print(f"  {args.reports:,} requests per round after {args.warmup} warm-up, {args.rounds} alternating rounds; "
           f"real tax-lot points x {category_count} categories, {args.email_share:.0%} with an email "
           f"({skipped} points outside every service area skipped)")
-    for r in range(args.rounds):
-        for name in ("bare", "submission"):
-            result = results[name][r]
-            print(line(f"{name} {r + 1}", result))
-            print(cpu_line(result))
-            if result["errors"]:
-                print(f"               statuses {dict(result['statuses'])}; first unexpected {result['sample']}")
-    best = {name: max(runs, key=lambda run: run["rate"]) for name, runs in results.items()}
-    print("best round:")
-    for name, result in best.items():
-        print(line(name, result))
+    best = print_rounds(results, args.rounds)
     print(f"  ratio        submission / bare = {best['submission']['rate'] / best['bare']['rate']:.2f}   "
           f"(goal: >= 400 submissions/s, p95 < 50 ms)")
     print(f"  written: {created[0]:,} reports, {created[1]:,} emails, {created[2]:,} of their jobs still queued; "
