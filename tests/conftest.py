@@ -21,7 +21,6 @@ from seeclick.routing import route
 
 pytest_plugins = ["tests.browser"]
 
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SHIPPED_DATA = Path(__file__).resolve().parent.parent / "seeclick" / "demo" / "data"
 
 
@@ -98,20 +97,10 @@ def categories(session):
 
 
 def taxlots(limit=None):
-    """Real tax-lot points with the community district, precinct and NTA they lie in."""
-    path = SHARED_DATA / "nyc_taxlot_points_sample20k.csv"
-    opener = (lambda: open(path, newline="")) if path.exists() else (
-        lambda: gzip.open(SHIPPED_DATA / "taxlots.csv.gz", "rt", newline=""))
-    with opener() as f:
+    """Real tax-lot points with the community district, precinct and NTA they lie in (the shipped copy)."""
+    with gzip.open(SHIPPED_DATA / "taxlots.csv.gz", "rt", newline="") as f:
         rows = list(csv.DictReader(f))
     return rows[:limit] if limit else rows
-
-
-@pytest.fixture(scope="session")
-def shared_data():
-    if not SHARED_DATA.exists():
-        pytest.skip("the full open-data files (../shared/data) are not beside this checkout")
-    return SHARED_DATA
 
 
 CROWN_HEIGHTS = LatLon(40.6782, -73.9442)  # Brooklyn: DOT Brooklyn, Sanitation Brooklyn 3, 79th Precinct
@@ -172,3 +161,17 @@ def login_as(client, session, departments):
         return session.scalar(select(User).where(User.email == email))
 
     return sign_in
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A skipped test is a failure: everything the tests need is in the repository, so nothing may be missing."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if terminalreporter.stats.get("skipped"):
+        terminalreporter.write_line("A test was skipped, so the run fails: the tests need nothing from outside the "
+                                    "repository and must never skip.", red=True)

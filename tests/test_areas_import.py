@@ -15,16 +15,15 @@ from sqlalchemy import func, select
 from seeclick.areas import readers
 from seeclick.areas.cli import in_one_transaction
 from seeclick.models import Department, Neighbourhood, ServiceArea
-from tests.conftest import SHARED_DATA, SHIPPED_DATA, taxlots
+from tests.conftest import SHIPPED_DATA, taxlots
 
 NYC_BOUNDS = (-74.27, 40.49, -73.69, 40.92)
 
 
 @pytest.fixture
 def precinct_file():
-    """The real precinct boundaries, published in EPSG:2263 (NY State Plane, US feet)."""
-    full = SHARED_DATA / "nyc_police_precincts.geojson"
-    return full if full.exists() else SHIPPED_DATA / "police_precincts.geojson.gz"
+    """The real precinct boundaries, published in EPSG:2263 (NY State Plane, US feet), as the project ships them."""
+    return SHIPPED_DATA / "police_precincts.geojson.gz"
 
 
 @pytest.fixture
@@ -73,13 +72,15 @@ def test_the_state_plane_precinct_file_is_reprojected_onto_the_city(precinct_fil
 
 def test_a_shapefile_with_its_prj_is_read_in_its_own_crs(tmp_path, precinct_file):
     precincts = readers.read(precinct_file).features[:3]
-    opener = gzip.open if precinct_file.suffix == ".gz" else open
-    with opener(precinct_file, "rt") as f:
+    with gzip.open(precinct_file, "rt") as f:
         raw = json.load(f)["features"][:3]
+    assert {f["geometry"]["type"] for f in raw} == {"Polygon", "MultiPolygon"}  # both kinds are written below
     with shapefile.Writer(str(tmp_path / "precincts"), shapeType=shapefile.POLYGON) as writer:
         writer.field("precinct", "N")
         for feature in raw:
-            rings = [ring for polygon in feature["geometry"]["coordinates"] for ring in polygon]
+            geometry = feature["geometry"]
+            polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+            rings = [ring for polygon in polygons for ring in polygon]
             writer.poly(rings)
             writer.record(feature["properties"]["precinct"])
     (tmp_path / "precincts.prj").write_text(CRS.from_epsg(2263).to_wkt("WKT1_ESRI"))

@@ -19,14 +19,15 @@ from seeclick.open311 import queries, serialize
 from seeclick.open311.queries import box_around
 from seeclick.reports import services as lifecycle
 
-SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "open311-schemas"
+SCHEMAS = Path(__file__).resolve().parent / "data" / "open311-schemas"  # shipped with the tests: README.md there
+SCHEMA_FILES = ("services.json", "service.json", "service-definition.json", "requests.json", "request.json")
 
 
 @pytest.fixture(scope="session")
 def schema():
-    if not SCHEMAS.exists():
-        pytest.skip("the Open311 JSON Schemas (../shared/open311-schemas) are not beside this checkout")
-    documents = {p.name: json.loads(p.read_text()) for p in SCHEMAS.glob("*.json")}
+    missing = [name for name in SCHEMA_FILES if not (SCHEMAS / name).is_file()]
+    assert not missing, f"the Open311 JSON Schemas {missing} are missing from {SCHEMAS}"
+    documents = {name: json.loads((SCHEMAS / name).read_text()) for name in SCHEMA_FILES}
     registry = Registry().with_resources(
         (name, Resource.from_contents(doc, default_specification=DRAFT4))
         for name, doc in documents.items())
