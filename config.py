@@ -22,8 +22,8 @@ def local_database_url(name):
     return f"postgresql+psycopg2://seeclick:{s['password']}@127.0.0.1:{s['port']}/{name}"
 
 
-def instance_secret():
-    """A random key kept in instance/secret_key (0600), made on first use.
+def instance_secret() -> str:
+    """A random key kept in instance/secret_key (0600), made on first use (by create_app, not on import).
 
     Without SECRET_KEY in the environment every host gets its own key, so nobody can sign a
     session with a value from this repository. Several hosts behind one name need SECRET_KEY.
@@ -47,7 +47,7 @@ def normalise(url):
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY") or instance_secret()
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # without it, create_app() takes instance_secret()
     SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("DATABASE_URL")) or local_database_url("seeclick")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     CITY_NAME = os.environ.get("SEECLICK_CITY_NAME", "New York City")

@@ -62,10 +62,10 @@ from bench.submission import (  # noqa: E402
     start_gunicorn,
 )
 from seeclick import create_app  # noqa: E402
+from seeclick.categories.models import Category, Datatype  # noqa: E402
 from seeclick.demo.generate import load_taxlots  # noqa: E402
 from seeclick.extensions import db  # noqa: E402
 from seeclick.geo import LatLon  # noqa: E402
-from seeclick.models import Category, Datatype  # noqa: E402
 from seeclick.open311.services import create_key  # noqa: E402
 from seeclick.routing import RoutingError, route  # noqa: E402
 

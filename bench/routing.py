@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from seeclick import create_app  # noqa: E402
+from seeclick.categories.models import Category  # noqa: E402
 from seeclick.demo.generate import load_taxlots  # noqa: E402
 from seeclick.extensions import db  # noqa: E402
 from seeclick.geo import LatLon  # noqa: E402
-from seeclick.models import Category  # noqa: E402
 from seeclick.routing import RoutingError, route  # noqa: E402
 from seeclick.routing.queries import ROUTE_POINT  # noqa: E402
 

@@ -20,8 +20,10 @@ from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql  # noqa: E402
 
 from seeclick import create_app  # noqa: E402
+from seeclick.categories.models import Category  # noqa: E402
+from seeclick.departments.models import Department  # noqa: E402
 from seeclick.extensions import db  # noqa: E402
-from seeclick.models import Category, Department, Neighbourhood  # noqa: E402
+from seeclick.neighbourhoods.models import Neighbourhood  # noqa: E402
 from seeclick.staff import queries  # noqa: E402
 
 FILL = text("""

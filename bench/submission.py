@@ -46,10 +46,10 @@ from sqlalchemy import select, text  # noqa: E402
 
 from bench.common import percentile  # noqa: E402
 from seeclick import create_app  # noqa: E402
+from seeclick.categories.models import Category, Datatype  # noqa: E402
 from seeclick.demo.generate import load_taxlots  # noqa: E402
 from seeclick.extensions import db  # noqa: E402
 from seeclick.geo import LatLon  # noqa: E402
-from seeclick.models import Category, Datatype  # noqa: E402
 from seeclick.routing import RoutingError, route  # noqa: E402
 
 OVERRIDES = {"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False}

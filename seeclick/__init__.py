@@ -16,11 +16,13 @@ def create_app(test_config=None):
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from config import Config, TestConfig
+    from config import Config, TestConfig, instance_secret
 
     app.config.from_object(TestConfig if test_config and test_config.get("TESTING") else Config)
     if test_config:
         app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret()
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         raise RuntimeError("No database: set DATABASE_URL, or run `make run` to start the local cluster.")
 
@@ -71,9 +73,10 @@ def register_blueprints(app):
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
     from seeclick.neighbourhoods.views import bp as neighbourhoods
-    from seeclick.notifications.views import bp as watching
+    from seeclick.notifications.views import bp as notifications
     from seeclick.open311.views import bp as open311
     from seeclick.opendata.views import bp as opendata
+    from seeclick.photos.views import bp as photos
     from seeclick.publicmap.views import bp as publicmap
     from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
@@ -85,18 +88,20 @@ def register_blueprints(app):
     app.register_blueprint(health)
     app.register_blueprint(home)
     app.register_blueprint(reports)
+    app.register_blueprint(photos)
     app.register_blueprint(open311)
     app.register_blueprint(stats)
     app.register_blueprint(neighbourhoods)
     app.register_blueprint(opendata)
     app.register_blueprint(publicmap)
-    app.register_blueprint(watching)
+    app.register_blueprint(notifications)
 
 
 def register_commands(app):
-    from seeclick.accounts.cli import departments, users
+    from seeclick.accounts.cli import users
     from seeclick.areas.cli import areas, neighbourhoods
     from seeclick.demo.cli import demo
+    from seeclick.departments.cli import departments
     from seeclick.notifications.cli import jobs_group
     from seeclick.open311.cli import apikeys, open311
 

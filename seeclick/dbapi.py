@@ -3,6 +3,10 @@
 SQLAlchemy's set-up of a statement and its result costs more than a small indexed statement
 itself (bench/routing.py, bench/submission.py); where that matters, the SQL is plain DBAPI
 (pyformat) text run here, in the session's transaction, seeing what the session has written.
+
+Such a statement is still announced to SQLAlchemy's `before_cursor_execute` and
+`after_cursor_execute` listeners of the engine (a query counter, a profiler) and to its echo, so
+it is never invisible; with no listener the cost is one check.
 """
 
 from seeclick.extensions import db
@@ -11,10 +15,19 @@ from seeclick.extensions import db
 def rows(statement: str, parameters: dict) -> list[tuple]:
     """Every row the statement returns (none for a statement without RETURNING)."""
     db.session.flush()  # the cursor must see this session's pending changes, as a query would
-    cursor = db.session.connection().connection.cursor()
+    connection = db.session.connection()
+    cursor = connection.connection.cursor()
     try:
+        listened = bool(connection.dispatch.before_cursor_execute or connection.dispatch.after_cursor_execute)
+        if listened:
+            connection.dispatch.before_cursor_execute(connection, cursor, statement, parameters, None, False)
+        if connection.engine.echo:
+            connection.engine.logger.info("%s [raw cursor] %r", statement, parameters)
         cursor.execute(statement, parameters)
-        return cursor.fetchall() if cursor.description else []
+        found = cursor.fetchall() if cursor.description else []
+        if listened:
+            connection.dispatch.after_cursor_execute(connection, cursor, statement, parameters, None, False)
+        return found
     finally:
         cursor.close()
 

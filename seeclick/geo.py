@@ -39,10 +39,6 @@ class LatLon:
         return [self.lat, self.lon]
 
 
-def point_from_latlon(lat: float, lon: float) -> Point:
-    return LatLon(lat, lon).to_point()
-
-
 def latlon(point: Point) -> LatLon:
     return LatLon(lat=point.y, lon=point.x)
 

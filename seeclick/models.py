@@ -1,17 +1,14 @@
-"""Every model, imported in one place so that Alembic sees the whole metadata."""
+"""Every model, imported in one place so that Alembic sees the whole metadata.
+
+Only Alembic (migrations/env.py) and create_app() import this module; domain code imports the
+models it uses from their own package (`seeclick.reports.models`, ...).
+"""
 
 from geoalchemy2 import alembic_helpers
 
 from seeclick.accounts.models import Role, User
-from seeclick.departments.models import (
-    Category,
-    CategoryQuestion,
-    Datatype,
-    Department,
-    ServiceArea,
-    ServiceAreaPart,
-    department_category,
-)
+from seeclick.categories.models import Category, CategoryQuestion, Datatype
+from seeclick.departments.models import Department, ServiceArea, ServiceAreaPart, department_category
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.notifications.models import Event, Follower, Notification, Watch
 from seeclick.open311.models import ApiKey

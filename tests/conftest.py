@@ -13,10 +13,12 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import select
 
 from seeclick import create_app
+from seeclick.categories.models import Category
 from seeclick.demo import services as demo
+from seeclick.departments.models import Department
 from seeclick.extensions import db, limiter
 from seeclick.geo import LatLon, to_db
-from seeclick.models import Category, Department, Report
+from seeclick.reports.models import Report
 from seeclick.routing import route
 
 pytest_plugins = ["tests.browser"]
@@ -114,11 +116,11 @@ def fresh_limits(app):
 
 
 @pytest.fixture(autouse=True)
-def fresh_histories():
-    """What to expect comes from each test's own reports, never from histories kept in an earlier test."""
-    from seeclick.reports import submission
+def fresh_caches():
+    """Nothing a process keeps (histories, counts, drawn pages) comes from an earlier test's data."""
+    from seeclick import caching
 
-    submission.forget_histories()
+    caching.forget_all()
 
 
 @pytest.fixture
@@ -144,21 +146,81 @@ def csrf_token(client, path):
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
 
 
-@pytest.fixture
-def login_as(client, session, departments):
-    """Create a person with this role (and department) and sign them in through the real form."""
-    def sign_in(role, department=None):
-        from seeclick.accounts import services as accounts
-        from seeclick.models import Role, User
+PASSWORD = "correct horse battery staple"
 
-        email = f"{role}.{department or 'city'}@city.example"
-        accounts.create_user(email, "correct horse battery staple", Role(role),
-                             departments[department] if department else None)
+
+@pytest.fixture
+def make_department(session):
+    """create a department: make_department(code="test-desk", **overrides)."""
+    def factory(code="test-desk", **overrides):
+        values = dict(code=code, name=f"Department {code}", agency="test")
+        values.update(overrides)
+        department = Department(**values)
+        session.add(department)
         session.flush()
-        response = client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": email,
-                                               "password": "correct horse battery staple"})
+        return department
+
+    return factory
+
+
+@pytest.fixture
+def make_category(session, departments):
+    """create an active category a city-wide desk takes: make_category(code="test-problem", **overrides)."""
+    def factory(code="test-problem", **overrides):
+        values = dict(code=code, name=f"Problem {code}", description="", group="Test", keywords=[], sla_hours=72,
+                      active=True, fallback_department=departments["311"])
+        values.update(overrides)
+        category = Category(**values)
+        session.add(category)
+        session.flush()
+        return category
+
+    return factory
+
+
+@pytest.fixture
+def make_user(session, departments):
+    """create an account: make_user(role="staff", department="dot-bk", **overrides); its password is PASSWORD."""
+    from seeclick.accounts.models import Role, User
+
+    def factory(role="staff", department=None, **overrides):
+        values = dict(email=f"{role}.{department or 'city'}@city.example", role=Role(role),
+                      department=departments[department] if department else None, name="")
+        values.update(overrides)
+        user = User(**values)
+        user.set_password(PASSWORD)
+        session.add(user)
+        session.flush()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_follower(session):
+    """a confirmed follower of a report: make_follower(report, email, **overrides)."""
+    from seeclick.notifications.models import Follower
+
+    def factory(report, email, **overrides):
+        values = dict(report=report, email=email, confirmed_at=datetime.now(UTC))
+        values.update(overrides)
+        follower = Follower(**values)
+        session.add(follower)
+        session.flush()
+        return follower
+
+    return factory
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Create a person with this role (and department) and sign them in through the real form."""
+    def sign_in(role, department=None, **overrides):
+        user = make_user(role, department, **overrides)
+        response = client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": user.email,
+                                               "password": PASSWORD})
         assert response.status_code == 302
-        return session.scalar(select(User).where(User.email == email))
+        return user
 
     return sign_in
 

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from seeclick.accounts import services
+from seeclick.accounts.models import Role, User
+from seeclick.departments.models import Department
 from seeclick.extensions import limiter
-from seeclick.models import Department, Role, User
 from tests.conftest import csrf_token
 
 PASSWORD = "correct horse battery staple"

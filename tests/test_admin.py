@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from seeclick.accounts import services as accounts
+from seeclick.accounts.models import Role, User
+from seeclick.departments.models import Department, ServiceArea
 from seeclick.geo import LatLon
-from seeclick.models import Department, Role, ServiceArea, User
 from seeclick.routing import route
 from tests.conftest import SHIPPED_DATA, csrf_token
 

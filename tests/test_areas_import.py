@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from seeclick.areas import readers
 from seeclick.areas.cli import in_one_transaction
-from seeclick.models import Department, Neighbourhood, ServiceArea
+from seeclick.departments.models import Department, ServiceArea
+from seeclick.neighbourhoods.models import Neighbourhood
 from tests.conftest import SHIPPED_DATA, taxlots
 
 NYC_BOUNDS = (-74.27, 40.49, -73.69, 40.92)

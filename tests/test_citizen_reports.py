@@ -7,9 +7,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, text
 
+from seeclick.categories.models import Category
 from seeclick.geo import LatLon, from_db, latlon
-from seeclick.models import Category, Follower, Neighbourhood, Notification, Photo, Report, Status, Support
+from seeclick.neighbourhoods.models import Neighbourhood
+from seeclick.notifications.models import Follower, Notification
+from seeclick.photos.models import Photo
 from seeclick.reports import services as lifecycle
+from seeclick.reports.models import Report, Status, Support
 from tests.conftest import CROWN_HEIGHTS, csrf_token
 from tests.test_photos import gps_ifd, phone_jpeg, png_header_only
 
@@ -299,11 +303,11 @@ def test_the_follow_form_never_tells_who_reported_or_follows(client, session, ca
     assert flashes[0] == flashes[1]
 
 
-def test_a_stopped_follower_cannot_be_switched_back_on_by_someone_else(client, session, make_report):
+def test_a_stopped_follower_cannot_be_switched_back_on_by_someone_else(client, session, make_report, make_follower):
     from seeclick.notifications import services as notify
 
     report = make_report()
-    follower = notify.add_reporter(report, "ana@example.org")
+    follower = make_follower(report, "ana@example.org")
     notify.stop(follower.token)
     old_token = follower.token
     notify.follow(report, "ana@example.org")  # a stranger types her address
@@ -394,12 +398,12 @@ def test_a_form_without_its_csrf_token_sends_nothing(client, session, categories
     assert session.scalar(select(func.count()).where(Report.submission_key == "k-1")) == 0
 
 
-def test_merging_moves_followers_and_support_so_every_reporter_hears(client, session, make_report, login_as):
-    from seeclick.notifications import services as notify
+def test_merging_moves_followers_and_support_so_every_reporter_hears(client, session, make_report, login_as,
+                                                                    make_follower):
 
     original = make_report()
     duplicate = make_report(reporter_email="dup@example.org")
-    notify.add_reporter(duplicate, "dup@example.org")
+    make_follower(duplicate, "dup@example.org")
     session.add(Support(report_id=duplicate.id, supporter="someone"))
     dispatcher = login_as("staff", "dot-bk")
     lifecycle.merge(duplicate, original, dispatcher)
@@ -412,8 +416,8 @@ def test_merging_moves_followers_and_support_so_every_reporter_hears(client, ses
 
 
 def test_someone_who_confirms_after_a_merge_follows_the_original(client, session, make_report, login_as):
-    from seeclick.models import Follower
     from seeclick.notifications import services as notify
+    from seeclick.notifications.models import Follower
 
     original, duplicate = make_report(), make_report()
     asked = notify.follow(duplicate, "late@example.org")  # the confirm link is still in their inbox
@@ -434,7 +438,7 @@ def test_someone_who_confirms_after_a_merge_follows_the_original(client, session
 
 def test_a_reassigned_ticket_is_mailed_to_the_new_department(session, make_report, login_as, departments):
     from seeclick.accounts import services as accounts
-    from seeclick.models import Role
+    from seeclick.accounts.models import Role
 
     accounts.create_user("mo@city.example", "correct horse battery staple", Role.STAFF, departments["dot-mn"])
     report = make_report()
@@ -478,7 +482,7 @@ def test_a_change_written_by_another_process_is_enforced_at_once(client, session
 
 
 def test_a_category_is_read_again_only_when_it_changed(session, categories):
-    from seeclick.reports import categories as kept
+    from seeclick.categories import versions as kept
     from seeclick.reports import queries
 
     pothole = categories["pothole"]
@@ -497,10 +501,11 @@ def test_the_expectation_is_kept_a_few_minutes_then_counted_again(client, sessio
                                                                   monkeypatch):
     from datetime import UTC, datetime, timedelta
 
+    from seeclick import caching
     from seeclick.reports import submission
 
     now = [1000.0]
-    monkeypatch.setattr(submission, "clock", lambda: now[0])
+    monkeypatch.setattr(caching, "clock", lambda: now[0])
     location = client.post("/reports/new", data=report_form(client, categories)).headers["Location"]
     assert "no history yet" in client.get(location).get_data(as_text=True)
     created = datetime.now(UTC) - timedelta(days=30)

@@ -4,10 +4,13 @@ import pytest
 from sqlalchemy import delete, select, text
 
 from seeclick.accounts import services as accounts
+from seeclick.accounts.models import Role, User
+from seeclick.categories.models import Category
+from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
-from seeclick.models import Category, Department, Report, Role, Status, Update, User
 from seeclick.reports import services
+from seeclick.reports.models import Report, Status, Update
 from seeclick.routing import route
 
 

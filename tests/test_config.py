@@ -1,6 +1,9 @@
 """Configuration read from the environment."""
 
 import re
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -22,3 +25,11 @@ def test_sessions_are_signed_with_a_key_of_this_instance(app):
 ])
 def test_database_urls_use_the_psycopg2_driver(url, expected):
     assert normalise(url) == expected
+
+
+def test_reading_the_configuration_writes_nothing(tmp_path):
+    """Importing config (a command, a tool, a test collecting) makes no key; create_app() makes it when needed."""
+    shutil.copy(INSTANCE.parent / "config.py", tmp_path / "config.py")
+    subprocess.run([sys.executable, "-c", "import config; assert config.Config.SECRET_KEY is None"], cwd=tmp_path,
+                   env={"PATH": "/usr/bin:/bin"}, check=True)
+    assert not (tmp_path / "instance").exists()

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from seeclick.demo import generate
+from seeclick.departments.models import Department
 from seeclick.geo import from_db, latlon
-from seeclick.models import Department, Report, Status, Update
+from seeclick.reports.models import Report, Status, Update
 from seeclick.routing import route
 
 

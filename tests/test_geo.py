@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from seeclick.geo import LatLon, OutsideWorld, latlon, point_from_latlon
+from seeclick.geo import LatLon, OutsideWorld, latlon
 
 
 def test_latlon_becomes_a_point_in_lon_lat_order():
-    point = point_from_latlon(40.7128, -74.0060)
+    point = LatLon(40.7128, -74.0060).to_point()
     assert (point.x, point.y) == (-74.0060, 40.7128)
     assert latlon(point) == LatLon(40.7128, -74.0060)
     assert LatLon(40.7128, -74.0060).to_leaflet() == [40.7128, -74.0060]

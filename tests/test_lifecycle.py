@@ -2,8 +2,8 @@
 
 import pytest
 
-from seeclick.models import Status
 from seeclick.reports.lifecycle import Action, IllegalTransition, allowed_actions, transition
+from seeclick.reports.models import Status
 
 
 @pytest.mark.parametrize("current, action, resolution, expected", [
@@ -23,13 +23,13 @@ def test_legal_transitions(current, action, resolution, expected):
 
 
 @pytest.mark.parametrize("current, action, message", [
-    (Status.ACKNOWLEDGED, Action.ACKNOWLEDGE, "acknowledged cannot be acknowledged"),
-    (Status.IN_PROGRESS, Action.ACKNOWLEDGE, "in progress cannot be acknowledged"),
-    (Status.FIXED, Action.CLOSE, "fixed cannot be closed"),
-    (Status.NEW, Action.REOPEN, "new cannot be reopened"),
-    (Status.NOT_OURS, Action.REASSIGN, "closed as not ours cannot be reassigned"),
-    (Status.DUPLICATE, Action.MERGE, "closed as a duplicate cannot be merged"),
-    (Status.FIXED, Action.START, "fixed cannot be started"),
+    (Status.ACKNOWLEDGED, Action.ACKNOWLEDGE, "“acknowledged” cannot be acknowledged"),
+    (Status.IN_PROGRESS, Action.ACKNOWLEDGE, "“in progress” cannot be acknowledged"),
+    (Status.FIXED, Action.CLOSE, "“fixed” cannot be closed"),
+    (Status.NEW, Action.REOPEN, "“new” cannot be reopened"),
+    (Status.NOT_OURS, Action.REASSIGN, "“not ours” cannot be reassigned"),
+    (Status.DUPLICATE, Action.MERGE, "“duplicate” cannot be merged"),
+    (Status.FIXED, Action.START, "“fixed” cannot be started"),
 ])
 def test_illegal_transitions_say_why(current, action, message):
     with pytest.raises(IllegalTransition, match=message):
@@ -38,7 +38,7 @@ def test_illegal_transitions_say_why(current, action, message):
 
 @pytest.mark.parametrize("resolution", [None, Status.DUPLICATE, Status.NEW, Status.IN_PROGRESS])
 def test_closing_needs_a_resolution_a_dispatcher_may_choose(resolution):
-    with pytest.raises(IllegalTransition, match="Choose how it was resolved: fixed, cannot fix, not ours"):
+    with pytest.raises(IllegalTransition, match="Choose how it was resolved: fixed, cannot be fixed, not ours"):
         transition(Status.ACKNOWLEDGED, Action.CLOSE, resolution)
 
 

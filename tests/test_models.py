@@ -7,19 +7,10 @@ from shapely.geometry import box
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from seeclick.accounts.models import Role, User
+from seeclick.departments.models import Department, ServiceArea, ServiceAreaPart
 from seeclick.geo import LatLon, as_multipolygon, to_db
-from seeclick.models import (
-    Department,
-    Report,
-    Role,
-    ServiceArea,
-    ServiceAreaPart,
-    Status,
-    StatusType,
-    Update,
-    UpdateKind,
-    User,
-)
+from seeclick.reports.models import Report, Status, StatusType, Update, UpdateKind
 
 
 def make_report(session, categories, departments, **overrides):

@@ -9,9 +9,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
 from seeclick import jobs
+from seeclick.accounts.models import User
+from seeclick.categories.models import Category
 from seeclick.extensions import db
-from seeclick.models import Category, Notification, Report, User
+from seeclick.notifications.models import Notification
 from seeclick.reports import services as lifecycle
+from seeclick.reports.models import Report
 from seeclick.reports.submission import Draft, submit
 from tests.conftest import CROWN_HEIGHTS
 
@@ -117,7 +120,8 @@ def test_the_reporter_gets_one_receipt_through_smtp_even_if_the_job_runs_twice(a
 
 def test_a_status_change_reaches_the_reporter_and_an_internal_note_does_not(app, smtp, committed):
     from seeclick.accounts import services as accounts
-    from seeclick.models import Department, Role
+    from seeclick.accounts.models import Role
+    from seeclick.departments.models import Department
 
     inbox, _ = smtp
     report_id, number = file_report(app, "mail-2")

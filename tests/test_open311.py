@@ -14,10 +14,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from seeclick.geo import LatLon
-from seeclick.models import Status
 from seeclick.open311 import queries, serialize
 from seeclick.open311.queries import box_around
 from seeclick.reports import services as lifecycle
+from seeclick.reports.models import Status
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "open311-schemas"  # shipped with the tests: README.md there
 SCHEMA_FILES = ("services.json", "service.json", "service-definition.json", "requests.json", "request.json")
@@ -264,7 +264,8 @@ def post(client, fmt="json", status=200, **data):
 def test_a_client_posts_a_request_routed_and_mailed_like_the_web_form(client, session, api_key):
     from sqlalchemy import select
 
-    from seeclick.models import Channel, Notification, Report
+    from seeclick.notifications.models import Notification
+    from seeclick.reports.models import Channel, Report
 
     [made] = post(client, api_key=api_key, service_code="pothole", lat="40.6782", long="-73.9442",
                   description="Deep hole", email="ana@example.org", first_name="Ana", last_name="B",
@@ -310,7 +311,7 @@ def test_a_photo_comes_as_a_multipart_media_part(client, session, api_key):
 def test_bad_posts_get_the_standard_error(client, session, api_key, data, status, says):
     from sqlalchemy import func, select
 
-    from seeclick.models import Report
+    from seeclick.reports.models import Report
 
     before = session.scalar(select(func.count()).select_from(Report))
     body = post(client, status=status, **{k: (api_key if v == "KEY" else v) for k, v in data.items()})
@@ -321,7 +322,7 @@ def test_bad_posts_get_the_standard_error(client, session, api_key, data, status
 def test_a_revoked_key_is_refused(client, session, api_key):
     from seeclick.open311 import services
 
-    [key] = services.keys()
+    [key] = queries.keys()
     services.revoke(key.id)
     session.flush()
     assert post(client, status=403, api_key=api_key, service_code="traffic-signal", lat="40.6782",
@@ -329,8 +330,8 @@ def test_a_revoked_key_is_refused(client, session, api_key):
 
 
 def test_a_question_added_since_the_last_request_is_asked_at_once(client, session, api_key, categories):
-    from seeclick.departments import services as categories_service
-    from seeclick.models import Datatype
+    from seeclick.categories import services as categories_service
+    from seeclick.categories.models import Datatype
 
     data = {"api_key": api_key, "service_code": "traffic-signal", "lat": "40.6782", "long": "-73.9442"}
     post(client, **data)

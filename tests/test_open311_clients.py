@@ -26,22 +26,15 @@ from georeport import GeoReport
 from sqlalchemy import delete, func, insert, select, text
 
 from seeclick.accounts import services as accounts
+from seeclick.accounts.models import Role, User
+from seeclick.categories.models import Category, CategoryQuestion, Datatype
+from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
-from seeclick.models import (
-    ApiKey,
-    Category,
-    CategoryQuestion,
-    Datatype,
-    Department,
-    Report,
-    Role,
-    Status,
-    Update,
-    User,
-)
 from seeclick.open311 import services as open311
+from seeclick.open311.models import ApiKey
 from seeclick.reports import services as lifecycle
+from seeclick.reports.models import Report, Status, Update
 from seeclick.routing import route
 
 CROWN_HEIGHTS = LatLon(40.6782, -73.9442)

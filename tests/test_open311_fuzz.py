@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from seeclick.accounts import services as accounts
-from seeclick.models import Report, Role, Status
+from seeclick.accounts.models import Role
 from seeclick.reports import services as lifecycle
+from seeclick.reports.models import Report, Status
 from tests import test_open311
 
 schema = test_open311.schema  # the fixture: every 200 is checked against the standard's JSON Schemas

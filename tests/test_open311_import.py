@@ -4,7 +4,7 @@ import json
 
 from sqlalchemy import func, select
 
-from seeclick.models import Category
+from seeclick.categories.models import Category
 
 SERVICES_XML = """<?xml version="1.0" encoding="utf-8"?>
 <services>

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
-from seeclick.models import Status
+from seeclick.reports.models import Status
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import text
 
 from seeclick.geo import LatLon
-from seeclick.models import Status
 from seeclick.publicmap import queries, tiles
 from seeclick.reports import services
+from seeclick.reports.models import Status
 from tests.conftest import CROWN_HEIGHTS
 
 PARK_SLOPE = LatLon(40.6710, -73.9814)  # Brooklyn too, a few kilometres west of Crown Heights

@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
+from seeclick.categories.models import Category
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
-from seeclick.models import Category, Report
 from seeclick.publicmap import queries
+from seeclick.reports.models import Report
 from seeclick.routing import route
 from tests.browser import DESKTOP, PHONE, screenshot, serious_accessibility_violations, wait_for_map
 

@@ -3,11 +3,12 @@
 import pytest
 from sqlalchemy import func, select, text
 
+from seeclick.accounts.models import Role, User
 from seeclick.accounts.permissions import NotAllowed
 from seeclick.geo import LatLon
-from seeclick.models import Role, Status, Update, UpdateKind, User
 from seeclick.reports import services
 from seeclick.reports.lifecycle import IllegalTransition
+from seeclick.reports.models import Status, Update, UpdateKind
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_an_illegal_action_is_refused_and_changes_nothing(session, make_report, 
     report = make_report()
     services.close(report, dispatcher, Status.FIXED, "Done.")
     version = report.version
-    with pytest.raises(IllegalTransition, match="fixed cannot be merged"):
+    with pytest.raises(IllegalTransition, match="“fixed” cannot be merged"):
         services.merge(report, make_report(), dispatcher)
     session.flush()
     session.refresh(report)

@@ -9,11 +9,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import delete, func, select, text
 
+from seeclick.categories.models import Category
+from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.geo import to_db
-from seeclick.models import Category, Department, Photo, Report, Update
 from seeclick.photos import services as photos
+from seeclick.photos.models import Photo
 from seeclick.reports import submission
+from seeclick.reports.models import Report, Update
 from tests.browser import DESKTOP, PHONE, screenshot, serious_accessibility_violations
 from tests.conftest import CROWN_HEIGHTS
 from tests.test_photos import assert_no_metadata, gps_ifd, phone_jpeg

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from seeclick.areas.readers import Feature
 from seeclick.areas.services import add_service_areas
 from seeclick.demo.city import precinct_department_code, sanitation_department_code
+from seeclick.departments.models import Department
 from seeclick.geo import LatLon, as_multipolygon
-from seeclick.models import Department
 from seeclick.routing import (
     Candidate,
     NotServedHere,

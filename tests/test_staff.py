@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from seeclick.geo import LatLon
-from seeclick.models import Status, Update
+from seeclick.reports.models import Status, Update
 from tests.conftest import csrf_token as token
 
 PASSWORD = "correct horse battery staple"

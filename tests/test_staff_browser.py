@@ -7,9 +7,12 @@ import pytest
 from sqlalchemy import delete, select, text
 
 from seeclick.accounts import services as accounts
+from seeclick.accounts.models import Role, User
+from seeclick.categories.models import Category
+from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
-from seeclick.models import Category, Department, Report, Role, Status, User
+from seeclick.reports.models import Report, Status
 from seeclick.routing import route
 from tests.browser import PHONE, screenshot, serious_accessibility_violations
 

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
+from seeclick.accounts.models import Role, User
 from seeclick.demo import generate
 from seeclick.geo import LatLon
-from seeclick.models import Neighbourhood, Report, Role, Status, User
+from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.reports import services as lifecycle
+from seeclick.reports.models import Report, Status
 from seeclick.stats import queries, services
 
 # Times are read from buckets 2% wide: a median or 90th percentile is within 2% of the exact one (within a

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from seeclick.geo import LatLon
-from seeclick.models import Neighbourhood, Notification, Watch
+from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.notifications import watching
+from seeclick.notifications.models import Notification, Watch
 from tests.conftest import csrf_token
 
 

@@ -1,11 +1,12 @@
-"""`flask users ...` and `flask departments ...`."""
+"""`flask users ...`."""
 
 import click
 from flask.cli import with_appcontext
 
 from seeclick.accounts import queries, services
+from seeclick.accounts.models import Role
+from seeclick.departments import queries as departments
 from seeclick.extensions import db
-from seeclick.models import Role
 
 
 def committed(work):
@@ -34,7 +35,7 @@ def create_user(email, role, department_code, name, password):
     """Create an account for EMAIL."""
     department = None
     if department_code:
-        department = queries.department_by_code(department_code)
+        department = departments.by_code(department_code)
         if department is None:
             raise click.ClickException(f"No department with code {department_code!r} (see `flask departments list`).")
     user = committed(lambda: services.create_user(email, password, Role(role), department, name))
@@ -44,34 +45,6 @@ def create_user(email, role, department_code, name, password):
 @users.command("list")
 @with_appcontext
 def list_users():
-    for user in db.session.scalars(queries.users_select()):
+    for user in queries.users():
         where = user.department.code if user.department else "-"
         click.echo(f"{user.role:<8} {where:<14} {'active' if user.active else 'inactive':<8} {user.email}")
-
-
-@click.group(help="Departments that act on reports.")
-def departments():
-    pass
-
-
-@departments.command("create")
-@click.argument("code")
-@click.argument("name")
-@click.option("--agency", help="The agency it belongs to (defaults to the code).")
-@click.option("--email", help="Where the department is told of new reports.")
-@with_appcontext
-def create_department(code, name, agency, email):
-    """Create a department CODE called NAME."""
-    department = committed(lambda: services.create_department(code, name, agency, email))
-    click.echo(f"created department {department.code}: {department.name}")
-
-
-@departments.command("list")
-@with_appcontext
-def list_departments():
-    from sqlalchemy import select
-
-    from seeclick.models import Department
-
-    for department in db.session.scalars(select(Department).order_by(Department.agency, Department.code)):
-        click.echo(f"{department.code:<14} {department.agency:<6} {department.name}")

@@ -3,13 +3,14 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from seeclick.columns import pg_enum
 from seeclick.extensions import db
-from seeclick.reports.models import pg_enum
 
 
 class Role(enum.StrEnum):
@@ -17,6 +18,18 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     MANAGER = "manager"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The role in the reader's language."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {Role.CITIZEN: _l("citizen"), Role.STAFF: _l("staff"), Role.MANAGER: _l("manager"),
+               Role.ADMIN: _l("administrator")}
+# Who works the queues; staff and managers belong to a department, administrators to all.
+STAFF_ROLES = frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN})
+DEPARTMENT_ROLES = frozenset({Role.STAFF, Role.MANAGER})
 
 
 class User(UserMixin, db.Model):

@@ -1,6 +1,13 @@
-"""Who may act on a report: plain functions of a user and a report."""
+"""Who may do what: plain functions of a user and a report, and the decorator that guards a view by role."""
 
-from seeclick.accounts.models import Role
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from seeclick.accounts.models import STAFF_ROLES, Role
+from seeclick.extensions import login_manager
 
 
 class NotAllowed(PermissionError):
@@ -18,4 +25,27 @@ def can_act(user, report) -> bool:
 
 def require_can_act(user, report) -> None:
     if not can_act(user, report):
-        raise NotAllowed("You can act only on your own department's reports.")
+        raise NotAllowed(_l("You can act only on your own department's reports."))
+
+
+def role_required(*roles: Role):
+    """A view for signed-in people with one of these roles: anyone signed out is sent to sign in, others refused."""
+    allowed = frozenset(roles)
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = allowed  # read by the role-by-URL test
+        return wrapped
+
+    return decorate
+
+
+staff_required = role_required(*STAFF_ROLES)
+admin_required = role_required(Role.ADMIN)

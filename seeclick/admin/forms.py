@@ -13,8 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from seeclick.models import Datatype, Role
-from seeclick.staff.forms import choices
+from seeclick.accounts.models import Role
+from seeclick.categories.models import Datatype
+from seeclick.forms import choices
 
 
 class DepartmentForm(FlaskForm):

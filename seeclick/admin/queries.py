@@ -4,8 +4,10 @@ import json
 
 from sqlalchemy import func, select
 
+from seeclick.accounts.models import User
+from seeclick.categories.models import Category
+from seeclick.departments.models import Department, ServiceArea
 from seeclick.extensions import db
-from seeclick.models import Category, Department, ServiceArea, User
 
 
 def departments_with_counts():
@@ -15,10 +17,6 @@ def departments_with_counts():
     return db.session.execute(
         select(Department, areas.label("areas"), users.label("users")).order_by(Department.agency, Department.code)
     ).all()
-
-
-def department(code: str) -> Department | None:
-    return db.session.scalar(select(Department).where(Department.code == code))
 
 
 def service_areas_geojson(department_id: int, tolerance: float = 0.0001) -> dict:
@@ -39,16 +37,8 @@ def service_area(area_id: int) -> ServiceArea | None:
     return db.session.get(ServiceArea, area_id)
 
 
-def users():
-    return db.session.scalars(select(User).order_by(User.role, User.email)).all()
-
-
 def user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
-
-
-def all_departments():
-    return db.session.scalars(select(Department).order_by(Department.name)).all()
 
 
 def categories():
@@ -57,7 +47,3 @@ def categories():
 
 def category(code: str) -> Category | None:
     return db.session.scalar(select(Category).where(Category.code == code))
-
-
-def departments_by_ids(ids) -> list[Department]:
-    return db.session.scalars(select(Department).where(Department.id.in_(list(ids) or [0]))).all()

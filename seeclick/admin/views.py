@@ -1,7 +1,6 @@
 """Admin pages: departments, their service areas, and people. Load, check access, act, commit once."""
 
 import tempfile
-from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -9,7 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from seeclick import maps
+from seeclick.accounts import queries as accounts_query
 from seeclick.accounts import services as accounts
+from seeclick.accounts.models import Role
+from seeclick.accounts.permissions import admin_required
 from seeclick.admin import queries
 from seeclick.admin.forms import (
     ApiKeyForm,
@@ -22,32 +24,23 @@ from seeclick.admin.forms import (
 )
 from seeclick.areas import readers
 from seeclick.areas.services import add_service_areas
-from seeclick.departments import services as categories_service
-from seeclick.extensions import db, login_manager
-from seeclick.models import Datatype, Department, Role
+from seeclick.categories import services as categories_service
+from seeclick.categories.models import Datatype
+from seeclick.departments import queries as departments_query
+from seeclick.departments import services as departments_service
+from seeclick.extensions import db
+from seeclick.forms import choices
+from seeclick.open311 import queries as open311_query
 from seeclick.open311 import services as open311
-from seeclick.staff.forms import choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def admin_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if current_user.role is not Role.ADMIN:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def attempt(form, work):
     """Run work() and commit; if the input is refused, roll back and put the message next to its field."""
     try:
         result = work()
-    except (accounts.AccountError, categories_service.CategoryError) as error:
+    except (accounts.AccountError, departments_service.DepartmentError, categories_service.CategoryError) as error:
         db.session.rollback()
         getattr(form, error.field).errors.append(str(error))
         return None
@@ -71,7 +64,7 @@ def departments():
 @admin_required
 def new_department():
     form = DepartmentForm()
-    if form.validate_on_submit() and (department := attempt(form, lambda: accounts.create_department(
+    if form.validate_on_submit() and (department := attempt(form, lambda: departments_service.create_department(
             form.code.data, form.name.data, form.agency.data, form.email.data or None))):
         flash(_("Created %(name)s. Now give it its service areas.", name=department.name))
         return redirect(url_for(".department", code=department.code))
@@ -82,11 +75,11 @@ def new_department():
 @admin_required
 def department(code):
     """Edit a department; see and replace its service areas."""
-    department = queries.department(code) or abort(404)
+    department = departments_query.by_code(code) or abort(404)
     form = DepartmentForm(obj=department)
     form.code.render_kw = {"readonly": True}
     form.code.data = department.code
-    if form.validate_on_submit() and attempt(form, lambda: accounts.update_department(
+    if form.validate_on_submit() and attempt(form, lambda: departments_service.update_department(
             department, form.name.data, form.agency.data, form.email.data or None)):
         flash(_("Saved."))
         return redirect(url_for(".department", code=code))
@@ -104,7 +97,7 @@ def render_department(department, form, upload, status=200):
 @admin_required
 def upload_areas(code):
     """Import service areas from an uploaded GeoJSON or zipped Shapefile, all or nothing."""
-    department = queries.department(code) or abort(404)
+    department = departments_query.by_code(code) or abort(404)
     upload = AreaUploadForm()
     if upload.validate_on_submit():
         name = upload.file.data.filename or "upload.geojson"
@@ -148,16 +141,16 @@ def delete_area(area_id):
 @bp.get("/users")
 @admin_required
 def users():
-    return render_template("admin/users.html", users=queries.users())
+    return render_template("admin/users.html", users=accounts_query.users())
 
 
 def chosen_department(form):
-    return db.session.get(Department, form.department.data) if form.department.data else None
+    return departments_query.by_id(form.department.data) if form.department.data else None
 
 
 def user_form(**kwargs):
     form = UserForm(**kwargs)
-    form.department.choices = choices([(0, _("No department"))] + [(d.id, d.name) for d in queries.all_departments()])
+    form.department.choices = choices([(0, _("No department"))] + [(d.id, d.name) for d in departments_query.by_name()])
     return form
 
 
@@ -199,7 +192,7 @@ def categories():
 
 def category_form(**kwargs):
     form = CategoryForm(**kwargs)
-    departments = queries.all_departments()
+    departments = departments_query.by_name()
     form.fallback.choices = choices([(0, _("None"))] + [(d.id, d.name) for d in departments])
     form.handlers.choices = choices((d.id, f"{d.name} ({d.code})") for d in departments)
     return form
@@ -209,8 +202,8 @@ def save_category(category, form):
     return categories_service.update_category(
         category, name=form.name.data, description=form.description.data, group=form.group.data,
         keywords=form.keywords.data, sla_hours=form.sla_hours.data,
-        fallback=db.session.get(Department, form.fallback.data) if form.fallback.data else None,
-        handlers=queries.departments_by_ids(form.handlers.data or []), active=bool(form.active.data),
+        fallback=departments_query.by_id(form.fallback.data) if form.fallback.data else None,
+        handlers=departments_query.by_ids(form.handlers.data or []), active=bool(form.active.data),
     )
 
 
@@ -293,7 +286,7 @@ def api_keys():
         else:
             db.session.commit()
             flash(_("Key made for %(name)s. Copy it now: it is not shown again.", name=api_key.name))
-    return render_template("admin/api_keys.html", form=form, made=made, keys=open311.keys(),
+    return render_template("admin/api_keys.html", form=form, made=made, keys=open311_query.keys(),
                            revoke_form=RevokeForm())
 
 

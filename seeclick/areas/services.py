@@ -5,9 +5,10 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import delete, select
 
 from seeclick.areas.readers import Feature
+from seeclick.departments.models import Department, ServiceArea
 from seeclick.extensions import db
 from seeclick.geo import to_db
-from seeclick.models import Department, Neighbourhood, ServiceArea
+from seeclick.neighbourhoods.models import Neighbourhood
 
 
 class UnknownDepartment(LookupError):

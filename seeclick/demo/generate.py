@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import select
 
+from seeclick.categories.models import Category
 from seeclick.demo.city import CATEGORIES, TIMEZONE
 from seeclick.demo.services import DATA
 from seeclick.extensions import db
-from seeclick.models import Category, Status
 from seeclick.publicmap import queries as map_counts
+from seeclick.reports.models import Status
 from seeclick.routing.queries import ROUTE_TABLE
 from seeclick.stats import services as stats
 

@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 
 from seeclick.areas import readers
 from seeclick.areas.services import add_service_areas, upsert_neighbourhoods
+from seeclick.categories.models import Category, CategoryQuestion, Datatype
 from seeclick.demo.city import (
     AGENCIES,
     BOROUGH_AGENCY_NAMES,
@@ -18,8 +19,8 @@ from seeclick.demo.city import (
     precinct_department_code,
     sanitation_department_code,
 )
+from seeclick.departments.models import Department
 from seeclick.extensions import db
-from seeclick.models import Category, CategoryQuestion, Datatype, Department
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -1,14 +1,15 @@
-"""Departments, the places they serve and the categories of problem they handle."""
+"""Departments and the places they serve; which categories each handles is department_category."""
 
-import enum
-from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import Column, Float, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seeclick.extensions import db
+
+if TYPE_CHECKING:
+    from seeclick.categories.models import Category
 
 department_category = Table(
     "department_category",
@@ -68,66 +69,3 @@ class ServiceAreaPart(db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
     area_m2: Mapped[float] = mapped_column(Float)
     geom = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False)
-
-
-class Datatype(enum.StrEnum):
-    """Open311 attribute datatypes."""
-
-    STRING = "string"
-    NUMBER = "number"
-    DATETIME = "datetime"
-    TEXT = "text"
-    SINGLEVALUELIST = "singlevaluelist"
-    MULTIVALUELIST = "multivaluelist"
-
-
-class Category(db.Model):
-    """A kind of problem a citizen can report (an Open311 service)."""
-
-    __tablename__ = "category"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    group: Mapped[str] = mapped_column("group_name", String(100), default="")
-    keywords: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list)
-    sla_hours: Mapped[int] = mapped_column(Integer)
-    fallback_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    departments: Mapped[list[Department]] = relationship(
-        secondary=department_category, back_populates="categories"
-    )
-    fallback_department: Mapped[Department | None] = relationship()
-    questions: Mapped[list["CategoryQuestion"]] = relationship(
-        back_populates="category", order_by="CategoryQuestion.position", cascade="all, delete-orphan"
-    )
-
-    @property
-    def sla(self) -> timedelta:
-        return timedelta(hours=self.sla_hours)
-
-    def __repr__(self):
-        return f"<Category {self.code}>"
-
-
-class CategoryQuestion(db.Model):
-    """A question asked when reporting in a category (an Open311 attribute)."""
-
-    __tablename__ = "category_question"
-    __table_args__ = (UniqueConstraint("category_id", "code", name="uq_category_question_code"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
-    code: Mapped[str] = mapped_column(String(60))
-    prompt: Mapped[str] = mapped_column(Text)
-    datatype: Mapped[Datatype] = mapped_column(
-        db.Enum(Datatype, name="question_datatype", values_callable=lambda e: [m.value for m in e])
-    )
-    required: Mapped[bool] = mapped_column(Boolean, default=False)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    # For the list datatypes: [{"key": "...", "name": "..."}, ...] in display order.
-    values: Mapped[list[dict]] = mapped_column(JSONB, default=list)
-
-    category: Mapped[Category] = relationship(back_populates="questions")

@@ -1,94 +1,44 @@
-"""Categories and their questions: what citizens can report, who handles it, how fast. Flush, never commit."""
+"""Departments: creating and changing the teams that act on reports. Flush, never commit."""
 
 import re
 
+from flask_babel import lazy_gettext as _l
+
+from seeclick.departments import queries
+from seeclick.departments.models import Department
 from seeclick.extensions import db
-from seeclick.models import Category, CategoryQuestion, Datatype, Department
 
-CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
-LIST_TYPES = (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST)
+CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
-class CategoryError(ValueError):
-    """A change that would leave a category unusable; `field` says which input is at fault."""
+class DepartmentError(ValueError):
+    """Input that cannot make or change a department; `field` says which input is at fault."""
 
-    def __init__(self, message, field):
+    def __init__(self, message, field="code"):
         super().__init__(message)
         self.field = field
 
 
-def create_category(code: str) -> Category:
-    """A new, empty category with this code; fill it in with update_category() before flushing."""
+def create_department(code: str, name: str, agency: str | None, email: str | None = None) -> Department:
     code = (code or "").strip().lower()
     if not CODE.fullmatch(code):
-        raise CategoryError("A code is up to 60 lowercase letters, digits, dashes and underscores.", "code")
-    if db.session.query(Category.id).filter_by(code=code).first():
-        raise CategoryError(f"There is already a category {code}.", "code")
-    category = Category(code=code, name="", description="", group="", keywords=[], sla_hours=1, active=True)
-    db.session.add(category)
-    return category
-
-
-def update_category(category: Category, *, name: str, description: str, group: str, keywords: str, sla_hours: int,
-                    fallback: Department | None, handlers: list[Department], active: bool) -> Category:
+        raise DepartmentError(_l("%(code)r: a department code is up to 40 lowercase letters, digits and dashes.",
+                                 code=code), "code")
+    if queries.by_code(code):
+        raise DepartmentError(_l("There is already a department %(code)s.", code=code), "code")
     if not (name or "").strip():
-        raise CategoryError("Give the category a name citizens will recognise.", "name")
-    if not sla_hours or sla_hours < 1 or sla_hours > 24 * 365:
-        raise CategoryError("The target is a number of hours between 1 and 8,760 (a year).", "sla_hours")
-    if active and fallback is None and not handlers:
-        raise CategoryError("Nobody would handle it: choose the departments that do, or a city-wide desk.",
-                            "fallback")
-    category.name = name.strip()
-    category.description = (description or "").strip()
-    category.group = (group or "").strip()
-    category.keywords = [k.strip().lower() for k in (keywords or "").split(",") if k.strip()][:20]
-    category.sla_hours = sla_hours
-    category.fallback_department = fallback
-    category.departments = list(handlers)
-    category.active = active
+        raise DepartmentError(_l("Give the department a name."), "name")
+    department = Department(code=code, name=name.strip(), agency=(agency or code).strip().lower(), email=email)
+    db.session.add(department)
     db.session.flush()
-    return category
+    return department
 
 
-def parse_values(text: str) -> list[dict]:
-    """List choices written one a line as `key | Name` (or just `Name`, keyed by its slug)."""
-    values = []
-    for line in (text or "").splitlines():
-        if not line.strip():
-            continue
-        key, _, name = line.partition("|")
-        key, name = key.strip(), (name or key).strip()
-        key = re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
-        values.append({"key": key, "name": name})
-    return values
-
-
-def add_question(category: Category, code: str, prompt: str, datatype: Datatype, required: bool,
-                 values: str = "") -> CategoryQuestion:
-    code = (code or "").strip().lower()
-    if not CODE.fullmatch(code):
-        raise CategoryError("A code is up to 60 lowercase letters, digits, dashes and underscores.", "code")
-    if any(q.code == code for q in category.questions):
-        raise CategoryError(f"This category already asks {code}.", "code")
-    if not (prompt or "").strip():
-        raise CategoryError("Write the question as the citizen will read it.", "prompt")
-    choices = parse_values(values)
-    if datatype in LIST_TYPES and not choices:
-        raise CategoryError("A list question needs its choices, one a line.", "values")
-    if len({v["key"] for v in choices}) != len(choices):
-        raise CategoryError("Two choices have the same key.", "values")
-    question = CategoryQuestion(code=code, prompt=prompt.strip(), datatype=datatype, required=required,
-                                position=len(category.questions), values=choices if datatype in LIST_TYPES else [])
-    category.questions.append(question)
+def update_department(department: Department, name: str, agency: str | None, email: str | None) -> Department:
+    if not (name or "").strip():
+        raise DepartmentError(_l("Give the department a name."), "name")
+    department.name = name.strip()
+    department.agency = (agency or department.agency).strip().lower()
+    department.email = email or None
     db.session.flush()
-    return question
-
-
-def remove_question(category: Category, question_id: int) -> None:
-    question = next((q for q in category.questions if q.id == question_id), None)
-    if question is None:
-        raise CategoryError("That question is not asked here.", "code")
-    category.questions.remove(question)
-    for position, remaining in enumerate(category.questions):
-        remaining.position = position
-    db.session.flush()
+    return department

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, render_template
 
 from seeclick import maps
 from seeclick.home import queries
+from seeclick.neighbourhoods import queries as neighbourhoods
 
 bp = Blueprint("home", __name__)
 
@@ -12,5 +13,5 @@ bp = Blueprint("home", __name__)
 def index():
     """Show the city on a map with its neighbourhoods and what the service covers."""
     summary = queries.city_summary()
-    map_parts = maps.parts(maps.city_map(queries.neighbourhood_outlines()))
+    map_parts = maps.parts(maps.city_map(neighbourhoods.outlines()))
     return render_template("home/index.html", summary=summary, map=map_parts, city=current_app.config["CITY_NAME"])

@@ -1,14 +1,37 @@
-"""A neighbourhood's page: its outline, what is open there now, and what is reported most."""
+"""Neighbourhoods: every outline for the city's maps; a neighbourhood's outline and what is open there now."""
 
 import json
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from seeclick.caching import Kept
+from seeclick.categories.models import Category
 from seeclick.extensions import db
-from seeclick.models import Category, Neighbourhood, Report
+from seeclick.neighbourhoods.models import Neighbourhood
+from seeclick.reports.models import Report
 
 OPEN_ON_MAP = 1000  # the newest open reports drawn on its map; the list and counts say how many in all
+
+
+# Simplified outlines are a few hundred KB to compute and change only when boundaries are
+# re-imported; keep one copy per process and look again after a while.
+_outlines: Kept[dict] = Kept("every neighbourhood's outline, by database and tolerance", seconds=300)
+
+
+def outlines(tolerance: float = 0.0004) -> dict:
+    """Every neighbourhood as a light GeoJSON FeatureCollection: about 40 m simplification (under a
+    pixel at city zoom), 10 m precision."""
+    def build():
+        rows = db.session.execute(select(
+            Neighbourhood.code, Neighbourhood.name,
+            func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(Neighbourhood.geom, tolerance), 4),
+        ).order_by(Neighbourhood.code))
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": json.loads(geometry)}
+            for code, name, geometry in rows]}
+
+    return _outlines.get((db.engine.url.render_as_string(), tolerance), build)
 
 
 def by_code(code: str) -> Neighbourhood | None:

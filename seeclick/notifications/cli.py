@@ -5,11 +5,10 @@ import logging
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
 from seeclick import jobs
 from seeclick.extensions import db
-from seeclick.models import Notification
+from seeclick.notifications import queries
 
 
 @click.group(help="The background job queue (mail, housekeeping).")
@@ -36,9 +35,5 @@ def worker(once, concurrency):
 @with_appcontext
 def status():
     """How much mail is waiting, sent and failing."""
-    waiting, sent, failing = db.session.execute(select(
-        func.count().filter(Notification.sent_at.is_(None)),
-        func.count().filter(Notification.sent_at.is_not(None)),
-        func.count().filter(Notification.sent_at.is_(None), Notification.attempts > 0),
-    )).one()
+    waiting, sent, failing = queries.outbox_counts()
     click.echo(f"mail: {waiting} waiting ({failing} after a failed attempt), {sent} sent")

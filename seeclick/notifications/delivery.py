@@ -8,8 +8,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from seeclick.extensions import db
-from seeclick.models import Notification
 from seeclick.notifications import mail
+from seeclick.notifications.models import Notification
 
 
 def deliver(notification_id: int) -> bool:

@@ -1,11 +1,39 @@
-"""Sending one email: through SMTP, or, in development, into a directory a developer can read."""
+"""Writing and sending one email: the text from its template, with links to the public site; sent through
+SMTP, or, in development, into a directory a developer can read."""
 
 import smtplib
 import time
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
+
+
+def public_url_for(endpoint: str, **values) -> str:
+    """The full address of a page on the public site (SEECLICK_PUBLIC_URL), for links that leave the site.
+
+    Built from the application's own URL rules, like url_for(..., _external=True), but always on
+    the public address: mail is written in requests, workers and commands alike, and a request may
+    have reached this process by an internal name.
+    """
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(public.netloc, script_name=public.path or "/", url_scheme=public.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def render(template: str, **context) -> tuple[str, str]:
+    """The subject and body of a mail from its template: the first paragraph is the subject.
+
+    Written in the city's default language for now; the templates' gettext calls are ready for
+    each person's own language once people choose one. The template alone, not render_template:
+    mail is written outside requests too (workers, commands).
+    """
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = current_app.jinja_env.get_template(template).render(link=public_url_for, **context)
+    subject, _, body = text.partition("\n\n")
+    return subject.strip(), body
 
 
 def send(message: EmailMessage) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from seeclick.columns import pg_enum
 from seeclick.extensions import db
 
 
@@ -27,7 +28,23 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Follower(db.Model):
+class Subscription:
+    """Mail someone asked for, started and stopped from links carrying its token (a follower, a watch).
+
+    Confirmed from a link first, so nobody can sign someone else up; private, never shown.
+    """
+
+    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None and self.stopped_at is None
+
+
+class Follower(Subscription, db.Model):
     """An email address that gets a report's public updates.
 
     The reporter is one (confirmed when they give an address with the report); anyone else
@@ -40,16 +57,8 @@ class Follower(db.Model):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254))
-    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     report = relationship("Report")
-
-    @property
-    def active(self) -> bool:
-        return self.confirmed_at is not None and self.stopped_at is None
 
 
 class Event(enum.StrEnum):
@@ -75,8 +84,7 @@ class Notification(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    event: Mapped[Event] = mapped_column(db.Enum(Event, name="notification_event",
-                                                 values_callable=lambda e: [m.value for m in e]))
+    event: Mapped[Event] = mapped_column(pg_enum(Event, "notification_event"))
     event_key: Mapped[str] = mapped_column(String(80))
     recipient: Mapped[str] = mapped_column(String(254))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
@@ -88,7 +96,7 @@ class Notification(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class Watch(db.Model):
+class Watch(Subscription, db.Model):
     """An email address that gets a digest of new reports in a neighbourhood or within a circle.
 
     Confirmed from a link first, like a follower; private, never shown.
@@ -105,15 +113,7 @@ class Watch(db.Model):
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"))
     centre = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
     radius_m: Mapped[int | None] = mapped_column(Integer)
-    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # New reports made after this are in the next digest.
     covered_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     neighbourhood = relationship("Neighbourhood")
-
-    @property
-    def active(self) -> bool:
-        return self.confirmed_at is not None and self.stopped_at is None

@@ -4,26 +4,14 @@ The notification_enqueue trigger queues the delivery job in the same transaction
 sent for what was committed and only for that.
 """
 
-from datetime import UTC, datetime
-
-from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import String, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from seeclick import dbapi
 from seeclick.extensions import db
-from seeclick.models import Event, Follower, Notification, Report, Role, Update, User
-from seeclick.notifications.models import new_token
-
-
-def report_url(report: Report) -> str:
-    return f"{current_app.config['PUBLIC_URL']}/reports/{report.public_id}"
-
-
-def stop_url(follower: Follower) -> str:
-    return f"{current_app.config['PUBLIC_URL']}/follow/{follower.token}/stop"
-
+from seeclick.notifications import mail, queries, subscriptions
+from seeclick.notifications.models import Event, Follower, Notification, new_token
+from seeclick.reports.models import Report, Update
 
 # The reporter's subscription and their receipt in one statement (both on a report just made).
 RECEIPT = """
@@ -54,68 +42,39 @@ def public_update(update: Update) -> None:
     """Tell the reporter and followers of a change they can see: a status, a public note, a move."""
     if not update.public:
         return
-    _queue(Event.UPDATE, f"update:{update.id}", active_followers(update.report), update.report,
+    _queue(Event.UPDATE, f"update:{update.id}", queries.active_followers(update.report.id), update.report,
            "email/update.txt", update=update)
 
 
 def department_assigned(update: Update) -> None:
     """Tell the department a ticket was passed to it: its address, or else its staff."""
     department = update.to_department
-    if department.email:
-        addresses = [department.email]
-    else:
-        addresses = db.session.scalars(select(User.email).where(
-            User.department_id == department.id, User.active, User.role.in_([Role.STAFF, Role.MANAGER]))).all()
+    addresses = [department.email] if department.email else queries.department_staff_emails(department.id)
     rows = [_row(Event.ASSIGNED, f"assigned:{update.id}", address, update.report, "email/assigned.txt",
                  update=update, department=department) for address in addresses]
     _insert(rows)
 
 
 def follow(report: Report, email: str) -> Follower:
-    """Ask to follow a report: the address confirms from a link first, whoever asked.
-
-    An address that already follows gets nothing more; one that stopped must confirm again
-    (a stranger typing it cannot switch its mail back on). The caller answers the same in
-    every case, so the form never tells who reported or follows a report.
-    """
+    """Ask to follow a report: the address confirms from a link first, whoever asked (see subscriptions)."""
     email = email.strip()
-    follower = db.session.scalar(select(Follower).where(
-        Follower.report_id == report.id, func.lower(Follower.email) == email.lower()))
-    if follower is None:
-        follower = Follower(report=report, email=email)
-        db.session.add(follower)
-        db.session.flush()
-    elif follower.active:
-        return follower
-    else:
-        follower.confirmed_at = None
-        follower.token = new_token()  # an old link stops working
-    _queue(Event.CONFIRM, f"confirm:{follower.id}:{follower.token[:12]}", [follower], report, "email/confirm.txt")
+    follower = queries.follower_of(report.id, email) or Follower(report=report, email=email)
+    if subscriptions.ask(follower):
+        _queue(Event.CONFIRM, f"confirm:{follower.id}:{follower.token[:12]}", [follower], report,
+               "email/confirm.txt")
     return follower
-
-
-def add_reporter(report: Report, email: str) -> Follower:
-    """The reporter follows their own report from the start (they typed the address themselves)."""
-    follower = Follower(report=report, email=email.strip(), confirmed_at=datetime.now(UTC))
-    db.session.add(follower)
-    db.session.flush()
-    return follower
-
-
-def by_token(token: str) -> Follower | None:
-    return db.session.scalar(select(Follower).where(Follower.token == token))
 
 
 def confirm(token: str) -> Follower | None:
     """Start the updates a link was sent for; for a report merged since, on the report it went into."""
-    follower = db.session.scalar(select(Follower).where(Follower.token == token))
-    if follower is not None and follower.confirmed_at is None:
-        follower.confirmed_at = datetime.now(UTC)
-    if follower is not None:
-        follower.stopped_at = None
-        if follower.report.duplicate_of_id is not None:
-            return _follow_original(follower)
+    follower, _first = subscriptions.confirm(Follower, token)
+    if follower is not None and follower.report.duplicate_of_id is not None:
+        return _follow_original(follower)
     return follower
+
+
+def stop(token: str) -> Follower | None:
+    return subscriptions.stop(Follower, token)
 
 
 def _follow_original(follower: Follower) -> Follower:
@@ -124,8 +83,7 @@ def _follow_original(follower: Follower) -> Follower:
     while original.duplicate_of is not None and original.id not in seen:
         seen.add(original.id)
         original = original.duplicate_of
-    moved = db.session.scalar(select(Follower).where(
-        Follower.report_id == original.id, func.lower(Follower.email) == follower.email.lower()))
+    moved = queries.follower_of(original.id, follower.email)
     if moved is None:
         moved = Follower(report=original, email=follower.email, confirmed_at=follower.confirmed_at)
         db.session.add(moved)
@@ -134,13 +92,6 @@ def _follow_original(follower: Follower) -> Follower:
         moved.confirmed_at = moved.confirmed_at or follower.confirmed_at
         moved.stopped_at = None
     return moved
-
-
-def stop(token: str) -> Follower | None:
-    follower = db.session.scalar(select(Follower).where(Follower.token == token))
-    if follower is not None and follower.stopped_at is None:
-        follower.stopped_at = datetime.now(UTC)
-    return follower
 
 
 def move_followers(duplicate: Report, original: Report) -> int:
@@ -157,27 +108,14 @@ def move_followers(duplicate: Report, original: Report) -> int:
     return moved.rowcount
 
 
-def active_followers(report: Report) -> list[Follower]:
-    return db.session.scalars(select(Follower).where(
-        Follower.report_id == report.id, Follower.confirmed_at.is_not(None), Follower.stopped_at.is_(None))
-        .order_by(Follower.id)).all()
-
-
 def _queue(event, key, followers, report, template, **context):
     _insert([_row(event, key, f.email, report, template, follower=f, **context) for f in followers])
 
 
 def _row(event, key, address, report, template, **context):
-    # Mail is written in the city's default language for now; the template's gettext calls
-    # are ready for a follower's own language once followers choose one.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        # The template alone, not render_template: mail is written outside requests too (workers, commands).
-        text = current_app.jinja_env.get_template(template).render(report=report, report_url=report_url(report),
-                               stop_url=stop_url(context["follower"]) if context.get("follower") else None,
-                               public_url=current_app.config["PUBLIC_URL"], **context)
-    subject, _, body = text.partition("\n\n")
+    subject, body = mail.render(template, report=report, **context)
     return {"event": event, "event_key": key, "recipient": address, "report_id": report.id,
-            "subject": subject.strip(), "body": body}
+            "subject": subject, "body": body}
 
 
 def _insert(rows):

@@ -1,31 +1,57 @@
-"""Watching: ask for a digest of a neighbourhood or of a circle around a report; confirm or stop it."""
+"""Mail people ask for: following a report, watching a neighbourhood or a circle, and the links that start and
+stop either."""
+
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from seeclick.contact import email_address
 from seeclick.extensions import db, limiter
 from seeclick.geo import from_db, latlon
 from seeclick.neighbourhoods import queries as neighbourhoods
-from seeclick.notifications import watching
+from seeclick.notifications import queries, subscriptions, watching
+from seeclick.notifications import services as following
+from seeclick.notifications.models import Follower, Watch
 from seeclick.reports import queries as reports
 from seeclick.reports.forms import ConfirmForm, EmailOnlyForm
-from seeclick.reports.submission import EMAIL
+from seeclick.reports.views import render_report
 
-bp = Blueprint("watching", __name__)
+bp = Blueprint("notifications", __name__)
 
-SAME_ANSWER = "Check your email: if this address does not get this digest yet, we sent it a link to start it."
+# The same answer whatever the address: it must not tell who reported, follows or watches what.
+SAME_ANSWER = _l("Check your email: if this address does not get this digest yet, we sent it a link to start it.")
+
+
+def support_limit():
+    return current_app.config["SUPPORT_LIMIT"]
 
 
 def _email(form):
-    email = (form.email.data or "").strip()
-    if not form.validate() or not EMAIL.match(email) or len(email) > 254:
-        return None
-    return email
+    return email_address(form.email.data) if form.validate() else None
+
+
+@bp.post("/reports/<public_id>/follow")
+@limiter.limit(support_limit)
+def follow(public_id):
+    """Ask for email updates on a report; the address confirms from a link first."""
+    report = reports.by_public_id(public_id) or abort(404)
+    form = EmailOnlyForm()
+    email = _email(form)
+    if email is None:
+        if not form.email.errors:
+            form.email.errors = [_("Give your email address, such as name@example.com.")]
+        return render_report(report, follow_form=form, status=422)
+    following.follow(report, email)
+    db.session.commit()
+    flash(_("Check your email: if this address does not get updates yet, we sent it a link to start them."))
+    return redirect(url_for("reports.show", public_id=public_id) + "#follow", code=303)
 
 
 @bp.post("/neighbourhoods/<code>/watch")
-@limiter.limit(lambda: current_app.config["SUPPORT_LIMIT"])
-def neighbourhood(code):
+@limiter.limit(support_limit)
+def watch_neighbourhood(code):
     place = neighbourhoods.by_code(code) or abort(404)
     email = _email(EmailOnlyForm())
     if email is None:
@@ -33,13 +59,13 @@ def neighbourhood(code):
     else:
         watching.watch_neighbourhood(place, email)
         db.session.commit()
-        flash(_(SAME_ANSWER))  # the same whatever the address: it tells nobody who watches what
+        flash(SAME_ANSWER)
     return redirect(url_for("neighbourhoods.show", code=code) + "#watch", code=303)
 
 
 @bp.post("/reports/<public_id>/watch")
-@limiter.limit(lambda: current_app.config["SUPPORT_LIMIT"])
-def around_report(public_id):
+@limiter.limit(support_limit)
+def watch_around_report(public_id):
     report = reports.by_public_id(public_id) or abort(404)
     email = _email(EmailOnlyForm())
     radius = request.form.get("radius", "")
@@ -48,22 +74,44 @@ def around_report(public_id):
     else:
         watching.watch_circle(latlon(from_db(report.location)), int(radius), email)
         db.session.commit()
-        flash(_(SAME_ANSWER))
+        flash(SAME_ANSWER)
     return redirect(url_for("reports.show", public_id=public_id) + "#watch", code=303)
 
 
-@bp.route("/watch/<token>/<any(confirm, stop):action>", methods=["GET", "POST"])
-def manage(token, action):
+@dataclass(frozen=True)
+class Kind:
+    """What differs between following a report and watching a place, for the links that start and stop them."""
+
+    model: type
+    confirm: object  # token -> the subscription in effect
+    template: str
+    started: str
+    stopped: str
+    back: object  # subscription -> where to go afterwards
+
+
+KINDS = {
+    "follow": Kind(Follower, following.confirm, "notifications/follower.html",
+                   _l("Done: you will get an email at each change."), _l("Done: no more emails about this report."),
+                   lambda follower: url_for("reports.show", public_id=follower.report.public_id)),
+    "watch": Kind(Watch, watching.confirm, "notifications/watch.html",
+                  _l("Done: you will get a daily digest of new reports there."), _l("Done: no more digests."),
+                  lambda watch: url_for("home.index")),
+}
+
+
+@bp.route("/<any(follow, watch):kind>/<token>/<any(confirm, stop):action>", methods=["GET", "POST"])
+def subscription(kind, token, action):
     """From an email's link: the link shows a button; the button does it (mail scanners open links)."""
+    chosen = KINDS[kind]
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
-        watch = watching.confirm(token) if action == "confirm" else watching.stop(token)
-        if watch is None:
+        done = chosen.confirm(token) if action == "confirm" else subscriptions.stop(chosen.model, token)
+        if done is None:
             abort(404)
         db.session.commit()
-        flash(_("Done: you will get a daily digest of new reports there.") if action == "confirm"
-              else _("Done: no more digests."))
-        return redirect(url_for("home.index"), code=303)
-    watch = watching.by_token(token) or abort(404)
-    return render_template("reports/watch.html", watch=watch, place=watching.place_name(watch), action=action,
-                           form=form)
+        flash(chosen.started if action == "confirm" else chosen.stopped)
+        return redirect(chosen.back(done), code=303)
+    found = queries.by_token(chosen.model, token) or abort(404)
+    return render_template(chosen.template, subscription=found, action=action, form=form,
+                           place=watching.place_name(found) if kind == "watch" else None)

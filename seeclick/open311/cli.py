@@ -4,11 +4,10 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
+from seeclick.departments import queries as departments
 from seeclick.extensions import db
-from seeclick.models import Department
-from seeclick.open311 import importer, services
+from seeclick.open311 import importer, queries, services
 
 
 @click.group(help="Open311 API keys.")
@@ -33,7 +32,7 @@ def create(name):
 @apikeys.command("list")
 @with_appcontext
 def list_keys():
-    for k in services.keys():
+    for k in queries.keys():
         state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
         click.echo(f"{k.id}\t{k.prefix}…\t{state}\t{k.name}")
 
@@ -64,7 +63,7 @@ def open311():
 @with_appcontext
 def import_services(service_list, definitions, desk_code, sla_hours, replace):
     """Import a city's Open311 service list (services.xml or .json) and definitions as categories."""
-    desk = db.session.scalar(select(Department).where(Department.code == desk_code))
+    desk = departments.by_code(desk_code)
     if desk is None:
         raise click.ClickException(f"There is no department {desk_code!r}; `flask departments list` shows them.")
     try:

@@ -11,9 +11,34 @@ from sqlalchemy import BigInteger, Interval, any_, bindparam, cast, func, null, 
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, selectinload
 
+from seeclick import dbapi
+from seeclick.categories.models import Category
+from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.geo import LatLon
-from seeclick.models import Category, Department, Neighbourhood, Photo, Report, Update
+from seeclick.neighbourhoods.models import Neighbourhood
+from seeclick.open311.models import ApiKey, digest
+from seeclick.photos.models import Photo
+from seeclick.reports.models import Report, Update
+
+# What a POST checks first, in one round trip on the session's connection (plain DBAPI SQL):
+# the key, not revoked (never cached: a revoked key is refused by every process at once), and the
+# active category with the service code.
+KEY_AND_SERVICE = """
+    SELECT EXISTS (SELECT 1 FROM api_key WHERE key_hash = %(key_hash)s AND revoked_at IS NULL),
+           (SELECT id FROM category WHERE code = %(code)s AND active)
+"""
+
+
+def key_and_service(key: str, code: str) -> tuple[bool, int | None]:
+    """Whether the API key is valid, and the id of the active category with this service code."""
+    if not key:
+        return False, None
+    return dbapi.one(KEY_AND_SERVICE, {"key_hash": digest(key), "code": code})
+
+
+def keys() -> list[ApiKey]:
+    return db.session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())).all()
 
 
 def services() -> list[Category]:

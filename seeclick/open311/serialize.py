@@ -1,15 +1,17 @@
 """Open311 GeoReport v2 documents from our domain objects, as JSON or XML. Pure: no app, no database.
 
-Open311's field names live here and nowhere else. Every field is always present (null, never
-""), ids and codes are strings, booleans are real booleans in JSON and true/false in XML, and
-times are W3C date-times in UTC. JSON follows the "Spark convention": the XML root and list
-wrappers become arrays.
+Open311's field names are written here, and in open311/queries.py as the labels of the columns a
+service request is read from (so that a row is serialised without renaming); nowhere else. Every
+field is always present (null, never ""), ids and codes are strings, booleans are real booleans in
+JSON and true/false in XML, and times are W3C date-times in UTC. JSON follows the "Spark
+convention": the XML root and list wrappers become arrays.
 """
 
 import re
 from datetime import UTC, datetime
 
 import orjson
+from flask_babel import gettext
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
@@ -162,7 +164,8 @@ def extensions(record, updates) -> dict:
 
 def _summary(update) -> str:
     if update.to_department_id:
-        return f"Passed from {update.from_department_name} to {update.to_department_name}"
+        return gettext("Passed from %(old)s to %(new)s", old=update.from_department_name,
+                       new=update.to_department_name)
     if update.new_status and update.new_status != update.old_status:
-        return f"Status changed to {update.new_status.value.replace('_', ' ')}"
-    return "Note"
+        return gettext("Status changed to %(status)s", status=update.new_status.label)
+    return gettext("Note")

@@ -3,11 +3,12 @@
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
 
-from seeclick import dbapi
+from seeclick.categories import queries as categories
+from seeclick.categories.models import Category, CategoryQuestion, Datatype
+from seeclick.departments.models import Department
 from seeclick.extensions import db
-from seeclick.models import Category, CategoryQuestion, Datatype, Department
 from seeclick.open311.models import ApiKey, digest, new_key
 
 
@@ -15,7 +16,7 @@ def create_key(name: str, created_by=None) -> tuple[ApiKey, str]:
     """A new key; the key itself is returned once and only its hash is kept."""
     name = (name or "").strip()
     if not name:
-        raise ValueError("Say who the key is for.")
+        raise ValueError(_l("Say who the key is for."))
     key = new_key()
     api_key = ApiKey(name=name[:200], key_hash=digest(key), prefix=key[:10],
                      created_by_id=getattr(created_by, "id", None))
@@ -29,26 +30,6 @@ def revoke(key_id: int) -> ApiKey | None:
     if api_key is not None and api_key.revoked_at is None:
         api_key.revoked_at = datetime.now(UTC)
     return api_key
-
-
-# What a POST checks first, in one round trip on the session's connection (plain DBAPI SQL):
-# the key, not revoked (never cached: a revoked key is refused by every process at once), and the
-# active category with the service code.
-KEY_AND_SERVICE = """
-    SELECT EXISTS (SELECT 1 FROM api_key WHERE key_hash = %(key_hash)s AND revoked_at IS NULL),
-           (SELECT id FROM category WHERE code = %(code)s AND active)
-"""
-
-
-def key_and_service(key: str, code: str) -> tuple[bool, int | None]:
-    """Whether the API key is valid, and the id of the active category with this service code."""
-    if not key:
-        return False, None
-    return dbapi.one(KEY_AND_SERVICE, {"key_hash": digest(key), "code": code})
-
-
-def keys() -> list[ApiKey]:
-    return db.session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())).all()
 
 
 SERVICE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
@@ -74,7 +55,7 @@ def import_services(services: list[dict], definitions: dict[str, dict], desk: De
         definition = definitions.get(code)
         if metadata and definition is None:
             raise ImportRefused(f"service {code} has metadata=true but no definition file ({code}.json or .xml)")
-        category = db.session.scalar(select(Category).where(Category.code == code))
+        category = categories.by_code(code)
         if category is not None and not replace:
             raise ImportRefused(f"there is already a category {code}; use --replace to take the city's version")
         if category is None:

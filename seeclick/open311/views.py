@@ -5,13 +5,12 @@ from werkzeug.exceptions import HTTPException
 
 from seeclick.extensions import csrf, db, limiter
 from seeclick.geo import OutsideWorld
-from seeclick.models import Channel
 from seeclick.open311 import params, queries, serialize
 from seeclick.open311.models import digest
-from seeclick.open311.services import key_and_service
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import submission
+from seeclick.reports.models import Channel
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 csrf.exempt(bp)
@@ -124,7 +123,7 @@ def post_request(fmt):
     """Create a service request: the same checks, routing and mail as the web form."""
     check_jurisdiction()
     code = params.given(request.values, "service_code")
-    valid_key, category_id = key_and_service(params.given(request.values, "api_key"), code)
+    valid_key, category_id = queries.key_and_service(params.given(request.values, "api_key"), code)
     if not valid_key:
         return failure(403, "A valid api_key is required to post a service request.", fmt)
     if not code:
@@ -191,7 +190,7 @@ def records(rows) -> list[dict]:
     """The rows as service requests; rows with a timeline (`extensions=true`) extended with it."""
     return [serialize.request(
         row,
-        media_url=url_for("reports.photo", token=row.photo_token, _external=True) if row.photo_token else None,
+        media_url=url_for("photos.show", token=row.photo_token, _external=True) if row.photo_token else None,
         extensions=serialize.extensions(row, row.timeline) if hasattr(row, "timeline") else None,
     ) for row in rows]
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from seeclick.extensions import db
 
@@ -51,3 +51,8 @@ def latest(chosen: dict[str, str], limit: int = 50) -> list:
     name, value = next(iter(chosen.items()))
     return db.session.execute(text(PUBLIC + f" WHERE {FILTERS[name]} = :value ORDER BY r.created_at DESC, r.id DESC "
                                             "LIMIT :limit"), {"value": value, "limit": limit}).all()
+
+
+def group(model, code: str):
+    """The neighbourhood, department or category (`model`) with this code, for its feed."""
+    return db.session.scalar(select(model).where(model.code == code))

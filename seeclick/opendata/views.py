@@ -9,11 +9,12 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from seeclick.extensions import db
-from seeclick.models import Category, Department, Neighbourhood
+from seeclick.categories.models import Category
+from seeclick.departments.models import Department
+from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.opendata import queries
+from seeclick.words import status_label
 
 bp = Blueprint("opendata", __name__)
 
@@ -94,7 +95,7 @@ def feed(kind, code):
     if kind not in KINDS:
         abort(404)
     model, filter_name = KINDS[kind]
-    group = db.session.scalar(select(model).where(model.code == code)) or abort(404)
+    group = queries.group(model, code) or abort(404)
     rows = queries.latest({filter_name: code})
     root = Element("feed", xmlns="http://www.w3.org/2005/Atom")
     SubElement(root, "title").text = _("%(name)s: new reports · %(city)s", name=group.name,
@@ -105,7 +106,7 @@ def feed(kind, code):
     for row in rows:
         entry = SubElement(root, "entry")
         link = url_for("reports.show", public_id=row.public_id, _external=True)
-        SubElement(entry, "title").text = f"#{row.public_id} · {row.category} · {row.status.replace('_', ' ')}"
+        SubElement(entry, "title").text = f"#{row.public_id} · {row.category} · {status_label(row.status)}"
         SubElement(entry, "id").text = link
         SubElement(entry, "link", href=link)
         SubElement(entry, "updated").text = _value(row.closed_at or row.acknowledged_at or row.created_at)

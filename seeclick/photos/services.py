@@ -1,11 +1,13 @@
-"""Photos: stage an upload, attach staged photos to a report. Flush, never commit."""
+"""Photos: stage an upload, attach staged photos to a report, purge the ones never sent. Flush, never commit."""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete
 
 from seeclick.extensions import db
-from seeclick.models import Photo
+from seeclick.photos import queries
+from seeclick.photos.models import Photo
 from seeclick.photos.processing import PhotoError, ProcessedPhoto, process
 
 STAGED_FOR = timedelta(days=1)
@@ -21,26 +23,18 @@ def stage(data: bytes, filename: str = "") -> tuple[Photo, ProcessedPhoto]:
     return photo, processed
 
 
-def staged(tokens: list[str]) -> list[Photo]:
-    """The staged photos with these tokens, in the order given; unknown or used tokens are refused."""
+def staged(tokens: list[str], skip_expired: bool = False) -> list[Photo]:
+    """The staged photos with these tokens, in the order given.
+
+    A token that is unknown or already used is refused (PhotoError), or, with skip_expired (to show
+    the form again), left out.
+    """
     tokens = list(dict.fromkeys(t for t in tokens if t))
     if not tokens:
         return []
-    found = {p.token: p for p in db.session.scalars(
-        select(Photo).where(Photo.token.in_(tokens), Photo.report_id.is_(None)))}
-    missing = [t for t in tokens if t not in found]
-    if missing:
-        raise PhotoError("A photo you added has expired; please add it again.")
-    return [found[t] for t in tokens]
-
-
-def staged_quietly(tokens: list[str]) -> list[Photo]:
-    """The staged photos among these tokens, skipping any that expired (to show the form again)."""
-    tokens = list(dict.fromkeys(t for t in tokens if t))
-    if not tokens:
-        return []
-    found = {p.token: p for p in db.session.scalars(
-        select(Photo).where(Photo.token.in_(tokens), Photo.report_id.is_(None)))}
+    found = queries.staged(tokens)
+    if not skip_expired and any(t not in found for t in tokens):
+        raise PhotoError(_l("A photo you added has expired; please add it again."))
     return [found[t] for t in tokens if t in found]
 
 
@@ -50,13 +44,8 @@ def attach(photos: list[Photo], report, update=None) -> None:
         photo.update_id = update.id if update is not None else None
 
 
-def by_token(token: str) -> Photo | None:
-    """A photo of a report (staged ones are private to the person uploading them)."""
-    return db.session.scalar(select(Photo).where(Photo.token == token, Photo.report_id.is_not(None)))
-
-
 def purge_staged(now: datetime | None = None) -> int:
+    """Delete photos staged for a report that was never sent, a day on; how many."""
     now = now or datetime.now(UTC)
     result = db.session.execute(delete(Photo).where(Photo.report_id.is_(None), Photo.created_at < now - STAGED_FOR))
-    db.session.commit()
     return result.rowcount

@@ -1,5 +1,6 @@
 """Housekeeping for photos."""
 
+from seeclick.extensions import db
 from seeclick.jobs import in_app_context, queue
 from seeclick.photos import services
 
@@ -9,4 +10,6 @@ from seeclick.photos import services
 @in_app_context
 def purge_staged_photos(timestamp: int) -> int:
     """Delete photos uploaded for a report that was never sent, a day on."""
-    return services.purge_staged()
+    purged = services.purge_staged()
+    db.session.commit()
+    return purged

@@ -11,8 +11,9 @@ from datetime import date
 
 from sqlalchemy import select, text
 
+from seeclick.categories.models import Category
+from seeclick.departments.models import Department
 from seeclick.extensions import db
-from seeclick.models import Category, Department
 from seeclick.publicmap import tiles
 
 EXTENT = 4096  # the tile's own coordinates, as every MVT client expects

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from seeclick import maps
 from seeclick.publicmap import queries, tiles
 from seeclick.publicmap.queries import MapFilter
+from seeclick.reports.models import Status
 
 bp = Blueprint("publicmap", __name__)
 
@@ -68,7 +69,8 @@ def index():
         args=request.args, errors=errors, total=total, open=open_, statuses=STATUSES, status=chosen.status,
         points_from=tiles.POINTS_FROM_ZOOM, export_url=url_for("opendata.export_csv", **export),
         map_text={"reports": _("reports"), "open": _("open"), "zoom": _("Zoom in to see each report."),
-                  "report": _("Report"), "made": _("Made"), "see": _("See the report")})
+                  "report": _("Report"), "made": _("Made"), "see": _("See the report"),
+                  "statuses": {status.value: str(status.label) for status in Status}})
 
 
 @bp.get("/map/tiles/<int:z>/<int:x>/<int:y>.pbf")

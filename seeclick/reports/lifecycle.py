@@ -7,6 +7,9 @@ anything not listed here is refused with a message a dispatcher can act on.
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from seeclick.reports.models import CLOSED_STATUSES, Status
 
 OPEN_STATUSES = frozenset(s for s in Status if s.is_open)
@@ -40,10 +43,14 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.MERGE: (OPEN_STATUSES, Status.DUPLICATE),
 }
 
-DESCRIBE = {
-    Status.NEW: "new", Status.ACKNOWLEDGED: "acknowledged", Status.IN_PROGRESS: "in progress",
-    Status.FIXED: "fixed", Status.NOT_FIXABLE: "closed as cannot fix", Status.DUPLICATE: "closed as a duplicate",
-    Status.NOT_OURS: "closed as not ours",
+# Why an action cannot follow a status, one whole sentence an action (so that every language can word it).
+REFUSED = {
+    Action.ACKNOWLEDGE: _l("A report that is “%(status)s” cannot be acknowledged."),
+    Action.START: _l("A report that is “%(status)s” cannot be started."),
+    Action.CLOSE: _l("A report that is “%(status)s” cannot be closed."),
+    Action.REOPEN: _l("A report that is “%(status)s” cannot be reopened."),
+    Action.REASSIGN: _l("A report that is “%(status)s” cannot be reassigned."),
+    Action.MERGE: _l("A report that is “%(status)s” cannot be merged."),
 }
 
 
@@ -66,11 +73,11 @@ def transition(current: Status, action: Action, resolution: Status | None = None
     """The status an action leads to from the current one, or IllegalTransition saying why not."""
     allowed_from, leads_to = TRANSITIONS[action]
     if current not in allowed_from:
-        raise IllegalTransition(f"A report that is {DESCRIBE[current]} cannot be {_past(action)}.")
+        raise IllegalTransition(REFUSED[action] % {"status": current.label})
     if action is Action.CLOSE:
         if resolution not in RESOLUTIONS:
-            choices = ", ".join(DESCRIBE[r].removeprefix("closed as ") for r in RESOLUTIONS)
-            raise IllegalTransition(f"Choose how it was resolved: {choices}.")
+            raise IllegalTransition(gettext("Choose how it was resolved: %(choices)s.",
+                                            choices=", ".join(str(r.label) for r in RESOLUTIONS)))
         leads_to = resolution
     return Transition(action, current, leads_to)
 
@@ -78,10 +85,3 @@ def transition(current: Status, action: Action, resolution: Status | None = None
 def allowed_actions(current: Status) -> list[Action]:
     """What a dispatcher can do next, in the order the ticket page offers it."""
     return [action for action, (allowed_from, _) in TRANSITIONS.items() if current in allowed_from]
-
-
-def _past(action: Action) -> str:
-    return {
-        Action.ACKNOWLEDGE: "acknowledged", Action.START: "started", Action.CLOSE: "closed",
-        Action.REOPEN: "reopened", Action.REASSIGN: "reassigned", Action.MERGE: "merged",
-    }[action]

@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from seeclick.columns import pg_enum
 from seeclick.extensions import db
 
 
@@ -49,6 +51,17 @@ class Status(enum.StrEnum):
     def is_open(self) -> bool:
         return self.type is StatusType.OPEN
 
+    @property
+    def label(self) -> str:
+        """The status in the reader's language: the one word for it on every page, feed, mail and API note."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.NEW: _l("new"), Status.ACKNOWLEDGED: _l("acknowledged"), Status.IN_PROGRESS: _l("in progress"),
+    Status.FIXED: _l("fixed"), Status.NOT_FIXABLE: _l("cannot be fixed"), Status.DUPLICATE: _l("duplicate"),
+    Status.NOT_OURS: _l("not ours"),
+}
 
 CLOSED_STATUSES = frozenset({Status.FIXED, Status.NOT_FIXABLE, Status.DUPLICATE, Status.NOT_OURS})
 
@@ -61,10 +74,6 @@ class Channel(enum.StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     IMPORT = "import"
-
-
-def pg_enum(enum_class, name):
-    return db.Enum(enum_class, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 closed_sql = ", ".join(f"'{s.value}'" for s in sorted(CLOSED_STATUSES))

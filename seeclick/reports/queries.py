@@ -8,9 +8,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
 from seeclick import dbapi
+from seeclick.categories.models import Category
+from seeclick.categories.queries import CATEGORY_VERSION
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
-from seeclick.models import Category, Neighbourhood, Photo, Report, Status, Support, Update
+from seeclick.neighbourhoods.models import Neighbourhood
+from seeclick.photos.models import Photo
+from seeclick.reports.models import Report, Status, Support, Update
 
 CATEGORIES_AT = text("""
     WITH here AS (
@@ -25,25 +29,9 @@ CATEGORIES_AT = text("""
 """)
 
 
-# A category's version: a digest of its row and its questions' rows, whole (every column, so a
-# column added later counts too). Any committed change to either gives another version.
-CATEGORY_VERSION = """
-    md5(c::text || coalesce((SELECT string_agg(q::text, ',' ORDER BY q.position, q.id)
-                             FROM category_question q WHERE q.category_id = c.id), ''))
-"""
-
-# Plain DBAPI (pyformat) SQL, run by reports.categories on the session's own connection.
-CATEGORY_WITH_VERSION = f"""
-    SELECT row_to_json(c),
-           coalesce((SELECT json_agg(row_to_json(q) ORDER BY q.position, q.id)
-                     FROM category_question q WHERE q.category_id = c.id), '[]'),
-           {CATEGORY_VERSION}
-    FROM category c WHERE c.id = %(category_id)s
-"""
-
 # Everything a new report at a point needs to read, in one round trip: the rows of
 # route_candidates() (for routing.route_candidates()), then on every row the neighbourhood the
-# point is in and the category's version (for reports.categories).
+# point is in and the category's version (for categories.versions).
 NEW_REPORT_AT = f"""
     SELECT r.category_name, r.active, r.fallback_department_id, r.department_id, r.area_m2, r.handles,
            (SELECT n.id FROM neighbourhood n
@@ -78,6 +66,10 @@ def categories_at(where: LatLon) -> list[Category]:
                               .order_by(Category.group, Category.name)).all()
 
 
+def category(category_id: int) -> Category | None:
+    return db.session.get(Category, category_id)
+
+
 def active_categories() -> list[Category]:
     return db.session.scalars(select(Category).where(Category.active).order_by(Category.group, Category.name)).all()
 
@@ -86,12 +78,6 @@ def neighbourhood_at(where: LatLon) -> Neighbourhood | None:
     point = func.ST_SetSRID(func.ST_MakePoint(where.lon, where.lat), 4326)
     return db.session.scalar(select(Neighbourhood).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1)
                              .options(defer(Neighbourhood.geom)))
-
-
-def neighbourhood_id_at(where: LatLon) -> int | None:
-    """The id only: a report needs the key, not the polygon."""
-    point = func.ST_SetSRID(func.ST_MakePoint(where.lon, where.lat), 4326)
-    return db.session.scalar(select(Neighbourhood.id).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1))
 
 
 def neighbourhoods() -> list[Neighbourhood]:

@@ -7,15 +7,18 @@ since, the change is refused (StaleReport) rather than silently overwriting thei
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm.exc import StaleDataError
 
 from seeclick.accounts.permissions import require_can_act
+from seeclick.departments.models import Department
 from seeclick.extensions import db
-from seeclick.models import Department, Report, Status, Support, Update, UpdateKind
 from seeclick.notifications import services as notify
 from seeclick.reports.lifecycle import Action, IllegalTransition, Transition, transition
+from seeclick.reports.models import Report, Status, Support, Update, UpdateKind
 
 NOTE_LIMIT = 4000
 
@@ -44,16 +47,16 @@ def start(report: Report, actor, note: str = "", expected_version: int | None = 
 def close(report: Report, actor, resolution: Status, note: str, referred_to: str = "",
           expected_version: int | None = None) -> Update:
     """Close with a resolution and a public note; "not ours" must say who it was passed to."""
-    note = _required(note, "Write a closing note for the public: what was done, or why not.")
+    note = _required(note, _l("Write a closing note for the public: what was done, or why not."))
     if resolution is Status.NOT_OURS:
-        referred_to = _required(referred_to, "Say who it was passed to: “not ours” always says who.",
+        referred_to = _required(referred_to, _l("Say who it was passed to: “not ours” always says who."),
                                 field="referred_to")
-        note = f"Passed to {referred_to}. {note}"
+        note = gettext("Passed to %(department)s.", department=referred_to) + " " + note
     return _change(report, actor, Action.CLOSE, note, expected_version, resolution=resolution)
 
 
 def reopen(report: Report, actor, note: str, expected_version: int | None = None) -> Update:
-    note = _required(note, "Say why the report is reopened.")
+    note = _required(note, _l("Say why the report is reopened."))
 
     def unlink(update):
         report.duplicate_of = None
@@ -64,14 +67,13 @@ def reopen(report: Report, actor, note: str, expected_version: int | None = None
 def reassign(report: Report, actor, department: Department, reason: str,
              expected_version: int | None = None) -> Update:
     """Send the report to another department that handles its category; the public sees where."""
-    reason = _required(reason, "Give a reason for sending it elsewhere.")
+    reason = _required(reason, _l("Give a reason for sending it elsewhere."))
     if department.id == report.department_id:
-        raise IllegalTransition(f"The report is already with {department.name}.")
+        raise IllegalTransition(gettext("The report is already with %(department)s.", department=department.name))
     category = report.category
     if department not in category.departments and department.id != category.fallback_department_id:
-        raise IllegalTransition(
-            f"{department.name} does not handle “{category.name}”: choose a department that can act."
-        )
+        raise IllegalTransition(gettext("%(department)s does not handle “%(category)s”: choose a department that "
+                                        "can act.", department=department.name, category=category.name))
 
     def move(update):
         update.from_department = report.department
@@ -88,17 +90,17 @@ def merge(duplicate: Report, original: Report, actor, note: str = "", expected_v
     seen = {duplicate.id}
     while original.duplicate_of is not None:  # merge into the report that is not itself a duplicate
         if original.id in seen:
-            raise IllegalTransition("These reports are already merged into each other; reload and check them.")
+            raise IllegalTransition(_l("These reports are already merged into each other; reload and check them."))
         seen.add(original.id)
         original = original.duplicate_of
     if original.id == duplicate.id:
-        raise IllegalTransition("A report cannot be a duplicate of itself.")
+        raise IllegalTransition(_l("A report cannot be a duplicate of itself."))
     require_can_act(actor, original)  # it is written to as well: it gets a note on its timeline
     if not original.is_open:
-        raise IllegalTransition(
-            f"Report #{original.public_id} is closed; close this one with its own note, or reopen that one first."
-        )
-    body = f"This was already reported as #{original.public_id}; follow that report for news. {note}".strip()
+        raise IllegalTransition(gettext("Report #%(number)s is closed; close this one with its own note, or reopen "
+                                        "that one first.", number=original.public_id))
+    body = (gettext("This was already reported as #%(number)s; follow that report for news.",
+                    number=original.public_id) + " " + note).strip()
 
     def link(update):
         duplicate.duplicate_of = original
@@ -106,7 +108,8 @@ def merge(duplicate: Report, original: Report, actor, note: str = "", expected_v
         original.updated_at = update.created_at
         db.session.add(Update(
             report=original, kind=UpdateKind.COMMENT, public=True, user=_user(actor),
-            body=f"Report #{duplicate.public_id} was merged into this one.", created_at=update.created_at,
+            body=gettext("Report #%(number)s was merged into this one.", number=duplicate.public_id),
+            created_at=update.created_at,
         ))
         # Everyone who cared about the duplicate now hears about the original, and counts for it.
         notify.move_followers(duplicate, original)
@@ -118,7 +121,7 @@ def merge(duplicate: Report, original: Report, actor, note: str = "", expected_v
 def add_note(report: Report, actor, body: str, public: bool) -> Update:
     """A comment on the public timeline, or an internal note the public never sees."""
     require_can_act(actor, report)
-    body = _required(body, "The note is empty.")
+    body = _required(body, _l("The note is empty."))
     update = Update(report=report, kind=UpdateKind.COMMENT, public=public, body=body, user=_user(actor),
                     created_at=_now())
     db.session.add(update)
@@ -172,7 +175,7 @@ def _flush():
 
 
 def _stale_message():
-    return "Someone else changed this report while you were looking at it. Reload it and try again."
+    return _l("Someone else changed this report while you were looking at it. Reload it and try again.")
 
 
 def _required(text: str, message: str, field: str = "note") -> str:
@@ -184,7 +187,8 @@ def _required(text: str, message: str, field: str = "note") -> str:
 
 def _limited(text: str, field: str = "note") -> str:
     if len(text) > NOTE_LIMIT:
-        raise MissingNote(f"Keep it under {NOTE_LIMIT:,} characters (this one has {len(text):,}).", field)
+        raise MissingNote(gettext("Keep it under %(limit)s characters (this one has %(count)s).",
+                                  limit=f"{NOTE_LIMIT:,}", count=f"{len(text):,}"), field)
     return text
 
 

@@ -5,12 +5,10 @@ field, so the person can fix them all in one go; then the report, its photos, th
 subscription and the first email are written in the caller's one transaction.
 """
 
-import functools
 import hashlib
 import hmac
 import json
 import re
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,15 +19,18 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert
 
 from seeclick import dbapi
+from seeclick.caching import Kept
+from seeclick.categories import versions
+from seeclick.categories.models import Category
+from seeclick.categories.versions import CachedCategory
 from seeclick.extensions import db
 from seeclick.geo import LatLon, OutsideWorld
-from seeclick.models import Category, Channel, Report, Support
 from seeclick.notifications import services as notify
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import answers as answer_rules
-from seeclick.reports import categories, queries
-from seeclick.reports.categories import CachedCategory
+from seeclick.reports import queries
+from seeclick.reports.models import Channel, Report, Support
 from seeclick.routing import route_candidates
 from seeclick.routing.decide import OutsideServiceArea, RoutingError
 
@@ -154,9 +155,9 @@ def submit(draft: Draft) -> tuple[Made, bool]:
         errors.update(invalid.errors)
     if draft.category_id and placed is not None:
         found = queries.new_report_at(draft.category_id, placed.where)
-        category = categories.at_version(draft.category_id, found.category_version)
+        category = versions.at_version(draft.category_id, found.category_version)
     elif draft.category_id:
-        category = categories.current(draft.category_id)  # no place: the answers are still checked
+        category = versions.current(draft.category_id)  # no place: the answers are still checked
     if category is None or not category.active:
         errors["category"] = _("Choose what the problem is.")
     elif found is not None:
@@ -255,8 +256,8 @@ def parse_where(lat: str, lon: str) -> LatLon | None:
 
 
 HISTORY_KEPT_FOR = 300  # seconds: the last 200 closed reports barely move in five minutes
-clock = time.monotonic
-_histories: dict[tuple[int, int], tuple[float, queries.History]] = {}
+_histories: Kept[queries.History] = Kept("histories by department and category", seconds=HISTORY_KEPT_FOR)
+_sentences: Kept[str] = Kept("expectations worded by figures and locale", limit=4096)
 
 
 def history(department_id: int, category_id: int) -> queries.History:
@@ -266,18 +267,8 @@ def history(department_id: int, category_id: int) -> queries.History:
     query reads up to 200 closed reports, a heap page each; a figure a few minutes old tells the
     citizen the same.
     """
-    now = clock()
-    kept = _histories.get((department_id, category_id))
-    if kept is not None and now - kept[0] < HISTORY_KEPT_FOR:
-        return kept[1]
-    seen = queries.history(department_id, category_id, datetime.now(UTC) - timedelta(days=365))
-    _histories[department_id, category_id] = (now, seen)
-    return seen
-
-
-def forget_histories() -> None:
-    """Drop the kept histories (tests, whose data comes and goes with each one)."""
-    _histories.clear()
+    return _histories.get((department_id, category_id), lambda: queries.history(
+        department_id, category_id, datetime.now(UTC) - timedelta(days=365)))
 
 
 def expectation(report) -> str:
@@ -285,13 +276,13 @@ def expectation(report) -> str:
 
     `report` is a Report or a Made: its department_id, category_id and category.sla_hours are read.
     """
-    return _expectation(history(report.department_id, report.category_id), report.category.sla_hours,
-                        str(get_locale()))
+    seen, sla_hours = history(report.department_id, report.category_id), report.category.sla_hours
+    # Worded once for these figures in this locale (the current one), then reused.
+    return _sentences.get((seen, sla_hours, str(get_locale())), lambda: _expectation(seen, sla_hours))
 
 
-@functools.lru_cache(maxsize=4096)
-def _expectation(seen: queries.History, sla_hours: int, locale: str) -> str:
-    """The sentence for these figures, in this locale (the current one): worded once, then reused."""
+def _expectation(seen: queries.History, sla_hours: int) -> str:
+    """The sentence for these figures, in the current locale."""
     target = span(timedelta(hours=sla_hours))
     if seen.fixed < queries.HISTORY_MINIMUM:
         return _("There is no history yet for reports like this here, so we cannot say how long it will take. "

@@ -1,4 +1,4 @@
-"""Citizens: the report form, the confirmation, each report's public page, support and follow."""
+"""Citizens: the report form, the confirmation, each report's public page and its “me too”."""
 
 import secrets
 from datetime import UTC, datetime
@@ -9,7 +9,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -20,8 +19,6 @@ from flask_babel import gettext as _
 
 from seeclick import maps
 from seeclick.extensions import csrf, db, limiter
-from seeclick.models import Category
-from seeclick.notifications import services as notify
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import answers as answer_rules
@@ -80,7 +77,7 @@ def new():
                 except Invalid as invalid:
                     db.session.rollback()
                     errors.update(invalid.errors)
-            staged = photos.staged_quietly(tokens(form, uploaded))
+            staged = photos.staged(tokens(form, uploaded), skip_expired=True)
     page, status = render_form(form, where, errors, staged)
     # Never from the cache: Back then Send would resend an old form's key.
     return page, status, {"Cache-Control": "no-store"}
@@ -136,7 +133,7 @@ def render_form(form, where, errors, staged, status=None):
     for name, message in errors.items():
         if name in form:
             form[name].errors = [message]
-    chosen = db.session.get(Category, int(form.category.data)) if (form.category.data or "").isdigit() else None
+    chosen = queries.category(int(form.category.data)) if (form.category.data or "").isdigit() else None
     nearby = queries.nearby_open(chosen.id, where, current_app.config["NEARBY_METRES"]) if chosen and where else []
     m = maps.report_form_map(where)
     status = status or (422 if errors else 200)
@@ -170,24 +167,6 @@ def place():
         categories=[{"id": c.id, "name": c.name, "group": c.group} for c in served],
         nearby_html=render_template("reports/_nearby.html", nearby=nearby) if nearby else "",
     )
-
-
-@bp.post("/reports/photos")
-@limiter.limit("60 per hour")
-def upload_photo():
-    """Stage one photo as soon as it is chosen (the form's script); answers its token and GPS position."""
-    upload = request.files.get("photo")
-    if upload is None or not upload.filename:
-        return jsonify(error=_("Choose a photo to add.")), 400
-    try:
-        photo, processed = photos.stage(upload.read(), upload.filename)
-    except PhotoError as error:
-        db.session.rollback()
-        return jsonify(error=str(error)), 422
-    db.session.commit()
-    gps = processed.gps
-    return jsonify(token=photo.token, width=photo.width, height=photo.height,
-                   gps={"lat": gps.lat, "lon": gps.lon} if gps else None), 201
 
 
 @bp.get("/reports/<public_id>/sent")
@@ -233,51 +212,4 @@ def support(public_id):
     response = redirect(url_for("reports.show", public_id=public_id) + "#support", code=303)
     response.set_cookie(BROWSER_COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response
-
-
-@bp.post("/reports/<public_id>/follow")
-@limiter.limit(support_limit)
-def follow(public_id):
-    """Ask for email updates; the address confirms from a link first."""
-    report = queries.by_public_id(public_id) or abort(404)
-    form = EmailOnlyForm()
-    email = (form.email.data or "").strip()
-    if not form.validate() or not submission.EMAIL.match(email) or len(email) > 254:
-        if not form.email.errors:
-            form.email.errors = [_("Give your email address, such as name@example.com.")]
-        return render_report(report, follow_form=form, status=422)
-    notify.follow(report, email)
-    db.session.commit()
-    # The same answer whatever the address: it must not tell who reported or follows this report.
-    flash(_("Check your email: if this address does not get updates yet, we sent it a link to start them."))
-    return redirect(url_for("reports.show", public_id=public_id) + "#follow", code=303)
-
-
-@bp.route("/follow/<token>/<any(confirm, stop):action>", methods=["GET", "POST"])
-def follower(token, action):
-    """Confirm or stop updates from an email's link: the link shows a button; the button does it."""
-    form = ConfirmForm()
-    if request.method == "POST" and form.validate():
-        chosen = notify.confirm(token) if action == "confirm" else notify.stop(token)
-        if chosen is None:
-            abort(404)
-        db.session.commit()
-        flash(_("Done: you will get an email at each change.") if action == "confirm"
-              else _("Done: no more emails about this report."))
-        return redirect(url_for("reports.show", public_id=chosen.report.public_id), code=303)
-    chosen = notify.by_token(token) or abort(404)
-    return render_template("reports/follower.html", follower=chosen, action=action, form=form)
-
-
-@bp.get("/photos/<token>.jpg")
-@bp.get("/photos/<token>/<any(thumb):size>.jpg")
-def photo(token, size=None):
-    """A report's photo (metadata already stripped); staged photos are never served."""
-    found = photos.by_token(token) or abort(404)
-    data = found.thumbnail if size else found.image
-    response = make_response(data)
-    response.headers["Content-Type"] = "image/jpeg"
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,6 +1,14 @@
-"""Route a report to its department: one service for every channel (web, Open311, import)."""
+"""Route a report to its department: the rule over the rows of route_candidates().
+
+A new report, from any channel, reads those rows in the statement that makes it
+(reports.queries.NEW_REPORT_AT) and calls route_candidates(); route() reads them for one point
+in a statement of its own.
+"""
 
 from collections.abc import Sequence
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from seeclick import dbapi
 from seeclick.geo import LatLon
@@ -14,19 +22,19 @@ class UnknownCategory(RoutingError):
 
 def route(category_id: int, where: LatLon) -> Route:
     """The department that should act on a report of this category at this place."""
-    # Every report is routed, so this is a hot path: on the session's own connection (same
-    # transaction) but through the DBAPI cursor, as SQLAlchemy's per-statement result set-up
-    # costs more than the indexed lookup itself (bench/routing.py).
+    # On the session's own connection (same transaction) but through the DBAPI cursor, as
+    # SQLAlchemy's per-statement result set-up costs more than the indexed lookup itself
+    # (bench/routing.py).
     return route_candidates(dbapi.rows(ROUTE_POINT, {"category_id": category_id, "lon": where.lon, "lat": where.lat}))
 
 
 def route_candidates(rows: Sequence[Sequence]) -> Route:
     """The rule over the rows of route_candidates() (their first six columns; a caller may add more after)."""
     if not rows:
-        raise UnknownCategory("There is no such category.")
+        raise UnknownCategory(_l("There is no such category."))
     name, active, fallback = rows[0][:3]
     if not active:
-        raise NotServedHere(f"“{name}” is no longer taken.")
+        raise NotServedHere(gettext("“%(category)s” is no longer taken.", category=name))
     candidates = [Candidate(department, area, handles) for department, area, handles in (row[3:6] for row in rows)
                   if department]
     return decide(candidates, fallback, name)

@@ -5,21 +5,15 @@ from wtforms import (
     FileField,
     HiddenField,
     IntegerField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import NumberRange, Optional
 
-from seeclick.models import Status
+from seeclick.forms import choices
 from seeclick.reports.lifecycle import RESOLUTIONS
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms options."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
+from seeclick.reports.models import Status
 
 RESOLUTION_LABELS = {Status.FIXED: _l("Fixed"), Status.NOT_FIXABLE: _l("Cannot fix"), Status.NOT_OURS: _l("Not ours")}
 SORT_LABELS = {"oldest": _l("Oldest first"), "newest": _l("Newest first"), "due": _l("Due soonest"),

@@ -6,8 +6,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from seeclick.categories.models import Category
+from seeclick.departments.models import Department
 from seeclick.extensions import db
-from seeclick.models import Category, Department, Neighbourhood, Report, Status, Update
+from seeclick.neighbourhoods.models import Neighbourhood
+from seeclick.reports.models import Report, Status, Update
 
 PAGE_SIZE = 50
 MAP_LIMIT = 2000  # points on the queue's map; beyond that the filter needs narrowing
@@ -96,7 +99,7 @@ def queue_points(f: QueueFilter, now: datetime, limit: int | None = None) -> dic
     ).all()
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-         "properties": {"id": f"#{public_id}", "category": category, "status": status.value.replace("_", " "),
+         "properties": {"id": f"#{public_id}", "category": category, "status": str(status.label),
                         "overdue": bool(due_at and due_at < now)}}
         for public_id, status, category, due_at, x, y in rows
     ]}
@@ -143,7 +146,3 @@ def categories_for(department_id: int) -> list[Category]:
 
 def neighbourhoods() -> list[Neighbourhood]:
     return db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)).all()
-
-
-def departments() -> list[Department]:
-    return db.session.scalars(select(Department).order_by(Department.name)).all()

@@ -1,7 +1,6 @@
 """Staff pages: the department's queue and the ticket. Load, check access, act, commit once."""
 
 from datetime import UTC, datetime
-from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,36 +8,22 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from seeclick import maps
-from seeclick.accounts.permissions import NotAllowed, can_act
+from seeclick.accounts.models import Role
+from seeclick.accounts.permissions import NotAllowed, can_act, staff_required
 from seeclick.accounts.views import safe_next
-from seeclick.extensions import db, login_manager
-from seeclick.models import Role, Status
+from seeclick.departments import queries as departments_query
+from seeclick.extensions import db
+from seeclick.forms import choices
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import queries as report_queries
 from seeclick.reports import services
 from seeclick.reports.lifecycle import Action, IllegalTransition, allowed_actions
+from seeclick.reports.models import Status
 from seeclick.staff import queries
-from seeclick.staff.forms import ActionForm, BulkAcknowledgeForm, QueueFilterForm, choices
+from seeclick.staff.forms import ActionForm, BulkAcknowledgeForm, QueueFilterForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-STAFF_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
-
-
-def staff_required(view):
-    """Signed-in staff, managers and admins; anyone else is sent to sign in or refused."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if current_user.role not in STAFF_ROLES:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def load_ticket(public_id):
     report = queries.report_by_public_id(public_id)
     if report is None:
@@ -79,7 +64,7 @@ def queue_map():
 def read_queue_filter():
     """The queue's filter from the query string; fields that make no sense carry errors and are ignored."""
     form = QueueFilterForm(request.args)
-    departments = queries.departments()
+    departments = departments_query.by_name()
     form.department.choices = choices((d.id, d.name) for d in departments)
     if current_user.role is Role.ADMIN:
         department_id = form.department.data if form.department.data in {d.id for d in departments} else None
@@ -88,7 +73,7 @@ def read_queue_filter():
         department_id = current_user.department_id
     form.department.data = department_id
     form.status.choices = choices([("", _("Any open status"))] + [
-        (s.value, _(s.value.replace("_", " "))) for s in (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)])
+        (s.value, s.label) for s in (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)])
     form.category.choices = choices(
         [(0, _("Any category"))] + [(c.id, c.name) for c in queries.categories_for(department_id)])
     form.neighbourhood.choices = choices(

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from seeclick import maps
-from seeclick.home.queries import neighbourhood_outlines
+from seeclick.neighbourhoods import queries as neighbourhoods
 from seeclick.stats import charts, queries, rendered
 
 bp = Blueprint("stats", __name__)
@@ -31,7 +31,7 @@ def _dashboard() -> Dashboard:
     city = queries.city()
     hoods = queries.by("neighbourhood")
     m, legend = maps.choropleth(
-        neighbourhood_outlines(),
+        neighbourhoods.outlines(),
         {r.code: r.close_p50 for r in hoods if r.rankable},
         {r.code: (_("half closed within %(days).1f days", days=r.close_p50 / 86400) if r.rankable
                   else _("too few closed reports to tell")) for r in hoods})

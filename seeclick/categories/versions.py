@@ -3,7 +3,7 @@
 Every submission needs its category's name, target and questions: 24-odd rows that change
 only when an administrator edits them. Each process keeps a copy of each category under its
 version, a digest of the category's row and of its questions' rows computed by PostgreSQL
-(`queries.CATEGORY_VERSION`), and every submission reads the current version in the
+(`categories.queries.CATEGORY_VERSION`), and every submission reads the current version in the
 statement that routes it. A copy is used only when its version is the current one: an edit,
 committed by any process (the admin pages, `flask open311 import`), is enforced by the next
 report, and nothing has to remember to clear a cache.
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from seeclick import dbapi
-from seeclick.models import Datatype
-from seeclick.reports import queries
+from seeclick.caching import Kept
+from seeclick.categories import queries
+from seeclick.categories.models import Datatype
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,15 @@ class CachedCategory:
         return timedelta(hours=self.sla_hours)
 
 
-_copies: dict[int, CachedCategory] = {}
+_copies: Kept[CachedCategory] = Kept("categories by id, at their version")
 
 
 def at_version(category_id: int, version: str | None) -> CachedCategory | None:
     """The category as it is at `version` (read in the caller's statement); None when there is none."""
     if version is None:
         return None
-    copy = _copies.get(category_id)
-    if copy is not None and copy.version == version:
+    copy = _copies.peek(category_id)
+    if copy is not Kept.MISSING and copy.version == version:
         return copy
     return current(category_id)
 
@@ -70,10 +71,5 @@ def current(category_id: int) -> CachedCategory | None:
                                        tuple(q["values"] or ())) for q in questions),
         version=version,
     )
-    _copies[category_id] = copy
+    _copies.put(category_id, copy)
     return copy
-
-
-def forget() -> None:
-    """Drop every copy (tests; never needed for correctness)."""
-    _copies.clear()

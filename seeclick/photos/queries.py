@@ -1,0 +1,17 @@
+"""Reads of photos: staged ones by their tokens, a report's by its token."""
+
+from sqlalchemy import select
+
+from seeclick.extensions import db
+from seeclick.photos.models import Photo
+
+
+def staged(tokens: list[str]) -> dict[str, Photo]:
+    """The staged (not yet attached) photos among these tokens, by token."""
+    return {p.token: p for p in db.session.scalars(
+        select(Photo).where(Photo.token.in_(tokens), Photo.report_id.is_(None)))}
+
+
+def of_a_report(token: str) -> Photo | None:
+    """A photo of a report (staged ones are private to the person uploading them)."""
+    return db.session.scalar(select(Photo).where(Photo.token == token, Photo.report_id.is_not(None)))
