@@ -15,7 +15,7 @@ APT_PACKAGES := postgresql postgresql-contrib
 # PostGIS for whichever PostgreSQL major version the distribution ships.
 POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 
-.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages
+.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints
 
 # The web app and, beside it, the job worker that sends mail (to instance/mail/ without SMTP settings).
 run: venv db migrate demo
@@ -42,11 +42,20 @@ endif
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: setup.cfg pyproject.toml | system
+# Installed within .ci/constraints.txt: the versions CI passed with, the same on every machine.
+$(VENV)/.installed: setup.cfg pyproject.toml .ci/constraints.txt | system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c .ci/constraints.txt -e '.[test]'
 	touch $@
+
+# After changing the dependencies in setup.cfg: install them unconstrained, then record what was installed.
+constraints: system
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	{ sed -n '1,2p' .ci/constraints.txt; $(BIN)/pip freeze --exclude-editable; } > .ci/constraints.txt.new
+	mv .ci/constraints.txt.new .ci/constraints.txt
+	touch $(VENV)/.installed
 
 db: system
 ifndef DATABASE_URL

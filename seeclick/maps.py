@@ -96,8 +96,10 @@ def parts(m: folium.Map) -> MapParts:
 
 
 def tickets_map(points: dict) -> folium.Map:
-    """A queue's tickets as one GeoJSON layer of circles (never a Marker object per ticket)."""
+    """A queue's tickets as one GeoJSON layer of circles (never a Marker object per ticket); the city when none."""
     m = city_base_map()
+    if not points["features"]:  # a layer's tooltip needs a feature to read its fields from
+        return m
     folium.GeoJson(
         escaped(points),
         name="tickets",

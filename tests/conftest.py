@@ -140,6 +140,43 @@ def make_report(session, categories):
     return factory
 
 
+class Counted:
+    """The SQL statements sent while counting, in order (SQLAlchemy's and the raw cursor's alike)."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __len__(self):
+        return len(self.statements)
+
+    def __repr__(self):
+        return f"{len(self)} statements:\n" + "\n".join(s.split("\n")[0][:120] for s in self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counted:` ...; `len(counted)` statements went to the database meanwhile."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counted = Counted()
+
+        def record(connection, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+                counted.statements.append(statement.strip())  # (the savepoints are the tests' own rollback)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield counted
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
+
+
 def csrf_token(client, path):
     """The CSRF token of the first form on the page at path, as a browser would submit it."""
     page = client.get(path).get_data(as_text=True)

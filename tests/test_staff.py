@@ -239,6 +239,12 @@ def test_the_queue_map_shows_the_same_filter(client, login_as, make_report, cate
     assert "1 ticket." in page
 
 
+def test_a_queue_with_nothing_open_shows_the_city_map(client, login_as):
+    login_as("staff", "dot-si")  # no open tickets in this test
+    response = client.get("/staff/queue/map")
+    assert response.status_code == 200 and "0 tickets." in response.get_data(as_text=True)
+
+
 def test_the_queue_map_caps_its_points_and_says_so(client, login_as, make_report, monkeypatch):
     from seeclick.staff import queries
 
