@@ -41,6 +41,7 @@ def init_extensions(app):
     from flask_babel import get_locale
 
     from seeclick import models  # noqa: F401  (the whole metadata, for Flask-Migrate)
+    from seeclick.accounts.models import User
     from seeclick.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -64,7 +65,7 @@ def init_extensions(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        return db.session.get(models.User, int(user_id))
+        return db.session.get(User, int(user_id))
 
 
 def register_blueprints(app):
