@@ -51,6 +51,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("DATABASE_URL")) or local_database_url("seeclick")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     CITY_NAME = os.environ.get("SEECLICK_CITY_NAME", "New York City")
+    # Phone numbers written without + are read as this country's (ISO 3166 code), to find them in free text.
+    PHONE_REGION = os.environ.get("SEECLICK_PHONE_REGION", "US")
     # Map centre as (lat, lon) and the tile server; tiles are the only third-party request a page makes.
     MAP_CENTER = (40.7128, -73.9560)
     MAP_ZOOM = 11
@@ -98,6 +100,7 @@ class Config:
     MAX_PHOTOS = 3
     REPORT_LIMIT = "20 per hour;100 per day"  # new reports from one address
     SUPPORT_LIMIT = "60 per hour"  # "me too" and follow requests from one address
+    FLAG_LIMIT = "10 per hour;30 per day"  # "report a problem with this report" from one address
 
 
 class TestConfig(Config):

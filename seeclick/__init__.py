@@ -73,6 +73,7 @@ def register_blueprints(app):
     from seeclick.admin.views import bp as admin
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
+    from seeclick.moderation.views import bp as moderation
     from seeclick.neighbourhoods.views import bp as neighbourhoods
     from seeclick.notifications.views import bp as notifications
     from seeclick.open311.views import bp as open311
@@ -96,6 +97,7 @@ def register_blueprints(app):
     app.register_blueprint(opendata)
     app.register_blueprint(publicmap)
     app.register_blueprint(notifications)
+    app.register_blueprint(moderation)
 
 
 def register_commands(app):

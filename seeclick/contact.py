@@ -2,6 +2,8 @@
 
 import re
 
+import phonenumbers
+
 # One plain address: no commas, quotes, angle brackets or spaces that could name a second recipient.
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 EMAIL_LIMIT = 254
@@ -18,3 +20,20 @@ def phone_number(text: str | None) -> str | None:
     """The number typed, trimmed, when it looks like a phone number; otherwise None."""
     text = (text or "").strip()
     return text if PHONE.match(text) else None
+
+
+# An address written inside free text (a description): looser than EMAIL, which checks one whole field.
+EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def contact_details_in(text: str | None, region: str = "US") -> list[str]:
+    """The email addresses and phone numbers written in free text, in the order they appear, as written.
+
+    Phone numbers are found by libphonenumber for the city's region (a date, a ZIP+4 or a house
+    number is not one); `region` is the country whose numbers may be written without +.
+    """
+    if not text:
+        return []
+    found = [(m.start(), m.group(0)) for m in EMAIL_IN_TEXT.finditer(text)]
+    found += [(m.start, m.raw_string) for m in phonenumbers.PhoneNumberMatcher(text, region)]
+    return [written for _, written in sorted(found)]

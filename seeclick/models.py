@@ -9,6 +9,7 @@ from geoalchemy2 import alembic_helpers
 from seeclick.accounts.models import Role, User
 from seeclick.categories.models import Category, CategoryQuestion, Datatype
 from seeclick.departments.models import Department, ServiceArea, ServiceAreaPart, department_category
+from seeclick.moderation.models import Flag, HiddenUpdate, Moderation
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.notifications.models import Event, Follower, Notification, Watch
 from seeclick.open311.models import ApiKey
@@ -36,7 +37,7 @@ from seeclick.stats.models import (
 
 __all__ = [
     "ApiKey", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "Datatype", "Department", "Event",
-    "Follower",
+    "Flag", "Follower", "HiddenUpdate", "Moderation",
     "Neighbourhood", "Notification", "Photo", "Report", "Role", "ServiceArea", "ServiceAreaPart", "Status",
     "StatusType", "Support", "Update", "UpdateKind", "User", "Watch",
     "department_category", "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram",

@@ -250,6 +250,14 @@ def make_follower(session):
 
 
 @pytest.fixture
+def api_key(session):
+    """An Open311 API key (the key itself) for a city app."""
+    from seeclick.open311 import services
+
+    return services.create_key("City app")[1]
+
+
+@pytest.fixture
 def login_as(client, make_user):
     """Create a person with this role (and department) and sign them in through the real form."""
     def sign_in(role, department=None, **overrides):

@@ -8,6 +8,7 @@ from seeclick.accounts.models import STAFF_ROLES, Role
 from seeclick.notifications.models import Follower
 from seeclick.open311 import services as open311
 from seeclick.photos import services as photos
+from seeclick.reports.models import Update, UpdateKind
 from tests.conftest import csrf_token
 from tests.test_photos import phone_jpeg
 
@@ -15,6 +16,9 @@ PUBLIC = "public"  # anyone, signed in or not
 API_KEY = "api key"  # Open311 clients: refused without a key, whoever is signed in
 STAFF = frozenset(STAFF_ROLES)
 ADMIN = frozenset({Role.ADMIN})
+# Staff pages for moderators: managers and administrators, and staff of a department that lets its staff
+# moderate (none does in these tests), checked by the view after staff_required.
+MODERATORS = "moderators"
 
 # Every endpoint and who may use it. Add a line with each new URL: the test below fails without one.
 ACCESS = {
@@ -36,13 +40,16 @@ ACCESS = {
     "admin.upload_areas": ADMIN, "admin.delete_area": ADMIN, "admin.users": ADMIN, "admin.new_user": ADMIN,
     "admin.user": ADMIN, "admin.categories": ADMIN, "admin.new_category": ADMIN, "admin.category": ADMIN,
     "admin.add_question": ADMIN, "admin.remove_question": ADMIN, "admin.api_keys": ADMIN,
-    "admin.revoke_api_key": ADMIN,
+    "admin.revoke_api_key": ADMIN, "admin.question_privacy": ADMIN,
+    "moderation.flag": PUBLIC, "moderation.takedown": PUBLIC,
+    "moderation.queue": MODERATORS, "moderation.bulk": MODERATORS, "moderation.on_report": MODERATORS,
+    "moderation.on_photo": MODERATORS, "moderation.on_note": MODERATORS,
 }
 
 # Values for the parts of a URL whose name does not say which kind of thing it is.
 CODES = {"neighbourhoods.show": "BK0802", "notifications.watch_neighbourhood": "BK0802", "opendata.feed": "dot-bk",
          "admin.department": "dot-bk", "admin.upload_areas": "dot-bk", "admin.category": "pothole",
-         "admin.add_question": "pothole", "admin.remove_question": "pothole"}
+         "admin.add_question": "pothole", "admin.remove_question": "pothole", "admin.question_privacy": "pothole"}
 
 
 def test_every_url_has_an_access_rule_and_its_view_enforces_it(app):
@@ -51,7 +58,8 @@ def test_every_url_has_an_access_rule_and_its_view_enforces_it(app):
     assert ACCESS.keys() - endpoints == set(), "ACCESS names a URL that no longer exists"
     for endpoint in endpoints:
         guarded = getattr(app.view_functions[endpoint], "required_roles", None)
-        expected = ACCESS[endpoint] if isinstance(ACCESS[endpoint], frozenset) else None
+        rule_says = STAFF if ACCESS[endpoint] is MODERATORS else ACCESS[endpoint]
+        expected = rule_says if isinstance(rule_says, frozenset) else None
         assert guarded == expected, f"{endpoint} is guarded for {guarded}, its rule says {expected}"
 
 
@@ -64,6 +72,8 @@ def things(session, make_report, departments, categories):
     photo, _ = photos.stage(phone_jpeg(), "street.jpg")
     photos.attach([photo], report)
     api_key, _ = open311.create_key("a city app")
+    note = Update(report=report, kind=UpdateKind.COMMENT, public=True, body="We will look at it")
+    session.add(note)
     session.flush()
     pothole = categories["pothole"]
     return {
@@ -71,6 +81,7 @@ def things(session, make_report, departments, categories):
         "fmt": "json", "kind_follow": "follow", "token_follow": follower.token, "token_photo": photo.token,
         "area_id": departments["dot-bk"].service_areas[0].id, "question_id": pothole.questions[0].id,
         "key_id": api_key.id, "z": 0, "x": 0, "y": 0, "filename": "css/site.css", "size": "thumb",
+        "photo_id": photo.id, "update_id": note.id, "privacy": "private",
     }
 
 
@@ -85,6 +96,8 @@ def url_of(rule: Rule, things: dict) -> str:
             values[name] = things["token_photo"] if rule.endpoint == "photos.show" else things["token_follow"]
         elif name == "action":
             values[name] = "acknowledge" if rule.endpoint == "staff.act" else "confirm"
+        elif name == "act":
+            values[name] = "dismiss-flags" if rule.endpoint == "moderation.on_report" else "hide"
         elif name == "user_id":
             values[name] = things["user_id"]
         else:
@@ -119,6 +132,11 @@ def test_every_url_answers_each_role_as_its_rule_says(app, client, login_as, mak
             where = f"{method} {url} as {role or 'signed out'}: {response.status_code}"
             if rule_says is API_KEY:
                 assert response.status_code == 403 and "api_key" in response.get_data(as_text=True), where
+            elif rule_says is MODERATORS:
+                if role in ("manager", "admin"):
+                    assert not refused(response), where
+                else:
+                    assert refused(response), where
             elif rule_says is PUBLIC or (role and Role(role) in rule_says):
                 assert not refused(response), where
             else:

@@ -248,13 +248,6 @@ def test_extensions_add_the_public_timeline_and_where(client, make_report, login
 
 # --- writing: POST requests ---------------------------------------------------------------------
 
-@pytest.fixture
-def api_key(session):
-    from seeclick.open311 import services
-
-    return services.create_key("City app")[1]
-
-
 def post(client, fmt="json", status=200, **data):
     response = client.post(f"/open311/v2/requests.{fmt}", data=data)
     assert response.status_code == status, response.get_data(as_text=True)

@@ -28,6 +28,31 @@ def require_can_act(user, report) -> None:
         raise NotAllowed(_l("You can act only on your own department's reports."))
 
 
+def can_moderate(user, report) -> bool:
+    """Take things back from the public: admins everywhere; managers of the report's department; its staff too
+    when the department lets them (Department.staff_moderate)."""
+    if not can_act(user, report):
+        return False
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return True
+    return bool(report.department.staff_moderate)
+
+
+def moderates_anything(user) -> bool:
+    """Whether the moderation queue has anything for this person: admins, managers, and staff of a department
+    that lets its staff moderate."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return True
+    return user.role is Role.STAFF and bool(user.department and user.department.staff_moderate)
+
+
+def require_can_moderate(user, report) -> None:
+    if not can_moderate(user, report):
+        raise NotAllowed(_l("Only a moderator of this department can take things back from the public."))
+
+
 def role_required(*roles: Role):
     """A view for signed-in people with one of these roles: anyone signed out is sent to sign in, others refused."""
     allowed = frozenset(roles)

@@ -24,6 +24,7 @@ class DepartmentForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     agency = StringField(_l("Agency"), validators=[Optional(), Length(max=20)])
     email = EmailField(_l("Email for new reports"), validators=[Optional(), Length(max=254)])
+    staff_moderate = BooleanField(_l("Its staff may moderate its reports (managers always may)"))
 
 
 class AreaUploadForm(FlaskForm):
@@ -59,6 +60,7 @@ class CategoryForm(FlaskForm):
     handlers = SelectMultipleField(_l("Departments that handle it where they work"), coerce=int,
                                    validators=[Optional()])
     active = BooleanField(_l("Citizens can report it"), default=True)
+    review_first = BooleanField(_l("A moderator reads each new report before it is public"))
 
 
 class QuestionForm(FlaskForm):
@@ -66,6 +68,7 @@ class QuestionForm(FlaskForm):
     prompt = StringField(_l("Question"), validators=[Optional(), Length(max=500)])
     datatype = SelectField(_l("Answer"), choices=choices((d.value, d.value) for d in Datatype))
     required = BooleanField(_l("Required"))
+    private = BooleanField(_l("Private: only staff see the answer (for a flat number, a phone, a name)"))
     values = TextAreaField(_l("Choices, one a line as key | Name (for list answers)"),
                            validators=[Optional(), Length(max=4000)])
 

@@ -80,7 +80,7 @@ def department(code):
     form.code.render_kw = {"readonly": True}
     form.code.data = department.code
     if form.validate_on_submit() and attempt(form, lambda: departments_service.update_department(
-            department, form.name.data, form.agency.data, form.email.data or None)):
+            department, form.name.data, form.agency.data, form.email.data or None, bool(form.staff_moderate.data))):
         flash(_("Saved."))
         return redirect(url_for(".department", code=code))
     return render_department(department, form, AreaUploadForm(), 422 if form.errors else 200)
@@ -204,6 +204,7 @@ def save_category(category, form):
         keywords=form.keywords.data, sla_hours=form.sla_hours.data,
         fallback=departments_query.by_id(form.fallback.data) if form.fallback.data else None,
         handlers=departments_query.by_ids(form.handlers.data or []), active=bool(form.active.data),
+        review_first=bool(form.review_first.data),
     )
 
 
@@ -240,7 +241,7 @@ def add_question(code):
     question = QuestionForm()
     if question.validate_on_submit() and attempt(question, lambda: categories_service.add_question(
             category, question.code.data, question.prompt.data, Datatype(question.datatype.data),
-            bool(question.required.data), question.values.data)):
+            bool(question.required.data), question.values.data, bool(question.private.data))):
         flash(_("Added the question."))
         return redirect(url_for(".category", code=code))
     category = queries.category(code)
@@ -257,6 +258,22 @@ def filled_category_form(category, from_request=True):
         form.fallback.data = category.fallback_department_id or 0
         form.handlers.data = [d.id for d in category.departments]
     return form
+
+
+@bp.post("/categories/<code>/questions/<int:question_id>/<any(private, public):privacy>")
+@admin_required
+def question_privacy(code, question_id, privacy):
+    """Make a question's answers staff only, or public again."""
+    category = queries.category(code) or abort(404)
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    try:
+        categories_service.set_question_private(category, question_id, privacy == "private")
+    except categories_service.CategoryError:
+        abort(404)
+    db.session.commit()
+    flash(_("Its answers are now seen only by staff.") if privacy == "private" else _("Its answers are public again."))
+    return redirect(url_for(".category", code=code))
 
 
 @bp.post("/categories/<code>/questions/<int:question_id>/delete")

@@ -3,7 +3,7 @@
 import enum
 from datetime import timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +37,8 @@ class Category(db.Model):
     sla_hours: Mapped[int] = mapped_column(Integer)
     fallback_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # New reports wait for a moderator before they are public (FixMyStreet's "moderate before publishing").
+    review_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     departments: Mapped[list[Department]] = relationship(
         secondary=department_category, back_populates="categories"
@@ -69,5 +71,7 @@ class CategoryQuestion(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # For the list datatypes: [{"key": "...", "name": "..."}, ...] in display order.
     values: Mapped[list[dict]] = mapped_column(JSONB, default=list)
+    # Staff only: the answer is never on a public page, feed, export or API answer (the question still is).
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     category: Mapped[Category] = relationship(back_populates="questions")

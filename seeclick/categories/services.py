@@ -34,7 +34,8 @@ def create_category(code: str) -> Category:
 
 
 def update_category(category: Category, *, name: str, description: str, group: str, keywords: str, sla_hours: int,
-                    fallback: Department | None, handlers: list[Department], active: bool) -> Category:
+                    fallback: Department | None, handlers: list[Department], active: bool,
+                    review_first: bool = False) -> Category:
     if not (name or "").strip():
         raise CategoryError(_l("Give the category a name citizens will recognise."), "name")
     if not sla_hours or sla_hours < 1 or sla_hours > 24 * 365:
@@ -50,6 +51,7 @@ def update_category(category: Category, *, name: str, description: str, group: s
     category.fallback_department = fallback
     category.departments = list(handlers)
     category.active = active
+    category.review_first = review_first
     db.session.flush()
     return category
 
@@ -68,7 +70,7 @@ def parse_values(text: str) -> list[dict]:
 
 
 def add_question(category: Category, code: str, prompt: str, datatype: Datatype, required: bool,
-                 values: str = "") -> CategoryQuestion:
+                 values: str = "", private: bool = False) -> CategoryQuestion:
     code = (code or "").strip().lower()
     if not CODE.fullmatch(code):
         raise CategoryError(_l("A code is up to 60 lowercase letters, digits, dashes and underscores."), "code")
@@ -82,8 +84,19 @@ def add_question(category: Category, code: str, prompt: str, datatype: Datatype,
     if len({v["key"] for v in choices}) != len(choices):
         raise CategoryError(_l("Two choices have the same key."), "values")
     question = CategoryQuestion(code=code, prompt=prompt.strip(), datatype=datatype, required=required,
-                                position=len(category.questions), values=choices if datatype in LIST_TYPES else [])
+                                position=len(category.questions), values=choices if datatype in LIST_TYPES else [],
+                                private=private)
     category.questions.append(question)
+    db.session.flush()
+    return question
+
+
+def set_question_private(category: Category, question_id: int, private: bool) -> CategoryQuestion:
+    """Make a question's answers staff only, or public again (the question itself is always listed)."""
+    question = next((q for q in category.questions if q.id == question_id), None)
+    if question is None:
+        raise CategoryError(_l("That question is not asked here."), "code")
+    question.private = private
     db.session.flush()
     return question
 

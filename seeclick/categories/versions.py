@@ -27,6 +27,7 @@ class CachedQuestion:
     datatype: Datatype
     required: bool
     values: tuple[dict, ...]
+    private: bool
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class CachedCategory:
     name: str
     active: bool
     sla_hours: int
+    review_first: bool
     questions: tuple[CachedQuestion, ...]
     version: str
 
@@ -67,8 +69,9 @@ def current(category_id: int) -> CachedCategory | None:
     row, questions, version = found
     copy = CachedCategory(
         id=row["id"], code=row["code"], name=row["name"], active=row["active"], sla_hours=row["sla_hours"],
+        review_first=row["review_first"],
         questions=tuple(CachedQuestion(q["code"], q["prompt"], Datatype(q["datatype"]), q["required"],
-                                       tuple(q["values"] or ())) for q in questions),
+                                       tuple(q["values"] or ()), q["private"]) for q in questions),
         version=version,
     )
     _copies.put(category_id, copy)

@@ -59,6 +59,7 @@ class Question:
     datatype: str = "string"
     required: bool = False
     values: tuple[tuple[str, str], ...] = ()
+    private: bool = False  # staff only: it would say who reported, or who is reported
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ CATEGORIES = (
                  weight=5, median_close_hours=2.5, closed_share=0.98),
     CategorySpec("blocked-driveway", "Blocked driveway", "Noise and quality of life", "nypd", 8,
                  "A vehicle blocking a driveway.", ("car", "driveway"),
-                 (Question("plate", "Licence plate, if you can see it"),),
+                 (Question("plate", "Licence plate, if you can see it", private=True),),
                  weight=2.5, median_close_hours=3, closed_share=0.98),
     CategorySpec("illegal-parking", "Illegal parking", "Noise and quality of life", "nypd", 8,
                  "A vehicle parked at a hydrant, in a bus stop, bike lane or crosswalk.", ("parking",),
@@ -156,7 +157,7 @@ CATEGORIES = (
                  weight=1, median_close_hours=300, closed_share=0.75),
     CategorySpec("no-heat", "No heat or hot water", "Buildings and housing", "hpd", 24,
                  "A rented home without heat (in season) or hot water.", ("heating", "boiler"),
-                 (Question("apartment", "Apartment number", "string", True),
+                 (Question("apartment", "Apartment number", "string", True, private=True),
                   Question("whole_building", "Is the whole building affected?", "singlevaluelist", True, YES_NO)),
                  weight=6, median_close_hours=60, closed_share=0.95),
     CategorySpec("rodents", "Rats or mice", "Health", "dohmh", 336,

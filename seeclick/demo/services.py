@@ -119,7 +119,7 @@ def _create_categories(departments: dict[str, Department]) -> list[Category]:
             questions=[
                 CategoryQuestion(
                     code=q.code, prompt=q.prompt, datatype=Datatype(q.datatype), required=q.required,
-                    position=i, values=[{"key": k, "name": n} for k, n in q.values],
+                    position=i, values=[{"key": k, "name": n} for k, n in q.values], private=q.private,
                 )
                 for i, q in enumerate(spec.questions)
             ],

@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Column, Float, ForeignKey, Index, String, Table
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seeclick.extensions import db
@@ -30,6 +30,8 @@ class Department(db.Model):
     agency: Mapped[str] = mapped_column(String(20), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # Who moderates its reports: its managers (and the city's administrators) always, its staff when this is set.
+    staff_moderate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     service_areas: Mapped[list["ServiceArea"]] = relationship(back_populates="department")
     categories: Mapped[list["Category"]] = relationship(

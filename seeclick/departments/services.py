@@ -34,9 +34,12 @@ def create_department(code: str, name: str, agency: str | None, email: str | Non
     return department
 
 
-def update_department(department: Department, name: str, agency: str | None, email: str | None) -> Department:
+def update_department(department: Department, name: str, agency: str | None, email: str | None,
+                      staff_moderate: bool | None = None) -> Department:
     if not (name or "").strip():
         raise DepartmentError(_l("Give the department a name."), "name")
+    if staff_moderate is not None:
+        department.staff_moderate = staff_moderate
     department.name = name.strip()
     department.agency = (agency or department.agency).strip().lower()
     department.email = email or None

@@ -53,7 +53,7 @@ def open_reports(neighbourhood: Neighbourhood, limit: int = OPEN_ON_MAP) -> list
         select(Report.public_id, Report.created_at, Report.due_at, Category.name.label("category"),
                func.ST_Y(Report.location).label("lat"), func.ST_X(Report.location).label("lon"))
         .join(Category, Category.id == Report.category_id)
-        .where(Report.neighbourhood_id == neighbourhood.id, Report.closed_at.is_(None))
+        .where(Report.neighbourhood_id == neighbourhood.id, Report.closed_at.is_(None), Report.hidden_reason.is_(None))
         .order_by(Report.created_at.desc()).limit(limit)).all()
 
 

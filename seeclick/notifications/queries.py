@@ -57,7 +57,8 @@ def new_reports(watch: Watch, until: datetime, limit: int) -> list:
     """Up to `limit` reports made in the watched place since the last digest, newest first."""
     query = (select(Report.public_id, Report.created_at, Category.name.label("category"), Report.status)
              .join(Category, Category.id == Report.category_id)
-             .where(Report.created_at > watch.covered_until, Report.created_at <= until))
+             .where(Report.created_at > watch.covered_until, Report.created_at <= until,
+                    Report.hidden_reason.is_(None)))
     if watch.neighbourhood_id is not None:
         query = query.where(Report.neighbourhood_id == watch.neighbourhood_id)
     else:

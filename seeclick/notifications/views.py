@@ -16,7 +16,7 @@ from seeclick.notifications import services as following
 from seeclick.notifications.models import Follower, Watch
 from seeclick.reports import queries as reports
 from seeclick.reports.forms import ConfirmForm, EmailOnlyForm
-from seeclick.reports.views import render_report
+from seeclick.reports.views import removed, render_report
 
 bp = Blueprint("notifications", __name__)
 
@@ -37,6 +37,8 @@ def _email(form):
 def follow(public_id):
     """Ask for email updates on a report; the address confirms from a link first."""
     report = reports.by_public_id(public_id) or abort(404)
+    if report.hidden:
+        return removed(report)
     form = EmailOnlyForm()
     email = _email(form)
     if email is None:
@@ -67,6 +69,8 @@ def watch_neighbourhood(code):
 @limiter.limit(support_limit)
 def watch_around_report(public_id):
     report = reports.by_public_id(public_id) or abort(404)
+    if report.hidden:
+        return removed(report)
     email = _email(EmailOnlyForm())
     radius = request.form.get("radius", "")
     if email is None or not radius.isdigit() or int(radius) not in watching.RADII:

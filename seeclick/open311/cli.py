@@ -60,8 +60,10 @@ def open311():
               "handling departments are chosen at /admin/categories.")
 @click.option("--sla-hours", default=72, show_default=True, type=click.IntRange(1, 8760))
 @click.option("--replace", is_flag=True, help="Take the city's version of categories that already exist.")
+@click.option("--private", "private_codes", default="", metavar="CODE,CODE",
+              help="Attribute codes whose answers only staff see (a flat number, a phone); all others are public.")
 @with_appcontext
-def import_services(service_list, definitions, desk_code, sla_hours, replace):
+def import_services(service_list, definitions, desk_code, sla_hours, replace, private_codes):
     """Import a city's Open311 service list (services.xml or .json) and definitions as categories."""
     desk = departments.by_code(desk_code)
     if desk is None:
@@ -73,7 +75,8 @@ def import_services(service_list, definitions, desk_code, sla_hours, replace):
             if path.suffix in (".json", ".xml"):
                 definition = importer.read_definition(path)
                 read[definition["service_code"] or path.stem] = definition
-        made, remade = services.import_services(found, read, desk, sla_hours, replace)
+        private = {code.strip() for code in private_codes.split(",") if code.strip()}
+        made, remade = services.import_services(found, read, desk, sla_hours, replace, private=private)
     except (importer.ImportError_, services.ImportRefused) as error:
         db.session.rollback()
         raise click.ClickException(f"{error}. Nothing was imported.") from None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from geoalchemy2 import Geography
-from sqlalchemy import BigInteger, Interval, any_, bindparam, cast, func, null, select, text
+from sqlalchemy import BigInteger, Interval, any_, bindparam, cast, exists, func, null, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, selectinload
 
@@ -16,6 +16,7 @@ from seeclick.categories.models import Category
 from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.geo import LatLon
+from seeclick.moderation.models import HiddenUpdate
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.open311.models import ApiKey, digest
 from seeclick.photos.models import Photo
@@ -39,6 +40,10 @@ def key_and_service(key: str, code: str) -> tuple[bool, int | None]:
 
 def keys() -> list[ApiKey]:
     return db.session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())).all()
+
+
+# Only what the public may see: a report a moderator took from the public (or one waiting for review) is not listed.
+PUBLIC = Report.hidden_reason.is_(None)
 
 
 def services() -> list[Category]:
@@ -70,7 +75,7 @@ class RequestFilter:
 def requests(chosen: RequestFilter, extended: bool = False) -> list:
     """The reports matching the filter, newest first, one page of them; `extended`, each with its timeline."""
     if chosen.ids is not None:  # service_request_id overrides every other filter
-        return _page(listing(Report, notes=not extended).where(Report.public_id.in_(chosen.ids))
+        return _page(listing(Report, notes=not extended).where(Report.public_id.in_(chosen.ids), PUBLIC)
                      .order_by(Report.created_at.desc()).limit(1000), extended)
     where = conditions(chosen)
     if chosen.service_codes:
@@ -111,7 +116,8 @@ def _page(query, extended: bool) -> list:
     for row in rows:
         values, timeline = list(row), found[row.id]
         # The latest public update that says something, as the listing's subquery finds it for a plain page.
-        values[note] = next((update.body for update in reversed(timeline) if update.body), None)
+        values[note] = next((update.body for update in reversed(timeline) if update.body and not update.hidden_reason),
+                            None)
         extended_rows.append(record(*values, timeline))
     return extended_rows
 
@@ -126,10 +132,12 @@ def listing(report, notes: bool = True):
 
     Without `notes`, the latest public note is left for the caller to take from the timeline.
     """
-    latest_note = (select(Update.body).where(Update.report_id == report.id, Update.public, Update.body != "")
+    latest_note = (select(Update.body).where(Update.report_id == report.id, Update.public, Update.body != "",
+                                             ~exists().where(HiddenUpdate.update_id == Update.id))
                    .order_by(Update.created_at.desc(), Update.id.desc()).limit(1).scalar_subquery()
                    if notes else null())
-    first_photo = (select(Photo.token).where(Photo.report_id == report.id, Photo.update_id.is_(None))
+    first_photo = (select(Photo.token).where(Photo.report_id == report.id, Photo.update_id.is_(None),
+                                             Photo.hidden_reason.is_(None))
                    .order_by(Photo.id).limit(1).scalar_subquery())
     return (
         select(report.id, report.public_id, report.closed_at.is_not(None).label("closed"),
@@ -159,7 +167,7 @@ def w3c(moment):
 
 def conditions(chosen: RequestFilter) -> list:
     """What the reports must be, service codes aside (the caller looks their categories up)."""
-    where = []
+    where = [PUBLIC]
     if chosen.statuses == {"open"}:
         where.append(Report.closed_at.is_(None))
     elif chosen.statuses == {"closed"}:
@@ -275,7 +283,8 @@ def timelines(report_ids: list[int]) -> dict[int, list]:
         found = db.session.execute(
             select(Update.report_id, w3c(Update.created_at).label("datetime"), Update.body, Update.old_status,
                    Update.new_status, Update.to_department_id, passed_from.name.label("from_department_name"),
-                   passed_to.name.label("to_department_name"))
+                   passed_to.name.label("to_department_name"), HiddenUpdate.reason.label("hidden_reason"))
+            .outerjoin(HiddenUpdate, HiddenUpdate.update_id == Update.id)
             .outerjoin(passed_from, passed_from.id == Update.from_department_id)
             .outerjoin(passed_to, passed_to.id == Update.to_department_id)
             .where(Update.report_id == any_(ids), Update.public).order_by(Update.created_at, Update.id))

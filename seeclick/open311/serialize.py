@@ -54,7 +54,9 @@ def definition(category) -> dict:
             "code": q.code,
             "datatype": q.datatype.value,
             "required": bool(q.required),
-            "datatype_description": None,
+            # A private question is still listed, so that clients can send its answer; it is never shown back.
+            "datatype_description": gettext("Private: only staff see the answer.") if getattr(q, "private", False)
+            else None,
             "order": position,
             "description": q.prompt,
             "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in q.values],
@@ -157,9 +159,17 @@ def extensions(record, updates) -> dict:
             "datetime": u.datetime,  # W3C text already
             "summary": _summary(u),
             "type": "closed" if u.new_status and not u.new_status.is_open else "activity",
-            "description": u.body or None,
+            "description": _note(u),
         } for u in updates],
     }
+
+
+def _note(update) -> str | None:
+    """A note's words, or what stands in their place when a moderator took them off the public timeline."""
+    hidden = getattr(update, "hidden_reason", None)
+    if hidden is not None:
+        return gettext("Removed by a moderator: %(reason)s", reason=hidden.label)
+    return update.body or None
 
 
 def _summary(update) -> str:

@@ -40,11 +40,12 @@ class ImportRefused(ValueError):
 
 
 def import_services(services: list[dict], definitions: dict[str, dict], desk: Department, sla_hours: int,
-                    replace: bool = False) -> tuple[int, int]:
+                    replace: bool = False, private: set[str] = frozenset()) -> tuple[int, int]:
     """Make (or, with replace, remake) a category per Open311 service: (made, remade). All or nothing.
 
     Codes and list keys are kept exactly as the city has them, so its clients keep working; the
     city-wide desk takes the new categories until departments are set to handle them at /admin.
+    Every question's answers are public unless its attribute code is in `private`.
     """
     made = remade = 0
     for service in services:
@@ -85,6 +86,7 @@ def import_services(services: list[dict], definitions: dict[str, dict], desk: De
             category.questions.append(CategoryQuestion(
                 code=attribute["code"], prompt=attribute["description"] or attribute["code"],
                 datatype=Datatype(attribute["datatype"]), required=attribute["required"], position=position,
-                values=attribute["values"] if attribute["datatype"].endswith("valuelist") else []))
+                values=attribute["values"] if attribute["datatype"].endswith("valuelist") else [],
+                private=attribute["code"] in private))
         db.session.flush()
     return made, remade

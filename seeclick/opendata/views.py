@@ -78,8 +78,10 @@ def export_geojson():
         for number, row in enumerate(queries.reports(chosen, since, until)):
             properties = {k: _value(v) for k, v in zip(queries.FIELDS, row, strict=True) if k not in ("lat", "lon")}
             chunk.append(("," if number else "") + json.dumps(
-                {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(row.lon), float(row.lat)]},
-                 "properties": properties}, ensure_ascii=False))
+                {"type": "Feature", "properties": properties,
+                 # A report taken from the public by a moderator has no place here (RFC 7946: an unlocated feature).
+                 "geometry": {"type": "Point", "coordinates": [float(row.lon), float(row.lat)]}
+                 if row.lat is not None else None}, ensure_ascii=False))
             if len(chunk) >= 500:
                 yield "".join(chunk)
                 chunk = []

@@ -17,7 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from seeclick.columns import pg_enum
 from seeclick.extensions import db
+from seeclick.moderation.models import Reason
 
 
 def new_token() -> str:
@@ -37,6 +39,7 @@ class Photo(db.Model):
         Index("ix_photo_report_id", "report_id"),
         Index("ix_photo_staged_created_at", "created_at", postgresql_where=text("report_id IS NULL")),
         CheckConstraint("update_id IS NULL OR report_id IS NOT NULL", name="after_photo_has_report"),
+        CheckConstraint("(hidden_reason IS NULL) = (hidden_at IS NULL)", name="hidden_has_a_time"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -49,3 +52,6 @@ class Photo(db.Model):
     height: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Taken from the public by a moderator: not served to the public, the reason shown in its place.
+    hidden_reason: Mapped[Reason | None] = mapped_column(pg_enum(Reason, "moderation_reason"))
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -15,3 +15,12 @@ def staged(tokens: list[str]) -> dict[str, Photo]:
 def of_a_report(token: str) -> Photo | None:
     """A photo of a report (staged ones are private to the person uploading them)."""
     return db.session.scalar(select(Photo).where(Photo.token == token, Photo.report_id.is_not(None)))
+
+
+def by_id(photo_id: int) -> Photo | None:
+    return db.session.get(Photo, photo_id)
+
+
+def of_report(report_id: int) -> list[Photo]:
+    """Every photo of a report, the reporter's and the "after" ones, hidden or not (for moderators)."""
+    return db.session.scalars(select(Photo).where(Photo.report_id == report_id).order_by(Photo.id)).all()

@@ -2,7 +2,8 @@
 
 Zoomed out, a tile holds counts per cell, summed from map_cell (migration 0009), never the
 reports. Zoomed in a little, the few thousand reports of a tile are counted into cells directly.
-At street level each report is a point of its own, with what its popup shows: nothing private.
+At street level each report is a point of its own, with what its popup shows: nothing private, and
+no report a moderator took from the public (the counts, like the statistics, still hold them).
 """
 
 from contextlib import contextmanager
@@ -118,7 +119,7 @@ def points(z, x, y, f: MapFilter) -> tuple[str, dict]:
         "to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS created, "
         f"ST_AsMVTGeom(ST_Transform(r.location, 3857), ST_TileEnvelope(:z, :x, :y), {EXTENT}, 16) AS geom "
         "FROM report r JOIN category c ON c.id = r.category_id "
-        "WHERE r.location && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
+        "WHERE r.location && ST_MakeEnvelope(:west, :south, :east, :north, 4326) AND r.hidden_reason IS NULL"
         + "".join(f" AND {w}" for w in where)
         + f" ORDER BY r.created_at DESC LIMIT {POINTS_PER_TILE}) t WHERE t.geom IS NOT NULL")
     return sql, {**params, **_envelope(z, x, y)}

@@ -59,11 +59,12 @@ def _one(question, values):
     return value, None
 
 
-def describe(questions, answers: dict) -> list[tuple[str, str]]:
-    """(question, answer) pairs in the questions' order, list keys shown by their names."""
+def describe(questions, answers: dict, public: bool = False) -> list[tuple[str, str]]:
+    """(question, answer) pairs in the questions' order, list keys shown by their names; `public` leaves out the
+    answers to private questions (staff only)."""
     shown = []
     for question in questions:
-        if question.code not in answers:
+        if question.code not in answers or (public and question.private):
             continue
         names = {v["key"]: v["name"] for v in question.values}
         value = answers[question.code]

@@ -19,6 +19,7 @@ class ReportForm(FlaskForm):
                           render_kw={"autocomplete": "street-address", "maxlength": 500})
     category = SelectField(_l("What is the problem?"), choices=[], validate_choice=False)
     description = TextAreaField(_l("Describe it"), render_kw={"rows": 4, "maxlength": DESCRIPTION_LIMIT})
+    contact_ok = BooleanField(_l("Keep it as written: I know the description and address are public"))
     photos = MultipleFileField(_l("Photos (up to 3)"), render_kw={"accept": "image/*"})
     photo_token = HiddenField()  # one per staged photo; read with getlist
     name = StringField(_l("Your name"), render_kw={"autocomplete": "name", "maxlength": 200})

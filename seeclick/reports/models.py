@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seeclick.columns import pg_enum
 from seeclick.extensions import db
+from seeclick.moderation.models import Reason
 
 
 class StatusType(enum.StrEnum):
@@ -92,6 +93,7 @@ class Report(db.Model):
         CheckConstraint(f"(status IN ({closed_sql})) = (closed_at IS NOT NULL)", name="closed_status_has_closed_at"),
         CheckConstraint("duplicate_of_id <> id", name="not_its_own_duplicate"),
         CheckConstraint("duplicate_of_id IS NULL OR status = 'duplicate'", name="duplicate_is_closed_as_duplicate"),
+        CheckConstraint("(hidden_reason IS NULL) = (hidden_at IS NULL)", name="hidden_has_a_time"),
         Index("ix_report_duplicate_of_id", "duplicate_of_id", postgresql_where=text("duplicate_of_id IS NOT NULL")),
         Index("ix_report_open_by_department_created", "department_id", "created_at",
               postgresql_where=text("closed_at IS NULL")),
@@ -146,6 +148,11 @@ class Report(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Given without the map (a neighbourhood and the address typed in): the point is the neighbourhood's.
     location_approximate: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    # Taken from the public by a moderator (or held for review): the reason the public reads.
+    hidden_reason: Mapped[Reason | None] = mapped_column(pg_enum(Reason, "moderation_reason"))
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The description or address holds what looks like an email address or a phone number (marked for staff).
+    contact_in_text: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
     # The place as one Z-order number (migration 0010): a map tile's reports are one range of it.
     map_key: Mapped[int] = mapped_column(BigInteger, Computed("map_key(location)", persisted=True))
 
@@ -166,6 +173,11 @@ class Report(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+    @property
+    def hidden(self) -> bool:
+        """Taken from the public, by a moderator or until one has looked at it."""
+        return self.hidden_reason is not None
 
     @property
     def display_name(self) -> str | None:

@@ -125,11 +125,12 @@ def nearby_open(category_id: int, where: LatLon, metres: float, limit: int = 5) 
     degrees = box_degrees(metres, where.lat)
     distance = func.ST_DistanceSphere(Report.location, point)
     supporters = select(func.count()).where(Support.report_id == Report.id).scalar_subquery()
-    thumbnail = (select(Photo.token).where(Photo.report_id == Report.id, Photo.update_id.is_(None))
+    thumbnail = (select(Photo.token).where(Photo.report_id == Report.id, Photo.update_id.is_(None),
+                                           Photo.hidden_reason.is_(None))
                  .order_by(Photo.id).limit(1).scalar_subquery())
     rows = db.session.execute(
         select(Report, distance, supporters, thumbnail)
-        .where(Report.closed_at.is_(None), Report.category_id == category_id,
+        .where(Report.closed_at.is_(None), Report.category_id == category_id, Report.hidden_reason.is_(None),
                Report.location_approximate.is_(False),  # placed by neighbourhood: its point says nothing
                Report.location.intersects(func.ST_Expand(point, degrees)), distance <= metres)
         .order_by(distance).limit(limit)).all()
@@ -171,8 +172,20 @@ def public_timeline(report: Report) -> list[Update]:
                               .order_by(Update.created_at, Update.id)).all()
 
 
+def by_id(report_id: int) -> Report | None:
+    return db.session.get(Report, report_id)
+
+
 def by_public_id(public_id: str) -> Report | None:
     return db.session.scalar(select(Report).where(Report.public_id == public_id))
+
+
+def public_id_of(report_id: int) -> str | None:
+    return db.session.scalar(select(Report.public_id).where(Report.id == report_id))
+
+
+def update(update_id: int) -> Update | None:
+    return db.session.get(Update, update_id)
 
 
 def by_submission_key(key: str) -> Report | None:

@@ -8,7 +8,6 @@ subscription and the first email are written in the caller's one transaction.
 import hashlib
 import hmac
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from seeclick.caching import Kept
 from seeclick.categories import versions
 from seeclick.categories.models import Category
 from seeclick.categories.versions import CachedCategory
+from seeclick.contact import contact_details_in, email_address, phone_number
 from seeclick.extensions import db
 from seeclick.geo import LatLon, OutsideWorld
 from seeclick.notifications import services as notify
@@ -36,9 +36,6 @@ from seeclick.routing.decide import OutsideServiceArea, RoutingError
 
 DESCRIPTION_LIMIT = 4000
 ADDRESS_LIMIT = 500
-# One plain address: no commas, quotes, angle brackets or spaces that could name a second recipient.
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-PHONE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
 
 
 class Invalid(ValueError):
@@ -66,6 +63,8 @@ class Draft:
     show_name: bool = False
     submission_key: str = ""
     channel: Channel = Channel.WEB
+    # The citizen saw that the description or address looks like it holds contact details, and keeps them.
+    contact_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,11 +96,14 @@ INSERT_REPORT = """
     WITH made AS (
         INSERT INTO report (category_id, department_id, location, location_approximate, neighbourhood_id, address,
                             description, answers, status, channel, reporter_name, reporter_email, reporter_phone,
-                            show_name, submission_key, created_at, updated_at, due_at, version)
+                            show_name, submission_key, created_at, updated_at, due_at, version, hidden_reason,
+                            hidden_at, contact_in_text)
         VALUES (%(category_id)s, %(department_id)s, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326),
                 %(approximate)s, %(neighbourhood_id)s, %(address)s, %(description)s, %(answers)s::jsonb, 'new',
                 %(channel)s, %(name)s, %(email)s, %(phone)s, %(show_name)s, %(submission_key)s, now(), now(),
-                now() + make_interval(hours => %(sla_hours)s), 1)
+                now() + make_interval(hours => %(sla_hours)s), 1,
+                CASE WHEN %(review_first)s THEN 'awaiting_review'::moderation_reason END,
+                CASE WHEN %(review_first)s THEN now() END, %(contact_in_text)s)
         ON CONFLICT (submission_key) DO NOTHING
         RETURNING id, public_id
     )
@@ -174,6 +176,13 @@ def submit(draft: Draft) -> tuple[Made, bool]:
         answers, answer_errors = answer_rules.check(category.questions, draft.answers)
         errors.update({f"answer-{code}": message for code, message in answer_errors.items()})
     errors.update(_check_text(draft))
+    contact = _contact_details(draft)
+    if contact and draft.channel is Channel.WEB and not draft.contact_ok:
+        where = "description" if contact_details_in(draft.description, _region()) else "address"
+        errors.setdefault(where, _("This looks like contact details (%(found)s). Everything written here is public: "
+                                   "take them out, or tick “keep it as written”. The department has your email and "
+                                   "phone from the fields below, where only staff see them.",
+                                   found=", ".join(contact[:3])))
     try:
         attached = photos.staged(draft.photo_tokens)
         if len(attached) > current_app.config["MAX_PHOTOS"]:
@@ -198,6 +207,7 @@ def submit(draft: Draft) -> tuple[Made, bool]:
         "channel": draft.channel.value, "name": draft.name.strip() or None, "email": email,
         "phone": draft.phone.strip() or None, "show_name": draft.show_name and bool(draft.name.strip()),
         "submission_key": draft.submission_key or None, "sla_hours": category.sla_hours,
+        "review_first": category.review_first, "contact_in_text": bool(contact),
     }
     row = dbapi.one(INSERT_REPORT, values)
     if row is None:  # the key is taken: by this very form (a retry, a double tap), or by a changed one
@@ -212,6 +222,20 @@ def submit(draft: Draft) -> tuple[Made, bool]:
     if email:  # the history query only when there is someone to tell
         notify.reporter_receipt(made, email, expectation=expectation(made))
     return made, True
+
+
+def _region() -> str:
+    return current_app.config["PHONE_REGION"]
+
+
+def _contact_details(draft: Draft) -> list[str]:
+    """What looks like an email address or a phone number in the report's public text."""
+    return contact_details_in(draft.description, _region()) + contact_details_in(draft.address, _region())
+
+
+def has_contact_details(*texts: str | None) -> bool:
+    """Whether any of these public texts holds what looks like an email address or a phone number."""
+    return any(contact_details_in(text, _region()) for text in texts)
 
 
 def _same(report: Report, draft: Draft) -> bool:
@@ -235,9 +259,9 @@ def _check_text(draft: Draft) -> dict[str, str]:
         errors["address"] = _("Keep the address under %(limit)d characters.", limit=ADDRESS_LIMIT)
     if len(draft.name) > 200:
         errors["name"] = _("Keep the name under 200 characters.")
-    if draft.email.strip() and (len(draft.email.strip()) > 254 or not EMAIL.match(draft.email.strip())):
+    if draft.email.strip() and email_address(draft.email) is None:
         errors["email"] = _("This does not look like an email address; check it, or leave it empty.")
-    if draft.phone.strip() and not PHONE.match(draft.phone.strip()):
+    if draft.phone.strip() and phone_number(draft.phone) is None:
         errors["phone"] = _("Give a phone number with its digits (and +, spaces or dashes), or leave it empty.")
     if draft.show_name and not draft.name.strip():
         errors["name"] = _("Give the name to show, or untick “show my name”.")

@@ -16,9 +16,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from seeclick import maps
+from seeclick.accounts.permissions import can_act
 from seeclick.extensions import csrf, db, limiter
+from seeclick.moderation import queries as moderation
+from seeclick.moderation.forms import FlagForm
+from seeclick.moderation.models import Reason
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import answers as answer_rules
@@ -122,6 +127,7 @@ def draft_from(form, where, staged) -> Draft:
         photo_tokens=tokens(form, staged),
         name=form.name.data or "", email=form.email.data or "", phone=form.phone.data or "",
         show_name=bool(form.show_name.data), submission_key=form.submission_key.data or "",
+        contact_ok=bool(form.contact_ok.data),
     )
 
 
@@ -140,6 +146,7 @@ def render_form(form, where, errors, staged, status=None):
     return render_template("reports/new.html", form=form, errors=errors, categories=served, chosen=chosen,
                            nearby=nearby, staged=staged, where=where, map=maps.parts(m), map_name=m.get_name(),
                            outside=where is not None and not served,
+                           contact_found=submission.has_contact_details(form.description.data, form.address.data),
                            answers={k.removeprefix("answer-"): request.form.getlist(k) for k in request.form
                                     if k.startswith("answer-")}), status
 
@@ -173,6 +180,8 @@ def place():
 def sent(public_id):
     """The answer: the tracking number, where it went, and what to expect from history."""
     report = queries.by_public_id(public_id) or abort(404)
+    if report.hidden and report.hidden_reason is not Reason.AWAITING_REVIEW:
+        return removed(report)
     return render_template("reports/sent.html", report=report, expectation=submission.expectation(report),
                            mine=report.public_id in session.get("sent", []))
 
@@ -181,7 +190,13 @@ def sent(public_id):
 def show(public_id):
     """A report's permalink: where, what, photos, who has it, its status and public timeline."""
     report = queries.by_public_id(public_id) or abort(404)
-    return render_report(report)
+    return removed(report) if report.hidden else render_report(report)
+
+
+def removed(report):
+    """What stands for a report taken from the public: removed (410), or waiting for a moderator."""
+    status = 200 if report.hidden_reason is Reason.AWAITING_REVIEW else 410
+    return render_template("reports/removed.html", report=report, staff=can_act(current_user, report)), status
 
 
 def render_report(report, follow_form=None, status=200):
@@ -191,10 +206,11 @@ def render_report(report, follow_form=None, status=200):
     return render_template(
         "reports/show.html", report=report, timeline=timeline,
         first_department=moves[0].from_department if moves else report.department,
-        answers=answer_rules.describe(report.category.questions, report.answers or {}),
+        answers=answer_rules.describe(report.category.questions, report.answers or {}, public=True),
         supporters=queries.supporters(report), after_photos=queries.after_photos(report),
         follow_form=follow_form or EmailOnlyForm(), support_form=ConfirmForm(), map=maps.parts(m),
-        now=datetime.now(UTC),
+        now=datetime.now(UTC), hidden_notes=moderation.hidden_updates([event.id for event in timeline]),
+        flag_form=FlagForm(),
     ), status
 
 
@@ -203,6 +219,8 @@ def render_report(report, follow_form=None, status=200):
 def support(public_id):
     """“Me too”: counted once per person."""
     report = queries.by_public_id(public_id) or abort(404)
+    if report.hidden:
+        return removed(report)
     if not ConfirmForm().validate():
         abort(400)
     token = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(24)

@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from seeclick.categories.models import Category
 from seeclick.departments.models import Department
 from seeclick.extensions import db
+from seeclick.moderation.models import Flag, Reason
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.reports.models import Report, Status, Update
 
@@ -44,6 +45,9 @@ class QueueRow:
     created_at: datetime
     due_at: datetime | None
     version: int
+    hidden_reason: Reason | None  # taken from the public, or waiting for review
+    contact_in_text: bool  # its description or address looks like it holds contact details
+    flagged: bool  # the public flagged it and no moderator has answered yet
 
     def overdue(self, now: datetime) -> bool:
         return self.due_at is not None and self.due_at < now
@@ -70,7 +74,9 @@ def queue_statements(f: QueueFilter, now: datetime):
     page = (
         _filtered(f, now)
         .with_only_columns(Report.public_id, Report.status, Category.name, Neighbourhood.name,
-                           func.left(Report.description, 140), Report.created_at, Report.due_at, Report.version)
+                           func.left(Report.description, 140), Report.created_at, Report.due_at, Report.version,
+                           Report.hidden_reason, Report.contact_in_text,
+                           exists().where(Flag.report_id == Report.id, Flag.resolved_at.is_(None)))
         .join(Category, Category.id == Report.category_id)
         .outerjoin(Neighbourhood, Neighbourhood.id == Report.neighbourhood_id)
         .order_by(*SORTS.get(f.sort, SORTS["oldest"]))

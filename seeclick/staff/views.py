@@ -14,6 +14,7 @@ from seeclick.accounts.views import safe_next
 from seeclick.departments import queries as departments_query
 from seeclick.extensions import db
 from seeclick.forms import choices
+from seeclick.moderation.views import panel as moderation_panel
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import queries as report_queries
@@ -136,6 +137,7 @@ def render_ticket(report, form, failed_action=None, status=200):
         "staff/ticket.html", report=report, form=form, timeline=queries.timeline(report),
         after_photos=report_queries.after_photos(report),
         actions=allowed_actions(report.status), failed_action=failed_action, now=datetime.now(UTC),
+        moderation=moderation_panel(report),
     ), status
 
 
