@@ -4,9 +4,11 @@ import html
 from dataclasses import dataclass
 
 import folium
+import folium.elements
 import folium.plugins
 import folium.template
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 LEAFLET = "vendor/leaflet-1.9.4"
@@ -95,21 +97,43 @@ def parts(m: folium.Map) -> MapParts:
     )
 
 
+class TicketLinks(folium.elements.JSCSSMixin, folium.MacroElement):
+    """Each ticket's circle named on hover and opening a popup with a link to its ticket on a tap or click.
+
+    Drawn by static/js/tickets.js from the features' own properties, as text (never HTML): what the
+    tickets say cannot become markup, and nothing is added to the page per ticket.
+    """
+
+    _template = folium.template.Template("""
+        {% macro script(this, kwargs) -%}
+        seeclickTickets.attach({{ this._parent.get_name() }}, {{ this.url|tojson }}, {{ this.label|tojson }});
+        {%- endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "TicketLinks"
+        self.url = url_for("staff.ticket", public_id="__id__")  # the script puts each ticket's number in
+        self.label = _("Open the ticket")
+        self.default_js = [("seeclickTickets", url_for("static", filename="js/tickets.js"))]
+
+
 def tickets_map(points: dict) -> folium.Map:
-    """A queue's tickets as one GeoJSON layer of circles (never a Marker object per ticket); the city when none."""
+    """A queue's tickets as one GeoJSON layer of circles (never a Marker object per ticket), each opening its
+    ticket from a popup; the city when none."""
     m = city_base_map()
-    if not points["features"]:  # a layer's tooltip needs a feature to read its fields from
+    if not points["features"]:
         return m
-    folium.GeoJson(
-        escaped(points),
+    layer = folium.GeoJson(
+        points,  # the properties are written as text by TicketLinks' script, so they are not escaped here
         name="tickets",
         marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.8),
         style_function=lambda feature: {
             "color": "#7f1d1d" if feature["properties"]["overdue"] else "#1e3a8a",
             "fillColor": "#dc2626" if feature["properties"]["overdue"] else "#2563eb",
         },
-        tooltip=folium.GeoJsonTooltip(fields=["id", "category", "status"], labels=False),
     ).add_to(m)
+    TicketLinks().add_to(layer)
     return fit(m, points, max_zoom=16)
 
 

@@ -105,8 +105,8 @@ def queue_points(f: QueueFilter, now: datetime, limit: int | None = None) -> dic
     ).all()
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-         "properties": {"id": f"#{public_id}", "category": category, "status": str(status.label),
-                        "overdue": bool(due_at and due_at < now)}}
+         "properties": {"id": f"#{public_id}", "number": public_id, "category": category,
+                        "status": str(status.label), "overdue": bool(due_at and due_at < now)}}
         for public_id, status, category, due_at, x, y in rows
     ]}
 
