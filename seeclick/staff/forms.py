@@ -20,6 +20,11 @@ SORT_LABELS = {"oldest": _l("Oldest first"), "newest": _l("Newest first"), "due"
                "updated": _l("Recently updated")}
 
 
+def department_id(value):
+    """A chosen department's id; None for the empty first option ("choose one")."""
+    return int(value) if value not in (None, "") else None
+
+
 class QueueFilterForm(FlaskForm):
     """The queue's filters, read from the query string."""
 
@@ -44,7 +49,7 @@ class ActionForm(FlaskForm):
     resolution = SelectField(_l("Resolution"), choices=choices((s.value, RESOLUTION_LABELS[s]) for s in RESOLUTIONS),
                              validators=[Optional()])
     referred_to = StringField(_l("Passed to (for “not ours”)"))
-    department = SelectField(_l("Send to"), coerce=int, validators=[Optional()], validate_choice=False)
+    department = SelectField(_l("Send to"), coerce=department_id, validators=[Optional()], validate_choice=False)
     original = StringField(_l("Tracking number of the original report"))
     public = BooleanField(_l("Show on the public timeline"))
     after_photo = FileField(_l("Photo after the work (optional)"), render_kw={"accept": "image/*"})

@@ -14,9 +14,11 @@ from seeclick.accounts.views import safe_next
 from seeclick.departments import queries as departments_query
 from seeclick.extensions import db
 from seeclick.forms import choices
+from seeclick.geo import from_db, latlon
 from seeclick.moderation.views import panel as moderation_panel
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
+from seeclick.reports import answers as answer_rules
 from seeclick.reports import queries as report_queries
 from seeclick.reports import services
 from seeclick.reports.lifecycle import Action, IllegalTransition, allowed_actions
@@ -132,13 +134,21 @@ def ticket(public_id):
 
 
 def render_ticket(report, form, failed_action=None, status=200):
-    form.department.choices = choices((d.id, d.name) for d in queries.reassignment_choices(report))
+    form.department.choices = department_choices(report)
     return render_template(
         "staff/ticket.html", report=report, form=form, timeline=queries.timeline(report),
         after_photos=report_queries.after_photos(report),
         actions=allowed_actions(report.status), failed_action=failed_action, now=datetime.now(UTC),
         moderation=moderation_panel(report),
+        map=maps.parts(maps.report_map(report)), where=latlon(from_db(report.location)),
+        answers=answer_rules.describe(report.category.questions, report.answers or {}),
     ), status
+
+
+def department_choices(report):
+    """Where the ticket can be sent, after an empty first choice: nothing is sent anywhere by default."""
+    return choices([("", _("Choose a department…"))]
+                   + [(d.id, d.name) for d in queries.reassignment_choices(report)])
 
 
 @bp.post("/reports/<public_id>/<action>")
@@ -151,7 +161,7 @@ def act(public_id, action):
         abort(404)
     report = load_ticket(public_id)
     form = ActionForm()
-    form.department.choices = choices((d.id, d.name) for d in queries.reassignment_choices(report))
+    form.department.choices = department_choices(report)
     if not form.validate_on_submit():
         return render_ticket(report, form, action, 400)
     if not (form.version.data or "").isdigit():
@@ -179,6 +189,8 @@ def act(public_id, action):
         return render_ticket(load_ticket(public_id), form, action, 422)
     db.session.commit()
     flash(message)
+    if not can_act(current_user, report):  # sent to another department: it has left this person's queue
+        return redirect(url_for(".queue"))
     return redirect(url_for(".ticket", public_id=report.public_id))
 
 
@@ -204,11 +216,15 @@ def apply(action, report, form, version) -> str:
         services.reopen(report, current_user, note, version)
         return _("Reopened.")
     if action is Action.REASSIGN:
+        if form.department.data is None:
+            raise LookupError(_("Choose the department to send it to."))
         department = next((d for d in queries.reassignment_choices(report) if d.id == form.department.data), None)
         if department is None:
             raise LookupError(_("Choose a department that handles this category."))
         services.reassign(report, current_user, department, note, version)
-        return _("Sent to %(department)s.", department=department.name)
+        if can_act(current_user, report):
+            return _("Sent to %(department)s.", department=department.name)
+        return _("Sent to %(department)s. It has left your queue.", department=department.name)
     if action is Action.MERGE:
         original = queries.report_by_public_id((form.original.data or "").strip().lstrip("#"))
         if original is None:
