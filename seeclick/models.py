@@ -7,6 +7,7 @@ models it uses from their own package (`seeclick.reports.models`, ...).
 from geoalchemy2 import alembic_helpers
 
 from seeclick.accounts.models import Role, User
+from seeclick.bans.models import Ban, BanKind
 from seeclick.categories.models import Category, CategoryQuestion, Datatype
 from seeclick.departments.models import Department, ServiceArea, ServiceAreaPart, department_category
 from seeclick.moderation.models import Flag, HiddenUpdate, Moderation
@@ -14,6 +15,7 @@ from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.notifications.models import Event, Follower, Notification, Watch
 from seeclick.open311.models import ApiKey
 from seeclick.photos.models import Photo
+from seeclick.privacy.models import ContactRemoval, RemovalRule
 from seeclick.publicmap.models import map_cell, map_delta
 from seeclick.reports.models import (
     CLOSED_STATUSES,
@@ -36,10 +38,10 @@ from seeclick.stats.models import (
 )
 
 __all__ = [
-    "ApiKey", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "Datatype", "Department", "Event",
-    "Flag", "Follower", "HiddenUpdate", "Moderation",
-    "Neighbourhood", "Notification", "Photo", "Report", "Role", "ServiceArea", "ServiceAreaPart", "Status",
-    "StatusType", "Support", "Update", "UpdateKind", "User", "Watch",
+    "ApiKey", "Ban", "BanKind", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "ContactRemoval",
+    "Datatype", "Department", "Event", "Flag", "Follower", "HiddenUpdate", "Moderation",
+    "Neighbourhood", "Notification", "Photo", "RemovalRule", "Report", "Role", "ServiceArea", "ServiceAreaPart",
+    "Status", "StatusType", "Support", "Update", "UpdateKind", "User", "Watch",
     "department_category", "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram",
     "stats_neighbourhood_category", "stats_open", "stats_result", "stats_state",
 ]

@@ -17,7 +17,8 @@ TABLES = {"department", "service_area", "service_area_part", "category", "depart
           "report_support", "follower", "notification", "api_key", "watch", "procrastinate_jobs",
           "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers",
           "stats_delta", "stats_state", "stats_count", "stats_histogram", "stats_open", "stats_neighbourhood_category",
-          "stats_result", "map_cell", "map_delta", "moderation", "report_update_hidden", "flag"}
+          "stats_result", "map_cell", "map_delta", "moderation", "report_update_hidden", "flag", "ban",
+          "contact_removal"}
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ class Follower(Subscription, db.Model):
     """
 
     __tablename__ = "follower"
-    __table_args__ = (Index("uq_follower_report_email", "report_id", text("lower(email)"), unique=True),)
+    __table_args__ = (Index("uq_follower_report_email", "report_id", text("lower(email)"), unique=True),
+                      Index("ix_follower_email", text("lower(email)")))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
@@ -67,6 +68,7 @@ class Event(enum.StrEnum):
     ASSIGNED = "assigned"  # to a department: a ticket was passed to you
     CONFIRM = "confirm"  # to a new follower or watcher: confirm you want mail
     DIGEST = "digest"  # to a watcher: the new reports in their neighbourhood or circle
+    OWN_DATA = "own_data"  # to anyone who asks: the link to what is held under their address
 
 
 class Notification(db.Model):
@@ -81,6 +83,7 @@ class Notification(db.Model):
     __table_args__ = (
         UniqueConstraint("event_key", "recipient"),
         Index("ix_notification_unsent", "created_at", postgresql_where=text("sent_at IS NULL")),
+        Index("ix_notification_recipient", text("lower(recipient)")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -106,6 +109,7 @@ class Watch(Subscription, db.Model):
     __table_args__ = (
         CheckConstraint("(neighbourhood_id IS NULL) <> (centre IS NULL)", name="neighbourhood_or_circle"),
         CheckConstraint("centre IS NULL OR radius_m BETWEEN 50 AND 5000", name="sensible_radius"),
+        Index("ix_watch_email", text("lower(email)")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -115,6 +115,10 @@ class Report(db.Model):
         Index("ix_report_location_created", "location", "created_at", postgresql_using="gist"),
         Index("ix_report_closed_by_department_category", "department_id", "category_id", "closed_at",
               postgresql_where=text("closed_at IS NOT NULL")),
+        # One reporter's reports (their own data), and the closed ones whose contact is due for removal.
+        Index("ix_report_reporter_email", text("lower(reporter_email)")),
+        Index("ix_report_contact_held_closed", "closed_at",
+              postgresql_where=text("closed_at IS NOT NULL AND contact_removed_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -140,6 +144,10 @@ class Report(db.Model):
     reporter_email: Mapped[str | None] = mapped_column(String(254))
     reporter_phone: Mapped[str | None] = mapped_column(String(40))
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A keyed hash of the token of the browser that sent it (so a ban can name the browser); never the token.
+    reporter_browser: Mapped[str | None] = mapped_column(String(64))
+    # When the contact details above were removed (the reporter asked, or the report was closed long ago).
+    contact_removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The report this one was merged into, when it was closed as a duplicate.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
     # Bumped by every change; a change made from a stale copy is refused (optimistic locking).
