@@ -71,6 +71,7 @@ def init_extensions(app):
 def register_blueprints(app):
     from seeclick.accounts.views import bp as accounts
     from seeclick.admin.views import bp as admin
+    from seeclick.bans.views import bp as bans
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
     from seeclick.moderation.views import bp as moderation
@@ -98,6 +99,7 @@ def register_blueprints(app):
     app.register_blueprint(publicmap)
     app.register_blueprint(notifications)
     app.register_blueprint(moderation)
+    app.register_blueprint(bans)
 
 
 def register_commands(app):

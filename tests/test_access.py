@@ -5,6 +5,7 @@ from flask import url_for
 from werkzeug.routing import Rule
 
 from seeclick.accounts.models import STAFF_ROLES, Role
+from seeclick.bans import services as bans
 from seeclick.notifications.models import Follower
 from seeclick.open311 import services as open311
 from seeclick.photos import services as photos
@@ -15,6 +16,7 @@ from tests.test_photos import phone_jpeg
 PUBLIC = "public"  # anyone, signed in or not
 API_KEY = "api key"  # Open311 clients: refused without a key, whoever is signed in
 STAFF = frozenset(STAFF_ROLES)
+MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
 ADMIN = frozenset({Role.ADMIN})
 # Staff pages for moderators: managers and administrators, and staff of a department that lets its staff
 # moderate (none does in these tests), checked by the view after staff_required.
@@ -36,6 +38,7 @@ ACCESS = {
     "open311.token": PUBLIC, "open311.post_request": API_KEY,
     "staff.index": STAFF, "staff.queue": STAFF, "staff.queue_map": STAFF, "staff.bulk_acknowledge": STAFF,
     "staff.ticket": STAFF, "staff.act": STAFF, "staff.add_note": STAFF,
+    "bans.index": MANAGERS, "bans.new": MANAGERS, "bans.lift": MANAGERS,
     "admin.index": ADMIN, "admin.departments": ADMIN, "admin.new_department": ADMIN, "admin.department": ADMIN,
     "admin.upload_areas": ADMIN, "admin.delete_area": ADMIN, "admin.users": ADMIN, "admin.new_user": ADMIN,
     "admin.user": ADMIN, "admin.categories": ADMIN, "admin.new_category": ADMIN, "admin.category": ADMIN,
@@ -64,9 +67,11 @@ def test_every_url_has_an_access_rule_and_its_view_enforces_it(app):
 
 
 @pytest.fixture
-def things(session, make_report, departments, categories):
+def things(session, make_report, make_user, departments, categories):
     """One of everything a URL can name."""
-    report = make_report()
+    report = make_report(reporter_email="someone@example.org")
+    [ban] = bans.ban(make_user("manager", "dot-bk", email="banning.manager@city.example"), "Abuse", 7,
+                     email="blocked@example.org")
     follower = Follower(report=report, email="someone@example.org")
     session.add(follower)
     photo, _ = photos.stage(phone_jpeg(), "street.jpg")
@@ -81,7 +86,7 @@ def things(session, make_report, departments, categories):
         "fmt": "json", "kind_follow": "follow", "token_follow": follower.token, "token_photo": photo.token,
         "area_id": departments["dot-bk"].service_areas[0].id, "question_id": pothole.questions[0].id,
         "key_id": api_key.id, "z": 0, "x": 0, "y": 0, "filename": "css/site.css", "size": "thumb",
-        "photo_id": photo.id, "update_id": note.id, "privacy": "private",
+        "photo_id": photo.id, "update_id": note.id, "privacy": "private", "ban_id": ban.id,
     }
 
 

@@ -158,6 +158,9 @@ def post_request(fmt):
     )
     try:
         report, _created = submission.submit(draft)
+    except submission.Blocked as blocked:
+        db.session.rollback()
+        return failure(403, blocked.errors["form"], fmt)
     except submission.Invalid as invalid:
         db.session.rollback()
         return answer([{"code": 400, "description": f"{field}: {message}"}

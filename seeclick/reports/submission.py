@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert
 
 from seeclick import dbapi
+from seeclick.bans import matching
+from seeclick.bans import queries as bans
 from seeclick.caching import Kept
 from seeclick.categories import versions
 from seeclick.categories.models import Category
@@ -46,6 +48,14 @@ class Invalid(ValueError):
         self.errors = errors
 
 
+class Blocked(Invalid):
+    """A ban covers who sent it. Said once and politely, never which of what they gave matched."""
+
+    def __init__(self):
+        super().__init__({"form": _("Sorry, we cannot accept reports sent from here at the moment. If it is "
+                                    "urgent, please call 311.")})
+
+
 @dataclass
 class Draft:
     """What a citizen gave us. `where` is None when they placed it by neighbourhood and address."""
@@ -65,6 +75,7 @@ class Draft:
     channel: Channel = Channel.WEB
     # The citizen saw that the description or address looks like it holds contact details, and keeps them.
     contact_ok: bool = False
+    browser_key: str | None = None  # browser_key() of the sending browser's token, when it has one
 
 
 @dataclass(frozen=True)
@@ -96,12 +107,12 @@ INSERT_REPORT = """
     WITH made AS (
         INSERT INTO report (category_id, department_id, location, location_approximate, neighbourhood_id, address,
                             description, answers, status, channel, reporter_name, reporter_email, reporter_phone,
-                            show_name, submission_key, created_at, updated_at, due_at, version, hidden_reason,
-                            hidden_at, contact_in_text)
+                            reporter_browser, show_name, submission_key, created_at, updated_at, due_at, version,
+                            hidden_reason, hidden_at, contact_in_text)
         VALUES (%(category_id)s, %(department_id)s, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326),
                 %(approximate)s, %(neighbourhood_id)s, %(address)s, %(description)s, %(answers)s::jsonb, 'new',
-                %(channel)s, %(name)s, %(email)s, %(phone)s, %(show_name)s, %(submission_key)s, now(), now(),
-                now() + make_interval(hours => %(sla_hours)s), 1,
+                %(channel)s, %(name)s, %(email)s, %(phone)s, %(browser)s, %(show_name)s, %(submission_key)s, now(),
+                now(), now() + make_interval(hours => %(sla_hours)s), 1,
                 CASE WHEN %(review_first)s THEN 'awaiting_review'::moderation_reason END,
                 CASE WHEN %(review_first)s THEN now() END, %(contact_in_text)s)
         ON CONFLICT (submission_key) DO NOTHING
@@ -149,6 +160,8 @@ def submit(draft: Draft) -> tuple[Made, bool]:
     already there: the usual case, a first try, pays for no lookup. Routing, the neighbourhood
     and the category's version are read in one statement, the report written in another.
     """
+    if bans.blocking(matching.email_value(draft.email), matching.phone_value(draft.phone), draft.browser_key):
+        raise Blocked()
     errors: dict[str, str] = {}
     placed = category = found = decision = None
     try:
@@ -205,7 +218,8 @@ def submit(draft: Draft) -> tuple[Made, bool]:
         "lat": placed.where.lat, "approximate": placed.approximate, "neighbourhood_id": found.neighbourhood_id,
         "address": draft.address.strip(), "description": draft.description.strip(), "answers": json.dumps(answers),
         "channel": draft.channel.value, "name": draft.name.strip() or None, "email": email,
-        "phone": draft.phone.strip() or None, "show_name": draft.show_name and bool(draft.name.strip()),
+        "phone": draft.phone.strip() or None, "browser": draft.browser_key,
+        "show_name": draft.show_name and bool(draft.name.strip()),
         "submission_key": draft.submission_key or None, "sla_hours": category.sla_hours,
         "review_first": category.review_first, "contact_in_text": bool(contact),
     }
@@ -325,6 +339,15 @@ def supporter_key(browser_token: str) -> str:
     """A keyed hash of the browser's token: a person counts once, and the token is not kept."""
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, browser_token.encode(), hashlib.sha256).hexdigest()
+
+
+def browser_key(browser_token: str) -> str:
+    """A keyed hash of the token of the browser a report came from, so that a ban can name it; never the token.
+
+    Keyed apart from supporter_key(): a browser's reports and its "me too"s are not linked by it.
+    """
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"reporter\x00" + browser_token.encode(), hashlib.sha256).hexdigest()
 
 
 def support(report: Report, browser_token: str) -> bool:

@@ -36,6 +36,18 @@ bp = Blueprint("reports", __name__)
 BROWSER_COOKIE = "seeclick_browser"
 
 
+def browser_token() -> str | None:
+    """The token this site gave the browser (its seeclick_browser cookie), or None when it has none."""
+    return request.cookies.get(BROWSER_COOKIE) or None
+
+
+def remember_browser(response, token: str):
+    """Keep (or give) the browser its token for a year: it counts its "me too" once, and names it to a ban."""
+    response.set_cookie(BROWSER_COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
 def report_limit():
     return current_app.config["REPORT_LIMIT"]
 
@@ -73,12 +85,13 @@ def new():
                                        "then send again.")
             if request.form.get("step") == "send" and not errors:
                 try:
-                    report, _created = submission.submit(draft_from(form, where, uploaded))
+                    token = browser_token() or secrets.token_urlsafe(24)
+                    report, _created = submission.submit(draft_from(form, where, uploaded, token))
                     public_id = report.public_id  # read before the commit expires it
                     db.session.commit()
                     # Only this browser is told whether a receipt went to an email address.
                     session["sent"] = [public_id, *session.get("sent", [])][:10]
-                    return redirect(url_for("reports.sent", public_id=public_id), code=303)
+                    return remember_browser(redirect(url_for("reports.sent", public_id=public_id), code=303), token)
                 except Invalid as invalid:
                     db.session.rollback()
                     errors.update(invalid.errors)
@@ -114,7 +127,7 @@ def tokens(form, staged):
     return list(dict.fromkeys(given + [p.token for p in staged]))
 
 
-def draft_from(form, where, staged) -> Draft:
+def draft_from(form, where, staged, token) -> Draft:
     category = request.form.get("category", "")
     return Draft(
         category_id=int(category) if category.isdigit() else None,
@@ -128,6 +141,7 @@ def draft_from(form, where, staged) -> Draft:
         name=form.name.data or "", email=form.email.data or "", phone=form.phone.data or "",
         show_name=bool(form.show_name.data), submission_key=form.submission_key.data or "",
         contact_ok=bool(form.contact_ok.data),
+        browser_key=submission.browser_key(token),
     )
 
 
@@ -223,11 +237,8 @@ def support(public_id):
         return removed(report)
     if not ConfirmForm().validate():
         abort(400)
-    token = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(24)
+    token = browser_token() or secrets.token_urlsafe(24)
     added = submission.support(report, token)
     db.session.commit()
     flash(_("Thank you: your support is counted.") if added else _("Your support was already counted."))
-    response = redirect(url_for("reports.show", public_id=public_id) + "#support", code=303)
-    response.set_cookie(BROWSER_COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response
+    return remember_browser(redirect(url_for("reports.show", public_id=public_id) + "#support", code=303), token)
