@@ -99,6 +99,9 @@ class Config:
     NEARBY_METRES = 100
     MAX_PHOTOS = 3
     REPORT_LIMIT = "20 per hour;100 per day"  # new reports from one address
+    # Reporters' contact details are removed from reports closed longer ago than this (0: kept).
+    CONTACT_RETENTION_MONTHS = int(os.environ.get("SEECLICK_CONTACT_RETENTION_MONTHS", "24"))
+    OWN_DATA_LINK_DAYS = 30  # a mailed link to someone's own data works this long; they can ask for a new one
     SUPPORT_LIMIT = "60 per hour"  # "me too" and follow requests from one address
     FLAG_LIMIT = "10 per hour;30 per day"  # "report a problem with this report" from one address
 

@@ -80,6 +80,7 @@ def register_blueprints(app):
     from seeclick.open311.views import bp as open311
     from seeclick.opendata.views import bp as opendata
     from seeclick.photos.views import bp as photos
+    from seeclick.privacy.views import bp as privacy
     from seeclick.publicmap.views import bp as publicmap
     from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
@@ -100,6 +101,7 @@ def register_blueprints(app):
     app.register_blueprint(notifications)
     app.register_blueprint(moderation)
     app.register_blueprint(bans)
+    app.register_blueprint(privacy)
 
 
 def register_commands(app):

@@ -9,6 +9,7 @@ from seeclick.bans import services as bans
 from seeclick.notifications.models import Follower
 from seeclick.open311 import services as open311
 from seeclick.photos import services as photos
+from seeclick.privacy import links
 from seeclick.reports.models import Update, UpdateKind
 from tests.conftest import csrf_token
 from tests.test_photos import phone_jpeg
@@ -39,6 +40,7 @@ ACCESS = {
     "staff.index": STAFF, "staff.queue": STAFF, "staff.queue_map": STAFF, "staff.bulk_acknowledge": STAFF,
     "staff.ticket": STAFF, "staff.act": STAFF, "staff.add_note": STAFF,
     "bans.index": MANAGERS, "bans.new": MANAGERS, "bans.lift": MANAGERS,
+    "privacy.ask": PUBLIC, "privacy.own_data": PUBLIC, "privacy.download": PUBLIC, "privacy.erase": PUBLIC,
     "admin.index": ADMIN, "admin.departments": ADMIN, "admin.new_department": ADMIN, "admin.department": ADMIN,
     "admin.upload_areas": ADMIN, "admin.delete_area": ADMIN, "admin.users": ADMIN, "admin.new_user": ADMIN,
     "admin.user": ADMIN, "admin.categories": ADMIN, "admin.new_category": ADMIN, "admin.category": ADMIN,
@@ -87,6 +89,7 @@ def things(session, make_report, make_user, departments, categories):
         "area_id": departments["dot-bk"].service_areas[0].id, "question_id": pothole.questions[0].id,
         "key_id": api_key.id, "z": 0, "x": 0, "y": 0, "filename": "css/site.css", "size": "thumb",
         "photo_id": photo.id, "update_id": note.id, "privacy": "private", "ban_id": ban.id,
+        "token_own_data": links.token_for("someone@example.org"),
     }
 
 
@@ -98,7 +101,8 @@ def url_of(rule: Rule, things: dict) -> str:
         elif name == "kind":
             values[name] = "departments" if rule.endpoint == "opendata.feed" else "follow"
         elif name == "token":
-            values[name] = things["token_photo"] if rule.endpoint == "photos.show" else things["token_follow"]
+            values[name] = (things["token_photo"] if rule.endpoint == "photos.show" else things["token_own_data"]
+                            if rule.endpoint.startswith("privacy.") else things["token_follow"])
         elif name == "action":
             values[name] = "acknowledge" if rule.endpoint == "staff.act" else "confirm"
         elif name == "act":
