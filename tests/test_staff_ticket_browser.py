@@ -63,5 +63,6 @@ def test_a_tap_on_the_queue_map_opens_the_ticket_which_shows_the_place(open_page
     assert "245 Eastern Parkway" in facts and "40.678200, -73.944200" in facts
     assert "How big is it?" in facts and "Larger than a metre" in facts
     assert page.get_attribute("text=as the public sees it", "href") == f"/reports/{pothole}"
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     assert serious_accessibility_violations(page) == []
     screenshot(page, f"ticket-2-where-{name}")
