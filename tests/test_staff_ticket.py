@@ -3,6 +3,7 @@
 import html
 import json
 import re
+from datetime import UTC, datetime
 
 from seeclick.geo import LatLon
 from seeclick.reports.models import Status
@@ -96,3 +97,11 @@ def test_an_empty_queue_map_is_the_city(client, login_as):
     page = client.get("/staff/queue/map")
     assert page.status_code == 200 and "seeclickTickets.attach(" not in page.get_data(as_text=True)
 
+
+
+def test_a_ticket_whose_contact_details_were_removed_says_so_and_offers_no_ban(client, login_as, make_report):
+    report = make_report(contact_removed_at=datetime(2026, 3, 1, 15, tzinfo=UTC))
+    login_as("manager", "dot-bk")
+    page = html.unescape(client.get(f"/staff/reports/{report.public_id}").get_data(as_text=True))
+    assert "The reporter’s contact details were removed on Mar 1, 2026" in page
+    assert "Reporter (staff only" not in page and "/staff/bans/new" not in page
