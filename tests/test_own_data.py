@@ -121,6 +121,31 @@ def test_erasing_asks_first_then_takes_everything_at_once_and_keeps_the_reports_
     assert client.get(f"/reports/{mine.public_id}").status_code == 200
 
 
+def test_private_answers_and_words_a_moderator_took_out_are_the_reporters_to_download_and_go_when_erased(
+        client, session, make_report, make_user):
+    from seeclick.moderation import queries as moderation
+    from seeclick.moderation import services as moderating
+    from seeclick.moderation.models import Reason
+
+    heat = make_report(category="no-heat", reporter_email=ANA, answers={"apartment": "4B"},
+                       description="No heat since Monday, call me on 718 555 0100")
+    moderating.redact(heat, make_user("admin"), "description", "call me on 718 555 0100",
+                      Reason.PERSONAL_INFORMATION)
+    session.flush()
+    page = own_data_page()
+    document = client.post(f"{page}/download", data={"csrf_token": csrf_token(client, page)}).get_json()
+    [mine] = document["reports"]
+    assert mine["answers"] == [{"question": "Apartment number", "answer": "4B"}]
+    assert mine["as_you_wrote_it"] == {"description": "No heat since Monday, call me on 718 555 0100"}
+    assert "718 555 0100" not in mine["description"]
+
+    client.post(f"{page}/erase", data={"csrf_token": csrf_token(client, page), "confirm": "y"})
+    session.refresh(heat)
+    assert heat.answers == {} and heat.reporter_email is None
+    assert "718 555 0100" not in heat.description  # the public text stays as the moderator left it
+    assert moderation.text_before_redactions(heat.id, "description") is None  # the words are gone for good
+
+
 def test_a_link_that_is_not_ours_is_not_found_and_an_old_one_offers_a_new_one(client, monkeypatch, held):
     assert client.get("/my-data/not-a-token").status_code == 404
     forged = links.token_for(ANA)[:-3] + "AAA"
@@ -218,6 +243,16 @@ def test_contact_details_go_from_reports_closed_longer_ago_than_the_setting_with
     assert session.scalars(select(Follower.report_id)).all() == [recent.id]
     assert session.scalars(select(Notification).where(Notification.report_id == old.id)).all() == []
     assert len(session.scalars(select(ContactRemoval)).all()) == 2
+
+
+def test_the_retention_rule_takes_private_answers_too_and_keeps_the_public_ones(session, make_report):
+    heat = closed_report(make_report, 25, category="no-heat", answers={"apartment": "4B"})
+    pothole = closed_report(make_report, 25, answers={"size": "large"})
+    removal = services.remove_old_contact(24)
+    assert removal.reports == 1  # the pothole held nothing about anyone
+    session.refresh(heat)
+    session.refresh(pothole)
+    assert heat.answers == {} and pothole.answers == {"size": "large"}
 
 
 def test_the_retention_rule_runs_every_hour_through_the_job_queue(app):

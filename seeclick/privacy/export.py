@@ -1,8 +1,9 @@
 """What is held under an address, as the JSON document its owner downloads: theirs alone, nobody else's.
 
-Their reports with the contact details they gave and their answers, what they follow and watch, and
-the mail sent to them. Not in it: other people's follows of the same reports, staff's internal notes
-and names, and anything else the reports' public pages do not show.
+Their reports with the contact details they gave and their answers (to private questions too), the
+words a moderator took out of what they wrote, what they follow and watch, and the mail sent to them.
+Not in it: other people's follows of the same reports, staff's internal notes, names and reasons, and
+anything else about anyone else.
 """
 
 from datetime import datetime
@@ -18,19 +19,21 @@ def _time(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def document(address: str, reports, follows, watches, mails, now: datetime) -> dict:
+def document(address: str, reports, follows, watches, mails, now: datetime, as_written=None) -> dict:
+    """`as_written`: by report id, the description and address as written where a moderator redacted them."""
+    as_written = as_written or {}
     return {
         "about": _("What this service holds under the email address below, as it was when this file was made."),
         "email": address,
         "made_at": _time(now),
-        "reports": [_report(report) for report in reports],
+        "reports": [_report(report, as_written.get(report.id)) for report in reports],
         "following": [_follow(follower) for follower in follows],
         "watching": [_watch(watch) for watch in watches],
         "mail": [_mail(notification) for notification in mails],
     }
 
 
-def _report(report) -> dict:
+def _report(report, as_written: dict | None) -> dict:
     where = latlon(from_db(report.location))
     return {
         "number": report.public_id,
@@ -38,6 +41,7 @@ def _report(report) -> dict:
         "category": report.category.name,
         "description": report.description,
         "address": report.address,
+        "as_you_wrote_it": as_written,  # before a moderator took words out of it for the public; else null
         "latitude": where.lat, "longitude": where.lon, "placed_without_the_map": report.location_approximate,
         "answers": [{"question": question, "answer": answer}
                     for question, answer in describe(report.category.questions, report.answers or {})],

@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from seeclick.categories.models import Category
 from seeclick.extensions import db
+from seeclick.moderation import queries as moderation
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.notifications.models import Follower, Notification, Watch
 from seeclick.reports.models import Report
@@ -64,3 +65,13 @@ def watches_of(address: str) -> list[Watch]:
 
 def mail_to(address: str) -> list[Notification]:
     return db.session.scalars(_mails(address).order_by(Notification.created_at, Notification.id)).all()
+
+
+def as_written(reports) -> dict[int, dict[str, str]]:
+    """By report, the description and address as the reporter wrote them, where a moderator redacted them since."""
+    written = {}
+    for report in reports:
+        originals = {field: moderation.text_before_redactions(report.id, field) for field in ("description", "address")}
+        if any(text is not None for text in originals.values()):
+            written[report.id] = {field: text for field, text in originals.items() if text is not None}
+    return written

@@ -87,8 +87,9 @@ def download(token):
     if not ConfirmForm().validate():
         abort(400, _("This page had expired; open the link from your email again."))
     now = datetime.now(UTC)
-    held = export.document(address, queries.reports_of(address), queries.follows_of(address),
-                           queries.watches_of(address), queries.mail_to(address), now)
+    reports = queries.reports_of(address)
+    held = export.document(address, reports, queries.follows_of(address), queries.watches_of(address),
+                           queries.mail_to(address), now, queries.as_written(reports))
     return Response(json.dumps(held, ensure_ascii=False, indent=2), mimetype="application/json", headers={
         **PRIVATE, "Content-Disposition": f'attachment; filename="seeclick-my-data-{now:%Y-%m-%d}.json"'})
 
