@@ -18,7 +18,7 @@ from seeclick.notifications import queries as notifications
 from seeclick.notifications.models import Follower
 from seeclick.photos import queries as photos
 from seeclick.reports import queries as reports
-from seeclick.reports.views import BROWSER_COOKIE
+from seeclick.reports.views import browser_token
 from seeclick.staff import queries as staff
 
 bp = Blueprint("moderation", __name__)
@@ -51,7 +51,7 @@ def _reason(form) -> Reason | None:
 
 def _flagger() -> str:
     """Who flags: this browser when it has the site's cookie, else the address it came from."""
-    return request.cookies.get(BROWSER_COOKIE) or f"address:{request.remote_addr}"
+    return browser_token() or f"address:{request.remote_addr}"
 
 
 @bp.post("/reports/<public_id>/flag")
