@@ -110,7 +110,7 @@ def document(server_url: str, jurisdiction: str) -> dict:
                     "responses": {**_answers({"type": "array", "items": {"type": "object", "properties": {
                         "service_request_id": {"type": "string"}, "service_notice": _nullable("string"),
                         "account_id": _nullable("string")}}}),
-                        "403": {"description": "Missing or wrong api_key",
+                        "403": {"description": "Missing or wrong api_key, or the sender (email, phone) is blocked",
                                 "content": {"application/json": {"schema": ERROR}}}}}},
             "/requests/{service_request_id}.json": {"get": {
                 "summary": "One service request (a list of one)",
