@@ -8,7 +8,7 @@ from geoalchemy2 import alembic_helpers
 
 from seeclick.accounts.models import Role, User
 from seeclick.bans.models import Ban, BanKind
-from seeclick.categories.models import Category, CategoryQuestion, Datatype
+from seeclick.categories.models import Category, CategoryQuestion, Datatype, TargetHistory
 from seeclick.departments.models import Department, ServiceArea, ServiceAreaPart, department_category
 from seeclick.moderation.models import Flag, HiddenUpdate, Moderation
 from seeclick.neighbourhoods.models import Neighbourhood
@@ -17,6 +17,7 @@ from seeclick.open311.models import ApiKey
 from seeclick.photos.models import Photo
 from seeclick.privacy.models import ContactRemoval, RemovalRule
 from seeclick.publicmap.models import map_cell, map_delta
+from seeclick.questionnaires.models import Questionnaire, ReopenRequest
 from seeclick.reports.models import (
     CLOSED_STATUSES,
     Channel,
@@ -39,11 +40,11 @@ from seeclick.stats.models import (
 
 __all__ = [
     "ApiKey", "Ban", "BanKind", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "ContactRemoval",
-    "Datatype", "Department", "Event", "Flag", "Follower", "HiddenUpdate", "Moderation",
-    "Neighbourhood", "Notification", "Photo", "RemovalRule", "Report", "Role", "ServiceArea", "ServiceAreaPart",
-    "Status", "StatusType", "Support", "Update", "UpdateKind", "User", "Watch",
+    "Datatype", "Department", "Event", "Flag", "Follower", "HiddenUpdate", "Moderation", "Neighbourhood",
+    "Notification", "Photo", "Questionnaire", "RemovalRule", "ReopenRequest", "Report", "Role", "ServiceArea",
+    "ServiceAreaPart", "Status", "StatusType", "Support", "TargetHistory", "Update", "UpdateKind", "User", "Watch",
     "department_category", "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram",
-    "stats_neighbourhood_category", "stats_open", "stats_result", "stats_state",
+    "stats_neighbourhood_category", "stats_open", "stats_result", "stats_state"
 ]
 
 

@@ -1,9 +1,21 @@
 """Categories of problem citizens report (Open311 services) and the questions each asks."""
 
 import enum
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +35,13 @@ class Datatype(enum.StrEnum):
     MULTIVALUELIST = "multivaluelist"
 
 
+class ReopenPolicy(enum.StrEnum):
+    """What a reporter's "no, it is not fixed" does."""
+
+    STAFF_DECIDE = "staff_decide"  # a request to reopen in the department's queue
+    AT_ONCE = "at_once"  # the report reopens, and the department is told
+
+
 class Category(db.Model):
     """A kind of problem a citizen can report (an Open311 service)."""
 
@@ -39,6 +58,9 @@ class Category(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # New reports wait for a moderator before they are public (FixMyStreet's "moderate before publishing").
     review_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    reopen_policy: Mapped[ReopenPolicy] = mapped_column(pg_enum(ReopenPolicy, "reopen_policy"),
+                                                        default=ReopenPolicy.STAFF_DECIDE,
+                                                        server_default="staff_decide")
 
     departments: Mapped[list[Department]] = relationship(
         secondary=department_category, back_populates="categories"
@@ -75,3 +97,18 @@ class CategoryQuestion(db.Model):
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     category: Mapped[Category] = relationship(back_populates="questions")
+
+
+class TargetHistory(db.Model):
+    """A category's target to close, each time it was set: figures judged against a target say which one."""
+
+    __tablename__ = "target_history"
+    __table_args__ = (Index("ix_target_history_category_changed", "category_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
+    sla_hours: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    changed_by = relationship("User")

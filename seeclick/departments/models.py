@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, String, Table, text
+from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, SmallInteger, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seeclick.extensions import db
@@ -23,6 +23,7 @@ class Department(db.Model):
     """A team that can act on reports: a borough's transportation office, a sanitation district."""
 
     __tablename__ = "department"
+    __table_args__ = (CheckConstraint("questionnaire_days BETWEEN 0 AND 90", name="questionnaire_days_in_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -32,6 +33,8 @@ class Department(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     # Who moderates its reports: its managers (and the city's administrators) always, its staff when this is set.
     staff_moderate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Days after a close as fixed that its reporter and followers are asked whether it is (0: never asked).
+    questionnaire_days: Mapped[int] = mapped_column(SmallInteger, default=7, server_default="7")
 
     service_areas: Mapped[list["ServiceArea"]] = relationship(back_populates="department")
     categories: Mapped[list["Category"]] = relationship(

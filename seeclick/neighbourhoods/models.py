@@ -1,7 +1,7 @@
 """Neighbourhoods: the areas residents know, used for maps and statistics (not routing)."""
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Index, String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from seeclick.extensions import db
@@ -16,6 +16,9 @@ class Neighbourhood(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     borough: Mapped[str] = mapped_column(String(60), default="")
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+    # Residents, and the estimate's 90% margin of error (ACS), for reports per 1,000 residents.
+    population: Mapped[int | None] = mapped_column(Integer)
+    population_margin: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self):
         return f"<Neighbourhood {self.code} {self.name}>"

@@ -69,6 +69,7 @@ class Event(enum.StrEnum):
     CONFIRM = "confirm"  # to a new follower or watcher: confirm you want mail
     DIGEST = "digest"  # to a watcher: the new reports in their neighbourhood or circle
     OWN_DATA = "own_data"  # to anyone who asks: the link to what is held under their address
+    QUESTIONNAIRE = "questionnaire"  # to the reporter and followers: was it really fixed?
 
 
 class Notification(db.Model):

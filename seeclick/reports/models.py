@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -159,6 +160,10 @@ class Report(db.Model):
     # Taken from the public by a moderator (or held for review): the reason the public reads.
     hidden_reason: Mapped[Reason | None] = mapped_column(pg_enum(Reason, "moderation_reason"))
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The reporter's (or a follower's) answer to "was it fixed?" after its latest close as fixed; None: no answer.
+    fix_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    # How many times it was reopened: a reopen is counted as such, never as a second close.
+    reopens: Mapped[int] = mapped_column(SmallInteger, server_default="0", default=0)
     # The description or address holds what looks like an email address or a phone number (marked for staff).
     contact_in_text: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
     # The place as one Z-order number (migration 0010): a map tile's reports are one range of it.

@@ -60,6 +60,7 @@ def reopen(report: Report, actor, note: str, expected_version: int | None = None
 
     def unlink(update):
         report.duplicate_of = None
+        report.reopens = (report.reopens or 0) + 1  # counted as a reopen, never as a second close
 
     return _change(report, actor, Action.REOPEN, note, expected_version, apply=unlink)
 

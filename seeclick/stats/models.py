@@ -1,7 +1,8 @@
 """The response-time rollups (migration 0008): written only by stats.services, read by stats.queries.
 
 A group is a (dimension, group_id): ('city', 0), ('department', id), ('category', id),
-('neighbourhood', id), or ('week', days from 1970-01-01 to the Monday, UTC, the week began).
+('neighbourhood', id), ('week', days from 1970-01-01 to the Monday, UTC, the week began), or
+('month', months from January 1970 to the month, UTC, it began).
 """
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     Table,
     Text,
+    false,
 )
 
 from seeclick.extensions import db
@@ -42,6 +44,8 @@ stats_delta = Table(
     Column("acknowledged_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     Column("duplicate", Boolean, nullable=False),
+    Column("confirmed", Boolean),  # the answer to "was it fixed?"
+    Column("reopened", Boolean, nullable=False, server_default=false()),
 )
 
 # When the rollups were last brought up to date: every figure is "as of" this time.
@@ -57,8 +61,11 @@ stats_count = Table(
     "stats_count", db.metadata,
     *_group(),
     *_counts("reports", "acknowledged", "closed", "open", "on_time", "overdue"),
+    # Closed as fixed and asked: how many answered, how many said it was fixed; reports reopened at least once.
+    *(Column(name, Integer, nullable=False, server_default="0") for name in ("answered", "confirmed", "reopened")),
     PrimaryKeyConstraint("dimension", "group_id"),
-    CheckConstraint("dimension IN ('city', 'department', 'category', 'neighbourhood', 'week')", name="dimension"),
+    CheckConstraint("dimension IN ('city', 'department', 'category', 'neighbourhood', 'week', 'month')",
+                    name="dimension"),
     postgresql_with={"fillfactor": 50},
 )
 
@@ -71,7 +78,7 @@ stats_histogram = Table(
     Column("n", Integer, nullable=False),
     Column("seconds", Double, nullable=False),
     PrimaryKeyConstraint("dimension", "group_id", "measure", "bucket"),
-    CheckConstraint("measure IN ('acknowledge', 'close')", name="measure"),
+    CheckConstraint("measure IN ('acknowledge', 'close', 'merge')", name="measure"),
     postgresql_with={"fillfactor": 50},
 )
 
@@ -105,5 +112,9 @@ stats_result = Table(
     *_group(),
     *_counts("reports", "acknowledged", "closed", "open", "on_time", "judged"),
     *(Column(name, Double) for name in ("ack_p50", "ack_p90", "close_p50", "close_p90", "open_created_p50")),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in ("answered", "confirmed", "reopened")),
+    # The mean time to close of closed reports; Kaplan-Meier median (with its 95% interval) and 90th
+    # percentile of the time to close, open reports and merged duplicates counted as censored.
+    *(Column(name, Double) for name in ("close_mean", "km_p50", "km_p50_low", "km_p50_high", "km_p90")),
     PrimaryKeyConstraint("dimension", "group_id"),
 )

@@ -29,47 +29,60 @@ from seeclick.extensions import db
 BUCKET_RATIO = 1.02
 
 # The groups a change counts in, as grouping sets over the changes `c`: the city, its department, its
-# category, its neighbourhood (when it has one) and the week it was made. One pass, however many changes.
-DIMENSIONS = ("department", "category", "neighbourhood", "week")
+# category, its neighbourhood (when it has one) and the week and month it was made. One pass, however
+# many changes.
+DIMENSIONS = ("department", "category", "neighbourhood", "week", "month")
+PERIODS = ("week", "month")
 
 
 def _grouping(dimensions=DIMENSIONS):
     """GROUPING SETS over the changes `c`, and the (dimension, group_id) each of its rows is for."""
-    sets = ", ".join(f"(c.{d}_id)" if d != "week" else "(c.week)" for d in dimensions)
-    columns = [f"c.{d}_id" if d != "week" else "c.week" for d in dimensions]
+    sets = ", ".join(f"(c.{d}_id)" if d not in PERIODS else f"(c.{d})" for d in dimensions)
+    columns = [f"c.{d}_id" if d not in PERIODS else f"c.{d}" for d in dimensions]
     which = " ".join(f"WHEN grouping({column}) = 0 THEN '{d}'" for d, column in zip(dimensions, columns, strict=True))
     return (f"GROUPING SETS ((), {sets})",
             f"CASE {which} ELSE 'city' END AS dimension, coalesce({', '.join(columns)}, 0) AS group_id")
 
 
 GROUPING, GROUP = _grouping()
-OPEN_GROUPING, OPEN_GROUP = _grouping(DIMENSIONS[:3])
 # No row for the city when there are no changes at all, none for "the neighbourhood" of reports without one.
 NOT_NOWHERE = "HAVING count(*) > 0 AND (grouping(c.neighbourhood_id) = 1 OR c.neighbourhood_id IS NOT NULL)"
-WEEK = "date_trunc('week', created_at AT TIME ZONE 'UTC')::date - date '1970-01-01' AS week"
+WEEK = ("date_trunc('week', created_at AT TIME ZONE 'UTC')::date - date '1970-01-01' AS week, "
+        "(date_part('year', created_at AT TIME ZONE 'UTC')::int - 1970) * 12 "
+        "+ date_part('month', created_at AT TIME ZONE 'UTC')::int - 1 AS month")
 
 # Every report of the window, as a change that adds it: what a rebuild folds in.
 ALL_REPORTS = f"""(
     SELECT 1 AS sign, false AS due_only, department_id, category_id, neighbourhood_id, created_at, due_at,
-           acknowledged_at, closed_at, status = 'duplicate' AS duplicate, {WEEK}
+           acknowledged_at, closed_at, status = 'duplicate' AS duplicate, fix_confirmed AS confirmed,
+           reopens > 0 AS reopened, {WEEK}
     FROM report WHERE created_at >= CAST(:at AS timestamptz) - interval '365 days') AS c"""
 CHANGES = f"(SELECT *, {WEEK} FROM stats_change) AS c"
 
+# Closed (not as a duplicate) and the reporter (or a follower) answered "was it fixed?".
+ANSWERED = "c.closed_at IS NOT NULL AND NOT c.duplicate AND c.confirmed IS NOT NULL"
+
 COUNTS = f"""
-    INSERT INTO stats_count AS s (dimension, group_id, reports, acknowledged, closed, open, on_time, overdue)
+    INSERT INTO stats_count AS s (dimension, group_id, reports, acknowledged, closed, open, on_time, overdue,
+                                  answered, confirmed, reopened)
     SELECT {GROUP},
            sum(CASE WHEN NOT c.due_only THEN c.sign ELSE 0 END),
            sum(CASE WHEN NOT c.due_only AND c.acknowledged_at IS NOT NULL THEN c.sign ELSE 0 END),
            sum(CASE WHEN NOT c.due_only AND c.closed_at IS NOT NULL AND NOT c.duplicate THEN c.sign ELSE 0 END),
            sum(CASE WHEN NOT c.due_only AND c.closed_at IS NULL THEN c.sign ELSE 0 END),
            sum(CASE WHEN NOT c.due_only AND NOT c.duplicate AND c.closed_at <= c.due_at THEN c.sign ELSE 0 END),
-           sum(CASE WHEN c.due_only OR (c.closed_at IS NULL AND c.due_at <= :at) THEN c.sign ELSE 0 END)
+           sum(CASE WHEN c.due_only OR (c.closed_at IS NULL AND c.due_at <= :at) THEN c.sign ELSE 0 END),
+           sum(CASE WHEN NOT c.due_only AND {ANSWERED} THEN c.sign ELSE 0 END),
+           sum(CASE WHEN NOT c.due_only AND {ANSWERED} AND c.confirmed THEN c.sign ELSE 0 END),
+           sum(CASE WHEN NOT c.due_only AND c.reopened THEN c.sign ELSE 0 END)
     FROM {{source}}
     GROUP BY {GROUPING} {NOT_NOWHERE}
     ON CONFLICT (dimension, group_id) DO UPDATE SET
         reports = s.reports + excluded.reports, acknowledged = s.acknowledged + excluded.acknowledged,
         closed = s.closed + excluded.closed, open = s.open + excluded.open,
-        on_time = s.on_time + excluded.on_time, overdue = s.overdue + excluded.overdue
+        on_time = s.on_time + excluded.on_time, overdue = s.overdue + excluded.overdue,
+        answered = s.answered + excluded.answered, confirmed = s.confirmed + excluded.confirmed,
+        reopened = s.reopened + excluded.reopened
 """
 
 # One statement a measure: a pass over the changes with no row for a measure they lack.
@@ -87,17 +100,19 @@ HISTOGRAM = f"""
     )
     INSERT INTO stats_emptied_histogram SELECT dimension, group_id, measure, bucket FROM changed WHERE n = 0
 """
-# A duplicate's close is the merge, not a fix: it has no time to close.
+# A duplicate's close is the merge, not a fix: it has no time to close, only a time it stopped being
+# watched (`merge`), which the Kaplan-Meier estimates count as censored.
 MEASURES = {
     "acknowledge": "date_part('epoch', c.acknowledged_at - c.created_at)",
     "close": "CASE WHEN NOT c.duplicate THEN date_part('epoch', c.closed_at - c.created_at) END",
+    "merge": "CASE WHEN c.duplicate THEN date_part('epoch', c.closed_at - c.created_at) END",
 }
 
-# Open reports by creation time (no weeks: a week's open reports have no median age on the page).
+# Open reports by creation time: their median age, and what the Kaplan-Meier estimates count as censored.
 OPEN = f"""
     WITH changed AS (
         INSERT INTO stats_open AS o (dimension, group_id, tier, bucket, n, created_sum, moves_at)
-        SELECT {OPEN_GROUP}, c.tier, c.bucket, sum(c.sign), sum(c.sign * c.created),
+        SELECT {GROUP}, c.tier, c.bucket, sum(c.sign), sum(c.sign * c.created),
                ((c.bucket >> 1) + 51) << (c.tier + 1)
         FROM (SELECT c.*, k.tier, k.minute >> k.tier AS bucket, date_part('epoch', c.created_at) AS created
               FROM {{source}}
@@ -105,7 +120,7 @@ OPEN = f"""
               CROSS JOIN LATERAL (SELECT m.minute, stats_open_tier(m.minute, :at_minute) AS tier) AS k
               WHERE NOT c.due_only AND c.closed_at IS NULL
               OFFSET 0) AS c
-        GROUP BY c.tier, c.bucket, {OPEN_GROUPING} {NOT_NOWHERE}
+        GROUP BY c.tier, c.bucket, {GROUPING} {NOT_NOWHERE}
         ORDER BY dimension, group_id, c.tier, c.bucket
         ON CONFLICT (dimension, group_id, tier, bucket) DO UPDATE SET
             n = o.n + excluded.n, created_sum = o.created_sum + excluded.created_sum
@@ -137,25 +152,25 @@ CHANGE_TABLE = """
     CREATE TEMP TABLE stats_change (
         sign int NOT NULL, due_only bool NOT NULL, department_id int, category_id int, neighbourhood_id int,
         created_at timestamptz NOT NULL, due_at timestamptz, acknowledged_at timestamptz, closed_at timestamptz,
-        duplicate bool NOT NULL
+        duplicate bool NOT NULL, confirmed bool, reopened bool NOT NULL
     ) ON COMMIT DROP
 """
 CHANGE_COLUMNS = ("sign, due_only, department_id, category_id, neighbourhood_id, created_at, due_at, "
-                  "acknowledged_at, closed_at, duplicate")
+                  "acknowledged_at, closed_at, duplicate, confirmed, reopened")
 
 # The recorded changes, but not to reports that had already left the window.
 RECORDED = f"""
     WITH taken AS (DELETE FROM stats_delta RETURNING *)
     INSERT INTO stats_change ({CHANGE_COLUMNS})
     SELECT sign, false, department_id, category_id, neighbourhood_id, created_at, due_at, acknowledged_at,
-           closed_at, duplicate
+           closed_at, duplicate, confirmed, reopened
     FROM taken WHERE created_at >= CAST(:before AS timestamptz) - interval '365 days'
 """
 # Reports leaving the window: removed with the figures they were counted with.
 EXPIRED = f"""
     INSERT INTO stats_change ({CHANGE_COLUMNS})
     SELECT -1, false, department_id, category_id, neighbourhood_id, created_at, due_at, acknowledged_at, closed_at,
-           status = 'duplicate'
+           status = 'duplicate', fix_confirmed, reopens > 0
     FROM report
     WHERE created_at >= CAST(:before AS timestamptz) - interval '365 days'
       AND created_at < CAST(:after AS timestamptz) - interval '365 days'
@@ -164,7 +179,8 @@ EXPIRED = f"""
 # Open reports whose due time came: now late. One index probe a department (department_id, due_at).
 BECAME_DUE = f"""
     INSERT INTO stats_change ({CHANGE_COLUMNS})
-    SELECT 1, true, r.department_id, r.category_id, r.neighbourhood_id, r.created_at, r.due_at, NULL, NULL, false
+    SELECT 1, true, r.department_id, r.category_id, r.neighbourhood_id, r.created_at, r.due_at, NULL, NULL, false,
+           NULL, false
     FROM department d CROSS JOIN LATERAL (
         SELECT * FROM report r
         WHERE r.department_id = d.id AND r.closed_at IS NULL AND r.due_at > :before AND r.due_at <= :after
@@ -232,12 +248,62 @@ def _percentiles(table: str, where: str, total: str, order: str, value: str, ps=
         WHERE {" OR ".join(f"({holds(rank)})" for rank in names)}"""
 
 
+# z for a two-sided 95% interval.
+Z95 = 1.959963984540054
+
+
+def _kaplan_meier() -> str:
+    """The Kaplan-Meier estimate of the time to close over one group's buckets (`c`, a row of stats_count),
+    as a subquery of one row: the median with its 95% interval, and the 90th percentile.
+
+    A closed report is an event at its bucket's mean time; a report still open is censored at its age
+    (:at minus the mean creation time of its bucket), a merged duplicate at the time of the merge. At a
+    tie, events come before censoring. The interval is the "exponential Greenwood" (log-log) one, as
+    lifelines computes it; a percentile the estimate never reaches (too many still open) is NULL.
+    """
+    items = """
+        SELECT h.seconds / h.n AS t, h.n AS d, 0 AS censored FROM stats_histogram h
+        WHERE h.dimension = c.dimension AND h.group_id = c.group_id AND h.measure = 'close' AND h.n > 0
+        UNION ALL
+        SELECT h.seconds / h.n, 0, h.n FROM stats_histogram h
+        WHERE h.dimension = c.dimension AND h.group_id = c.group_id AND h.measure = 'merge' AND h.n > 0
+        UNION ALL
+        SELECT date_part('epoch', CAST(:at AS timestamptz)) - o.created_sum / o.n, 0, o.n FROM stats_open o
+        WHERE o.dimension = c.dimension AND o.group_id = c.group_id AND o.n > 0"""
+    at_risk = f"""
+        SELECT t, d, censored,
+               sum(d + censored) OVER () - coalesce(sum(d + censored) OVER (ORDER BY t, censored
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS n
+        FROM ({items}) AS i"""
+    survival = f"""
+        SELECT t, CASE WHEN bool_or(d > 0 AND d >= n) OVER w THEN 0
+                       ELSE exp(sum(CASE WHEN d > 0 AND d < n THEN ln(1 - d::float8 / n) ELSE 0 END) OVER w) END AS s,
+               sum(CASE WHEN d > 0 AND d < n THEN d::float8 / (n * (n - d)) ELSE 0 END) OVER w AS g
+        FROM ({at_risk}) AS r
+        WINDOW w AS (ORDER BY t, censored ROWS UNBOUNDED PRECEDING)"""
+    bounds = f"""
+        SELECT t, s,
+               CASE WHEN s <= 0 THEN 0 WHEN s >= 1 THEN 1
+                    ELSE exp(-exp(ln(-ln(s)) - {Z95} * sqrt(g) / ln(s))) END AS low,
+               CASE WHEN s <= 0 THEN 0 WHEN s >= 1 THEN 1
+                    ELSE exp(-exp(ln(-ln(s)) + {Z95} * sqrt(g) / ln(s))) END AS high
+        FROM ({survival}) AS k"""
+    return f"""
+        SELECT min(t) FILTER (WHERE s <= 0.5) AS p50, min(t) FILTER (WHERE low <= 0.5) AS p50_low,
+               min(t) FILTER (WHERE high <= 0.5) AS p50_high, min(t) FILTER (WHERE s <= 0.1) AS p90
+        FROM ({bounds}) AS b"""
+
+
 RESULTS = f"""
     DELETE FROM stats_result r USING stats_dirty d WHERE r.dimension = d.dimension AND r.group_id = d.group_id;
     INSERT INTO stats_result (dimension, group_id, reports, acknowledged, closed, open, on_time, judged,
-                              ack_p50, ack_p90, close_p50, close_p90, open_created_p50)
+                              ack_p50, ack_p90, close_p50, close_p90, open_created_p50, answered, confirmed,
+                              reopened, close_mean, km_p50, km_p50_low, km_p50_high, km_p90)
     SELECT c.dimension, c.group_id, c.reports, c.acknowledged, c.closed, c.open, c.on_time, c.closed + c.overdue,
-           ack.p50, ack.p90, close.p50, close.p90, open.p50
+           ack.p50, ack.p90, close.p50, close.p90, open.p50, c.answered, c.confirmed, c.reopened,
+           (SELECT sum(h.seconds) / nullif(sum(h.n), 0) FROM stats_histogram h
+            WHERE h.dimension = c.dimension AND h.group_id = c.group_id AND h.measure = 'close'),
+           km.p50, km.p50_low, km.p50_high, km.p90
     FROM stats_dirty d
     JOIN stats_count c ON c.dimension = d.dimension AND c.group_id = d.group_id
     CROSS JOIN LATERAL ({_percentiles("stats_histogram", "t.measure = 'acknowledge'", "c.acknowledged",
@@ -246,6 +312,7 @@ RESULTS = f"""
                                       "t.seconds")}) AS close
     CROSS JOIN LATERAL ({_percentiles("stats_open", "true", "c.open", "t.bucket << t.tier", "t.created_sum",
                                       ps=(0.5,))}) AS open
+    CROSS JOIN LATERAL ({_kaplan_meier()}) AS km
     ORDER BY c.dimension, c.group_id
 """
 
@@ -284,7 +351,7 @@ def fold(now: datetime | None = None) -> Fold:
     _execute("ANALYZE stats_dirty; ANALYZE stats_emptied_histogram; ANALYZE stats_emptied_open")
     _execute(EMPTIED)
     groups = session.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
-    _execute(RESULTS)
+    _execute(RESULTS, {"at": after})
     session.execute(text("UPDATE stats_state SET folded_at = :after WHERE id = 1"), times)
     _execute("DROP TABLE stats_change")
     _drop_work_tables()
@@ -306,7 +373,7 @@ def rebuild(now: datetime | None = None) -> Fold:
     _add(ALL_REPORTS, at)
     _execute("INSERT INTO stats_dirty SELECT dimension, group_id FROM stats_count")
     groups = session.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
-    _execute(RESULTS)
+    _execute(RESULTS, {"at": at})
     session.execute(text("UPDATE stats_state SET folded_at = :at WHERE id = 1"), {"at": at})
     _drop_work_tables()
     return Fold(before, at, groups=groups, rebuilt=True)
