@@ -82,6 +82,7 @@ def register_blueprints(app):
     from seeclick.photos.views import bp as photos
     from seeclick.privacy.views import bp as privacy
     from seeclick.publicmap.views import bp as publicmap
+    from seeclick.questionnaires.views import bp as questionnaires
     from seeclick.reports.views import bp as reports
     from seeclick.staff.views import bp as staff
     from seeclick.stats.views import bp as stats
@@ -102,6 +103,7 @@ def register_blueprints(app):
     app.register_blueprint(moderation)
     app.register_blueprint(bans)
     app.register_blueprint(privacy)
+    app.register_blueprint(questionnaires)
 
 
 def register_commands(app):

@@ -11,7 +11,7 @@ from procrastinate import App, PsycopgConnector
 from sqlalchemy.engine import make_url
 
 TASK_MODULES = ["seeclick.notifications.tasks", "seeclick.photos.tasks", "seeclick.stats.tasks",
-                "seeclick.publicmap.tasks", "seeclick.privacy.tasks"]
+                "seeclick.publicmap.tasks", "seeclick.privacy.tasks", "seeclick.questionnaires.tasks"]
 
 queue = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 _flask_app = None

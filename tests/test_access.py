@@ -49,6 +49,8 @@ ACCESS = {
     "moderation.flag": PUBLIC, "moderation.takedown": PUBLIC,
     "moderation.queue": MODERATORS, "moderation.bulk": MODERATORS, "moderation.on_report": MODERATORS,
     "moderation.on_photo": MODERATORS, "moderation.on_note": MODERATORS,
+    "questionnaires.answer": PUBLIC, "questionnaires.thanks": PUBLIC, "questionnaires.reopen": PUBLIC,
+    "questionnaires.decide": STAFF,
 }
 
 # Values for the parts of a URL whose name does not say which kind of thing it is.

@@ -26,7 +26,7 @@ STREET = tile_at(tiles.POINTS_FROM_ZOOM, CROWN_HEIGHTS)
 
 # page, signed in as staff of dot-bk?, the statements it sends today (a new one must be chosen, and written here)
 PAGES = [
-    ("/staff/queue", True, 6),
+    ("/staff/queue", True, 7),
     ("/staff/queue/map", True, 5),
     ("/map", False, 3),
     ("/map/tiles/{}/{}/{}.pbf".format(*STREET), False, 1),

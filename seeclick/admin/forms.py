@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from seeclick.accounts.models import Role
 from seeclick.categories.models import Datatype
@@ -25,6 +25,8 @@ class DepartmentForm(FlaskForm):
     agency = StringField(_l("Agency"), validators=[Optional(), Length(max=20)])
     email = EmailField(_l("Email for new reports"), validators=[Optional(), Length(max=254)])
     staff_moderate = BooleanField(_l("Its staff may moderate its reports (managers always may)"))
+    questionnaire_days = IntegerField(_l("Days after a close as fixed to ask the reporter whether it is (0: never)"),
+                                      default=7, validators=[Optional(), NumberRange(min=0, max=90)])
 
 
 class AreaUploadForm(FlaskForm):
@@ -61,6 +63,9 @@ class CategoryForm(FlaskForm):
                                    validators=[Optional()])
     active = BooleanField(_l("Citizens can report it"), default=True)
     review_first = BooleanField(_l("A moderator reads each new report before it is public"))
+    reopen_policy = SelectField(_l("When the reporter says it is not fixed"), choices=choices([
+        ("staff_decide", _l("The department decides whether to reopen it")),
+        ("at_once", _l("It reopens at once"))]), default="staff_decide")
 
 
 class QuestionForm(FlaskForm):

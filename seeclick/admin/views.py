@@ -25,7 +25,7 @@ from seeclick.admin.forms import (
 from seeclick.areas import readers
 from seeclick.areas.services import add_service_areas
 from seeclick.categories import services as categories_service
-from seeclick.categories.models import Datatype
+from seeclick.categories.models import Datatype, ReopenPolicy
 from seeclick.departments import queries as departments_query
 from seeclick.departments import services as departments_service
 from seeclick.extensions import db
@@ -80,7 +80,8 @@ def department(code):
     form.code.render_kw = {"readonly": True}
     form.code.data = department.code
     if form.validate_on_submit() and attempt(form, lambda: departments_service.update_department(
-            department, form.name.data, form.agency.data, form.email.data or None, bool(form.staff_moderate.data))):
+            department, form.name.data, form.agency.data, form.email.data or None, bool(form.staff_moderate.data),
+            form.questionnaire_days.data if form.questionnaire_days.data is not None else None)):
         flash(_("Saved."))
         return redirect(url_for(".department", code=code))
     return render_department(department, form, AreaUploadForm(), 422 if form.errors else 200)
@@ -204,7 +205,8 @@ def save_category(category, form):
         keywords=form.keywords.data, sla_hours=form.sla_hours.data,
         fallback=departments_query.by_id(form.fallback.data) if form.fallback.data else None,
         handlers=departments_query.by_ids(form.handlers.data or []), active=bool(form.active.data),
-        review_first=bool(form.review_first.data),
+        review_first=bool(form.review_first.data), reopen_policy=ReopenPolicy(form.reopen_policy.data),
+        actor=current_user,
     )
 
 

@@ -112,3 +112,4 @@ class TargetHistory(db.Model):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     changed_by = relationship("User")
+    category = relationship("Category")

@@ -5,7 +5,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from seeclick.categories import queries
-from seeclick.categories.models import Category, CategoryQuestion, Datatype
+from seeclick.categories.models import Category, CategoryQuestion, Datatype, ReopenPolicy, TargetHistory
 from seeclick.departments.models import Department
 from seeclick.extensions import db
 
@@ -35,7 +35,8 @@ def create_category(code: str) -> Category:
 
 def update_category(category: Category, *, name: str, description: str, group: str, keywords: str, sla_hours: int,
                     fallback: Department | None, handlers: list[Department], active: bool,
-                    review_first: bool = False) -> Category:
+                    review_first: bool = False, reopen_policy: ReopenPolicy | None = None, actor=None) -> Category:
+    """Change a category; a new target to close is written to its history, with who set it."""
     if not (name or "").strip():
         raise CategoryError(_l("Give the category a name citizens will recognise."), "name")
     if not sla_hours or sla_hours < 1 or sla_hours > 24 * 365:
@@ -43,6 +44,8 @@ def update_category(category: Category, *, name: str, description: str, group: s
     if active and fallback is None and not handlers:
         raise CategoryError(_l("Nobody would handle it: choose the departments that do, or a city-wide desk."),
                             "fallback")
+    if category.id is None or category.sla_hours != sla_hours:
+        db.session.add(TargetHistory(category=category, sla_hours=sla_hours, changed_by_id=getattr(actor, "id", None)))
     category.name = name.strip()
     category.description = (description or "").strip()
     category.group = (group or "").strip()
@@ -52,6 +55,8 @@ def update_category(category: Category, *, name: str, description: str, group: s
     category.departments = list(handlers)
     category.active = active
     category.review_first = review_first
+    if reopen_policy is not None:
+        category.reopen_policy = reopen_policy
     db.session.flush()
     return category
 

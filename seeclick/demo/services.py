@@ -1,5 +1,6 @@
 """Load the demo city: departments, categories, service areas and neighbourhoods. Flush, never commit."""
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,8 +82,20 @@ def load_city(progress: Callable = lambda iterable, label: iterable, replace: bo
     ))
     hoods = readers.read(DATA / "nta2020.geojson.gz", name_property="name").features
     neighbourhoods = upsert_neighbourhoods(progress(hoods, "neighbourhoods"), "nta2020", "name", "borough")
+    _populations(neighbourhoods)
     db.session.execute(text("ANALYZE service_area_part; ANALYZE neighbourhood"))
     return LoadResult(len(departments), len(categories), areas, len(neighbourhoods))
+
+
+def _populations(neighbourhoods) -> None:
+    """Residents of each neighbourhood (ACS 2019-2023 estimates, nta_population.csv), for reports per 1,000."""
+    with open(DATA / "nta_population.csv", newline="") as f:
+        found = {row["nta2020"]: row for row in csv.DictReader(f)}
+    for neighbourhood in neighbourhoods:
+        row = found.get(neighbourhood.code)
+        if row is not None:
+            neighbourhood.population = int(row["population"])
+            neighbourhood.population_margin = int(row["margin"]) if row["margin"] else None
 
 
 def _create_departments() -> dict[str, Department]:

@@ -35,11 +35,15 @@ def create_department(code: str, name: str, agency: str | None, email: str | Non
 
 
 def update_department(department: Department, name: str, agency: str | None, email: str | None,
-                      staff_moderate: bool | None = None) -> Department:
+                      staff_moderate: bool | None = None, questionnaire_days: int | None = None) -> Department:
     if not (name or "").strip():
         raise DepartmentError(_l("Give the department a name."), "name")
+    if questionnaire_days is not None and not 0 <= questionnaire_days <= 90:
+        raise DepartmentError(_l("Ask between 0 (never) and 90 days after the close."), "questionnaire_days")
     if staff_moderate is not None:
         department.staff_moderate = staff_moderate
+    if questionnaire_days is not None:
+        department.questionnaire_days = questionnaire_days
     department.name = name.strip()
     department.agency = (agency or department.agency).strip().lower()
     department.email = email or None

@@ -85,3 +85,4 @@ class ReopenRequest(db.Model):
 
     report = relationship("Report")
     photo = relationship("Photo")
+    questionnaire = relationship("Questionnaire")

@@ -55,14 +55,17 @@ def close(report: Report, actor, resolution: Status, note: str, referred_to: str
     return _change(report, actor, Action.CLOSE, note, expected_version, resolution=resolution)
 
 
-def reopen(report: Report, actor, note: str, expected_version: int | None = None) -> Update:
+def reopen(report: Report, actor, note: str, expected_version: int | None = None,
+           on_request: bool = False) -> Update:
+    """Open a closed report again; the clock goes on from its first day. `on_request`: the reporter asked and the
+    category's policy reopens at once, so no one on staff acts (`actor` is None)."""
     note = _required(note, _l("Say why the report is reopened."))
 
     def unlink(update):
         report.duplicate_of = None
         report.reopens = (report.reopens or 0) + 1  # counted as a reopen, never as a second close
 
-    return _change(report, actor, Action.REOPEN, note, expected_version, apply=unlink)
+    return _change(report, actor, Action.REOPEN, note, expected_version, apply=unlink, on_request=on_request)
 
 
 def reassign(report: Report, actor, department: Department, reason: str,
@@ -143,9 +146,10 @@ def move_support(duplicate: Report, original: Report) -> None:
 
 
 def _change(report, actor, action, note, expected_version, resolution=None, kind=UpdateKind.STATUS,
-            apply=None) -> Update:
+            apply=None, on_request=False) -> Update:
     """Check, then change status and times, write the event and apply(update) in one flush."""
-    require_can_act(actor, report)
+    if not on_request:
+        require_can_act(actor, report)
     if expected_version is not None and report.version != expected_version:
         raise StaleReport(_stale_message())
     step: Transition = transition(report.status, action, resolution)

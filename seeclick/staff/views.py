@@ -18,6 +18,8 @@ from seeclick.geo import from_db, latlon
 from seeclick.moderation.views import panel as moderation_panel
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
+from seeclick.questionnaires import queries as questionnaires
+from seeclick.questionnaires.forms import DecideForm
 from seeclick.reports import answers as answer_rules
 from seeclick.reports import queries as report_queries
 from seeclick.reports import services
@@ -49,7 +51,8 @@ def queue():
     form, query, department, now = read_queue_filter()
     rows, total = queries.queue_page(query, now)
     return render_template("staff/queue.html", form=form, rows=rows, total=total, query=query, now=now,
-                           department=department, page_size=queries.PAGE_SIZE, bulk_form=BulkAcknowledgeForm())
+                           department=department, page_size=queries.PAGE_SIZE, bulk_form=BulkAcknowledgeForm(),
+                           reopen_requests=questionnaires.pending_for_department(department.id))
 
 
 @bp.get("/queue/map")
@@ -139,7 +142,8 @@ def render_ticket(report, form, failed_action=None, status=200):
         "staff/ticket.html", report=report, form=form, timeline=queries.timeline(report),
         after_photos=report_queries.after_photos(report),
         actions=allowed_actions(report.status), failed_action=failed_action, now=datetime.now(UTC),
-        moderation=moderation_panel(report),
+        moderation=moderation_panel(report), reopen_requests=questionnaires.pending_for_report(report.id),
+        decide_form=DecideForm(),
         map=maps.parts(maps.report_map(report)), where=latlon(from_db(report.location)),
         answers=answer_rules.describe(report.category.questions, report.answers or {}),
     ), status
