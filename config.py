@@ -96,6 +96,8 @@ class Config:
                                          "Ask the city's administrators for an API key: open311@seeclick.example")
     OPEN311_POST_LIMIT = os.environ.get("SEECLICK_OPEN311_POST_LIMIT", "600 per minute")  # per API key
     # Citizens: how far to look for the same problem already reported, and how many photos.
+    # The share of reports closed by their target the city aims for: a week's score is its on-time share over this.
+    ON_TIME_GOAL = float(os.environ.get("SEECLICK_ON_TIME_GOAL", "0.85"))
     NEARBY_METRES = 100
     MAX_PHOTOS = 3
     REPORT_LIMIT = "20 per hour;100 per day"  # new reports from one address

@@ -173,9 +173,10 @@ def report_map(report) -> folium.Map:
     return m
 
 
-# Light to dark: quicker to slower. Colour-blind safe (a single hue ramp), with grey for "too few".
-RAMP = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
-TOO_FEW = "#d1d5db"
+# Quicker to slower, light to dark: five classes of viridis, which people with any common colour blindness
+# tell apart by lightness alone; "too few to tell" is a pale grey no class comes near.
+RAMP = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
+TOO_FEW = "#eceff3"
 
 
 def choropleth(outlines: dict, values: dict[str, float | None], labels: dict[str, str]) -> tuple[folium.Map, list]:

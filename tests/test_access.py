@@ -10,6 +10,7 @@ from seeclick.notifications.models import Follower
 from seeclick.open311 import services as open311
 from seeclick.photos import services as photos
 from seeclick.privacy import links
+from seeclick.questionnaires.models import ReopenRequest, Source
 from seeclick.reports.models import Update, UpdateKind
 from tests.conftest import csrf_token
 from tests.test_photos import phone_jpeg
@@ -50,7 +51,7 @@ ACCESS = {
     "moderation.queue": MODERATORS, "moderation.bulk": MODERATORS, "moderation.on_report": MODERATORS,
     "moderation.on_photo": MODERATORS, "moderation.on_note": MODERATORS,
     "questionnaires.answer": PUBLIC, "questionnaires.thanks": PUBLIC, "questionnaires.reopen": PUBLIC,
-    "questionnaires.decide": STAFF,
+    "questionnaires.decide": STAFF, "stats.methodology": PUBLIC, "stats.figures_csv": PUBLIC,
 }
 
 # Values for the parts of a URL whose name does not say which kind of thing it is.
@@ -82,7 +83,8 @@ def things(session, make_report, make_user, departments, categories):
     photos.attach([photo], report)
     api_key, _ = open311.create_key("a city app")
     note = Update(report=report, kind=UpdateKind.COMMENT, public=True, body="We will look at it")
-    session.add(note)
+    request = ReopenRequest(report=report, source=Source.REPORTER, note="Still there")
+    session.add_all([note, request])
     session.flush()
     pothole = categories["pothole"]
     return {
@@ -91,7 +93,7 @@ def things(session, make_report, make_user, departments, categories):
         "area_id": departments["dot-bk"].service_areas[0].id, "question_id": pothole.questions[0].id,
         "key_id": api_key.id, "z": 0, "x": 0, "y": 0, "filename": "css/site.css", "size": "thumb",
         "photo_id": photo.id, "update_id": note.id, "privacy": "private", "ban_id": ban.id,
-        "token_own_data": links.token_for("someone@example.org"),
+        "token_own_data": links.token_for("someone@example.org"), "request_id": request.id,
     }
 
 
@@ -107,6 +109,10 @@ def url_of(rule: Rule, things: dict) -> str:
                             if rule.endpoint.startswith("privacy.") else things["token_follow"])
         elif name == "action":
             values[name] = "acknowledge" if rule.endpoint == "staff.act" else "confirm"
+        elif name == "answer":
+            values[name] = "yes"
+        elif name == "decision":
+            values[name] = "decline"
         elif name == "act":
             values[name] = "dismiss-flags" if rule.endpoint == "moderation.on_report" else "hide"
         elif name == "user_id":

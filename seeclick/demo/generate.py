@@ -35,6 +35,8 @@ VARIANTS_PER_LOT = 3
 # Of closed reports: how they were closed.
 RESOLUTIONS = ((Status.FIXED, 0.78), (Status.NOT_FIXABLE, 0.08), (Status.DUPLICATE, 0.09), (Status.NOT_OURS, 0.05))
 CHANNELS = (("phone", 0.45), ("web", 0.35), ("open311", 0.15), ("email", 0.05))
+# Of the reports closed as fixed, the share whose reporter answered "was it fixed?", and of those who said yes.
+ANSWERED_SHARE, FIXED_SAYS_YES = 0.35, 0.82
 # When in the day people report (hour 0-23), a city's daily rhythm.
 HOURLY = np.array([2, 1.5, 1, 0.8, 0.7, 1, 2, 3.5, 5, 6, 6.5, 6.5, 6.5, 6.5, 6, 6, 6, 6, 6, 5.5, 5, 4.5, 4, 3])
 ACKNOWLEDGEMENT = "We have received this and will look at it."
@@ -259,9 +261,14 @@ def _copy(idx, category_ids, cat, dept, hood, points, status, created, due_at, a
         channel = rng.choice([c for c, _ in CHANNELS], size=len(idx), p=[p for _, p in CHANNELS])
         lon, lat = points[idx, 0], points[idx, 1]
         st = status[idx]
+        # "Was it fixed?": about a third of the reporters of fixed reports answer, most of them yes.
+        asked = rng.random(len(idx))
+        confirmed = np.where(st != Status.FIXED.value, "\\N",
+                             np.where(asked < ANSWERED_SHARE * FIXED_SAYS_YES, "t",
+                                      np.where(asked < ANSWERED_SHARE, "f", "\\N")))
         lines = [
             f"{ids[i]}\t{cats[i]}\t{dept[j]}\t{hoods[i]}\tSRID=4326;POINT({lon[i]:.7f} {lat[i]:.7f})\t{st[i]}\t"
-            f"{channel[i]}\t{created_s[i]}\t{due_s[i]}\t{ack_s[i]}\t{closed_s[i]}\t{updated_s[i]}\n"
+            f"{channel[i]}\t{created_s[i]}\t{due_s[i]}\t{ack_s[i]}\t{closed_s[i]}\t{updated_s[i]}\t{confirmed[i]}\n"
             for i, j in enumerate(idx)
         ]
         with bulk_load(cur, "report", len(lines), progress, bulk_minimum) as bulk, \
@@ -270,7 +277,7 @@ def _copy(idx, category_ids, cat, dept, hood, points, status, created, due_at, a
             # In bulk, the statistics and the map's counts are rebuilt once afterwards, not told of each report.
             cur.copy_expert(
                 "COPY report (id, category_id, department_id, neighbourhood_id, location, status, channel, "
-                "created_at, due_at, acknowledged_at, closed_at, updated_at) FROM STDIN",
+                "created_at, due_at, acknowledged_at, closed_at, updated_at, fix_confirmed) FROM STDIN",
                 io.StringIO("".join(lines)),
             )
         del lines

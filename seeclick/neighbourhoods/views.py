@@ -10,6 +10,7 @@ from seeclick.neighbourhoods import queries
 from seeclick.reports.forms import EmailOnlyForm
 from seeclick.stats import queries as stats
 from seeclick.stats import rendered
+from seeclick.stats.tables import comparison
 
 bp = Blueprint("neighbourhoods", __name__)
 
@@ -37,6 +38,7 @@ def _here(neighbourhood) -> dict:
                         "overdue": bool(r.due_at and r.due_at < now), "url": link + r.public_id}}
         for r in reports]}
     m = maps.neighbourhood_map(queries.outline(neighbourhood), points)
+    here, city = stats.one("neighbourhood", neighbourhood.id), stats.city()
     return {"reports": reports[:20], "open": queries.open_count(neighbourhood), "drawn": len(reports),
-            "top": stats.top_categories(neighbourhood.id), "here": stats.one("neighbourhood", neighbourhood.id),
-            "city": stats.city(), "map": maps.parts(m), "now": now}
+            "top": stats.top_categories(neighbourhood.id), "here": here, "city": city,
+            "compare": comparison(here, city) if here and city else [], "map": maps.parts(m), "now": now}

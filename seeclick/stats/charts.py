@@ -1,49 +1,66 @@
-"""Small charts drawn as SVG on the server: no script, readable by a screen reader through its table."""
+"""Small charts drawn as SVG on the server: no script, readable by a screen reader through its table.
+
+Drawn 400 units wide with text of 13.5 units, so that on a phone 360 pixels wide the text is at least
+12 pixels high; the page caps the chart's width, so it never grows past twice that.
+"""
 
 from markupsafe import Markup, escape
 
+WIDTH, HEIGHT, FONT = 400, 220, 13.5
+LINE = "#1d4ed8"
+BAND = "#bfdbfe"
 
-def weekly_line(points: list[tuple[str, float | None]], unit: float = 86400, width: int = 640, height: int = 200,
+
+def weekly_line(points: list[tuple[str, float | None, float | None, float | None]], unit: float = 86400,
                 label: str = "", unit_label: str = "") -> Markup:
-    """A line of values (e.g. median days to close) over weeks; gaps where a week has none."""
-    values = [v / unit for _, v in points if v is not None]
+    """A line of values over periods with its 95% band: (period label, value, low, high) in seconds; a gap where a
+    period has no value, the band open-ended (to the top) where its upper bound is not known yet."""
+    values = [v / unit for _, v, _, _ in points if v is not None]
     if not values:
         return Markup("")
-    top = max(values) * 1.15 or 1
-    left, bottom, right, top_pad = 44, 28, 8, 8
-    step = (width - left - right) / max(1, len(points) - 1)
+    highs = [h / unit for _, v, _, h in points if v is not None and h is not None]
+    top = max(values + highs) * 1.1 or 1
+    left, bottom, right, top_pad = 40, 30, 10, 22
+    step = (WIDTH - left - right) / max(1, len(points) - 1)
+
+    def x(i):
+        return left + i * step
 
     def y(value):
-        return top_pad + (height - top_pad - bottom) * (1 - value / top)
+        return top_pad + (HEIGHT - top_pad - bottom) * (1 - min(value, top) / top)
 
-    segments, current = [], []
-    for i, (_, v) in enumerate(points):
+    band, lines, current = [], [], []
+    for i, (_, v, low, high) in enumerate(points):
         if v is None:
             if current:
-                segments.append(current)
+                lines.append(current)
             current = []
-        else:
-            current.append(f"{left + i * step:.1f},{y(v / unit):.1f}")
+            continue
+        current.append((x(i), y(v / unit)))
+        band.append((i, y((low if low is not None else v) / unit), y(high / unit) if high is not None else y(top)))
     if current:
-        segments.append(current)
-    lines = "".join(f'<polyline points="{" ".join(s)}" fill="none" stroke="#1d4ed8" stroke-width="2.5"/>'
-                    for s in segments)
-    dots = "".join(f'<circle cx="{left + i * step:.1f}" cy="{y(v / unit):.1f}" r="3" fill="#1d4ed8"/>'
-                   for i, (_, v) in enumerate(points) if v is not None)
+        lines.append(current)
+    shapes = "".join(
+        f'<polygon points="{x(i) - step / 2:.1f},{hi:.1f} {x(i) + step / 2:.1f},{hi:.1f} '
+        f'{x(i) + step / 2:.1f},{lo:.1f} {x(i) - step / 2:.1f},{lo:.1f}" fill="{BAND}"/>' for i, lo, hi in band)
+    shapes += "".join(f'<polyline points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in s)}" fill="none" '
+                      f'stroke="{LINE}" stroke-width="2.5"/>' for s in lines)
+    shapes += "".join(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{LINE}"/>' for s in lines for a, b in s)
     ticks = "".join(
-        f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e5e7eb"/>'
-        f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="11" fill="#4b5563">{t:g}</text>'
+        f'<line x1="{left}" x2="{WIDTH - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e5e7eb"/>'
+        f'<text x="{left - 5}" y="{y(t) + 4.5:.1f}" text-anchor="end" font-size="{FONT}" fill="#374151">{t:g}</text>'
         for t in _ticks(top))
     first, last = escape(points[0][0]), escape(points[-1][0])
-    axis = (f'<text x="{left}" y="{height - 8}" font-size="11" fill="#4b5563">{first}</text>'
-            f'<text x="{width - right}" y="{height - 8}" font-size="11" fill="#4b5563" text-anchor="end">{last}</text>')
-    axis += f'<text x="4" y="{top_pad + 10}" font-size="11" fill="#4b5563">{escape(unit_label)}</text>'
-    return Markup(f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
-                  f'class="chart" preserveAspectRatio="none">{ticks}{lines}{dots}{axis}</svg>')
+    axis = (f'<text x="{left}" y="{HEIGHT - 8}" font-size="{FONT}" fill="#374151">{first}</text>'
+            f'<text x="{WIDTH - right}" y="{HEIGHT - 8}" font-size="{FONT}" fill="#374151" text-anchor="end">'
+            f'{last}</text>'
+            f'<text x="4" y="{FONT + 2}" font-size="{FONT}" fill="#374151">{escape(unit_label)}</text>')
+    return Markup(f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" class="chart">'
+                  f'{ticks}{shapes}{axis}</svg>')
 
 
 def _ticks(top: float) -> list[float]:
-    for step in (0.5, 1, 2, 5, 10, 20, 50, 100):
+    for step in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500):
         if top / step <= 5:
             return [step * i for i in range(0, int(top / step) + 1)]
     return [0, top]

@@ -170,3 +170,20 @@ def top_categories(neighbourhood_id: int, limit: int = 5) -> list:
         "JOIN category c ON c.id = s.category_id WHERE s.neighbourhood_id = :n "
         "GROUP BY c.name ORDER BY reports DESC, c.name LIMIT :limit"),
         {"n": neighbourhood_id, "limit": limit}).all()
+
+
+@dataclass(frozen=True)
+class Target:
+    category: str
+    sla_hours: int
+    changed_at: datetime
+    changed_by: str | None
+
+
+def target_history() -> list[Target]:
+    """Every target to close each category has had, newest first, with who set it (None: not recorded)."""
+    rows = db.session.execute(text(
+        "SELECT c.name, t.sla_hours, t.changed_at, coalesce(nullif(u.name, ''), u.email) FROM target_history t "
+        "JOIN category c ON c.id = t.category_id LEFT JOIN user_account u ON u.id = t.changed_by_id "
+        "ORDER BY c.name, t.changed_at DESC, t.id DESC")).all()
+    return [Target(*r) for r in rows]
