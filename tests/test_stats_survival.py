@@ -99,3 +99,18 @@ def test_every_week_and_month_has_its_estimate_with_the_reports_still_open(sessi
     assert with_open, "weeks with reports still open have an estimate that counts them"
     assert all(w.km_p50_low <= w.km_p50 for w in with_open)
     assert any(m.km_p50 is not None and m.open for m in months)
+
+
+def test_shares_have_wilson_intervals_small_samples_are_hidden_or_flagged_and_units_never_mix():
+    from seeclick.stats.figures import Reliability, Score, Unit, in_unit, reliability, unit_for, wilson
+
+    low, high = wilson(45, 50)
+    assert low == pytest.approx(0.7864, abs=1e-3) and high == pytest.approx(0.9565, abs=1e-3)  # Wilson, 95%
+    assert wilson(0, 0) is None and wilson(0, 10)[0] == 0
+    assert [reliability(n) for n in (29, 30, 59, 60)] == [Reliability.TOO_FEW, Reliability.FLAGGED,
+                                                          Reliability.FLAGGED, Reliability.SOUND]
+    assert unit_for([3600, 47 * 3600]) is Unit.HOURS and unit_for([3600, 49 * 3600]) is Unit.DAYS
+    assert in_unit(7200, Unit.DAYS) == "0.08" and in_unit(36 * 3600, Unit.HOURS) == "36"
+    fresh = Score(on_time=20, judged=20, goal=0.85, pending=40)
+    assert not fresh.settled  # the quick ones alone would flatter a week still being judged
+    assert Score(on_time=80, judged=100, goal=0.8, pending=5).value == pytest.approx(1.0)

@@ -67,19 +67,30 @@ def in_unit(seconds: float | None, unit: Unit) -> str:
     """A time as a number in the column's unit: whole hours, or days to a tenth under ten days."""
     if seconds is None:
         return "—"
-    value = seconds / unit.seconds
+    value = max(seconds, 0) / unit.seconds
+    if value < 1:
+        return f"{value:.2f}"  # a few hours in a column of days: 0.08, not 0.1 or 0.0
     if unit is Unit.HOURS:
-        return f"{max(value, 0):.0f}" if value >= 1 else f"{value:.1f}"
+        return f"{value:.0f}"
     return f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
 
 @dataclass(frozen=True)
 class Score:
-    """A period's target score in the style of Boston's CityScore: the on-time share over its goal (1 = met)."""
+    """A period's target score in the style of Boston's CityScore: the on-time share over its goal (1 = met).
+
+    Only once (nearly) every report of the period can be judged: while many are open and not yet due,
+    the judged ones are the quick ones, and the share would flatter the period.
+    """
 
     on_time: int
     judged: int
     goal: float
+    pending: int = 0  # open and not yet due: not judged yet
+
+    @property
+    def settled(self) -> bool:
+        return self.pending <= 0.1 * (self.judged + self.pending)
 
     @property
     def share(self) -> float | None:

@@ -57,11 +57,15 @@ def _dashboard() -> Dashboard:
         "stats/_dashboard.html", city=city, departments=figures_table(queries.by("department")),
         categories=figures_table(queries.by("category")), neighbourhoods=figures_table(hoods, population=True),
         map=parts, legend=legend, weeks=weeks, week_unit=unit, chart=chart, minimum=HIDE_BELOW,
-        scores=[(w, Score(w.on_time, w.judged, goal())) for w in weeks],
-        monthly_scores=[(m_, Score(m_.on_time, m_.judged, goal())) for m_ in months], goal=goal(),
+        scores=[(w, score(w)) for w in weeks], monthly_scores=[(m_, score(m_)) for m_ in months], goal=goal(),
         neighbourhood_link=lambda row: url_for("neighbourhoods.show", code=row.code), wilson=wilson,
         reliability=reliability)
     return Dashboard(Markup(html), parts)
+
+
+def score(period) -> Score:
+    """A week's or month's target score; its reports open and not yet due are waiting to be judged."""
+    return Score(period.on_time, period.judged, goal(), pending=max(0, period.closed + period.open - period.judged))
 
 
 @bp.get("/stats/methodology")
