@@ -72,11 +72,18 @@ def all_results(session):
     return {(r["dimension"], r["group_id"]): dict(r) for r in rows}
 
 
+SURVIVAL = ("km_p50", "km_p50_low", "km_p50_high", "km_p90", "km_at")
+
+
 def assert_same_results(folded, rebuilt):
-    """The incrementally kept figures are the ones a rebuild from the reports gives."""
+    """The incrementally kept figures are the ones a rebuild from the reports gives; the Kaplan-Meier estimates of
+    a group alike when the fold made them at the same time (their open reports censored at the same age)."""
     assert folded.keys() == rebuilt.keys()
     for key, row in folded.items():
+        same_moment = row["km_at"] == rebuilt[key]["km_at"]
         for column, value in row.items():
+            if column in SURVIVAL and not same_moment:
+                continue
             if isinstance(value, float):
                 assert value == pytest.approx(rebuilt[key][column], rel=1e-9), (key, column)
             else:
@@ -292,7 +299,10 @@ def test_random_changes_over_time_keep_the_figures_a_rebuild_gives(session, make
     folded = all_results(session)
     assert_agrees(queries.city(), independent(session, at))
     services.rebuild(at)
-    assert_same_results(folded, all_results(session))
+    rebuilt = all_results(session)
+    assert_same_results(folded, rebuilt)
+    # Every group the last fold counted a change in was estimated again then, the city among them.
+    assert folded[("city", 0)]["km_at"] == at and sum(r["km_at"] == at for r in folded.values()) > 10
 
 
 def test_a_bulk_load_rebuilds_the_rollups_instead_of_recording_each_report(session, make_report, monkeypatch):

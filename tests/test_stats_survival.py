@@ -114,3 +114,14 @@ def test_shares_have_wilson_intervals_small_samples_are_hidden_or_flagged_and_un
     fresh = Score(on_time=20, judged=20, goal=0.85, pending=40)
     assert not fresh.settled  # the quick ones alone would flatter a week still being judged
     assert Score(on_time=80, judged=100, goal=0.8, pending=5).value == pytest.approx(1.0)
+
+
+def test_every_groups_estimate_is_made_again_within_a_round_of_folds(session, make_report, now):
+    made_and_known(make_report, now, random.Random(4), 120)
+    services.rebuild(now)
+    groups = session.scalar(text("SELECT count(*) FROM stats_result"))
+    first = now + timedelta(minutes=1)
+    for minute in range(1, -(-groups // services.SURVIVAL_ROUND) + 1):
+        services.fold(now + timedelta(minutes=minute))
+    oldest = session.scalar(text("SELECT min(km_at) FROM stats_result"))
+    assert oldest >= first  # no group's reports still open are censored at an age older than the round

@@ -136,6 +136,7 @@ def upgrade():
         op.add_column("stats_result", sa.Column(name, sa.Integer, server_default="0", nullable=False))
     for name in ("close_mean", "km_p50", "km_p50_low", "km_p50_high", "km_p90"):
         op.add_column("stats_result", sa.Column(name, sa.Double))
+    op.add_column("stats_result", sa.Column("km_at", sa.DateTime(timezone=True)))
     op.drop_constraint(op.f("ck_stats_count_dimension"), "stats_count")
     op.create_check_constraint("dimension", "stats_count", NEW_DIMENSIONS)
     op.drop_constraint(op.f("ck_stats_histogram_measure"), "stats_histogram")
@@ -158,6 +159,7 @@ def downgrade():
     op.create_check_constraint("measure", "stats_histogram", "measure IN ('acknowledge', 'close')")
     op.drop_constraint(op.f("ck_stats_count_dimension"), "stats_count")
     op.create_check_constraint("dimension", "stats_count", OLD_DIMENSIONS)
+    op.drop_column("stats_result", "km_at")
     for name in ("close_mean", "km_p50", "km_p50_low", "km_p50_high", "km_p90"):
         op.drop_column("stats_result", name)
     for name in ("answered", "confirmed", "reopened"):

@@ -116,5 +116,6 @@ stats_result = Table(
     # The mean time to close of closed reports; Kaplan-Meier median (with its 95% interval) and 90th
     # percentile of the time to close, open reports and merged duplicates counted as censored.
     *(Column(name, Double) for name in ("close_mean", "km_p50", "km_p50_low", "km_p50_high", "km_p90")),
+    Column("km_at", DateTime(timezone=True)),  # when the estimates were made (open reports censored at that time)
     PrimaryKeyConstraint("dimension", "group_id"),
 )

@@ -19,3 +19,8 @@ _parts: Kept = Kept("statistics pages' parts, by database and figures", limit=30
 def kept(key: tuple, build: Callable[[], T], seconds: float | None = None) -> T:
     """build(), or what it returned for the same key before (at most `seconds` ago, when given)."""
     return _parts.get((db.engine.url.render_as_string(), *key), build, seconds)
+
+
+def forget() -> None:
+    """Drop the kept parts (a benchmark's cold requests; caching.forget_all() drops everything)."""
+    _parts.clear()

@@ -137,13 +137,25 @@ NEIGHBOURHOOD_CATEGORY = """
     ON CONFLICT (neighbourhood_id, category_id) DO UPDATE SET reports = s.reports + excluded.reports
 """
 
+# Groups a change was counted in: every figure of theirs is recomputed, the Kaplan-Meier estimates too.
 TOUCHED = f"""
-    INSERT INTO stats_dirty SELECT {GROUP} FROM {{source}} GROUP BY {GROUPING} {NOT_NOWHERE}
+    INSERT INTO stats_dirty SELECT {GROUP}, true FROM {{source}} GROUP BY {GROUPING} {NOT_NOWHERE}
+"""
+# A group whose only change is that its open reports' buckets were merged (WIDEN) keeps its estimates; the
+# estimates of the groups least recently estimated are made again, so that every group's reports still
+# open are censored at an age at most about an hour old (SURVIVAL_ROUND groups a fold).
+SURVIVAL_ROUND = 12
+OLDEST_ESTIMATES = f"""
+    INSERT INTO stats_dirty
+    SELECT dimension, group_id, true FROM stats_result ORDER BY km_at NULLS FIRST, dimension, group_id
+    LIMIT {SURVIVAL_ROUND}
+    ON CONFLICT (dimension, group_id) DO UPDATE SET counted = true
 """
 
 # The groups whose figures are recomputed, and the buckets that emptied (deleted once all is added in).
 WORK_TABLES = """
-    CREATE TEMP TABLE stats_dirty (dimension text, group_id int, PRIMARY KEY (dimension, group_id)) ON COMMIT DROP;
+    CREATE TEMP TABLE stats_dirty (dimension text, group_id int, counted bool NOT NULL DEFAULT true,
+                                   PRIMARY KEY (dimension, group_id)) ON COMMIT DROP;
     CREATE TEMP TABLE stats_emptied_histogram (dimension text, group_id int, measure text, bucket smallint)
         ON COMMIT DROP;
     CREATE TEMP TABLE stats_emptied_open (dimension text, group_id int, tier smallint, bucket bigint) ON COMMIT DROP
@@ -205,7 +217,7 @@ WIDEN = """
             n = o.n + excluded.n, created_sum = o.created_sum + excluded.created_sum
         RETURNING dimension, group_id
     )
-    INSERT INTO stats_dirty SELECT DISTINCT dimension, group_id FROM kept ON CONFLICT DO NOTHING
+    INSERT INTO stats_dirty SELECT DISTINCT dimension, group_id, false FROM kept ON CONFLICT DO NOTHING
 """
 
 EMPTIED = """
@@ -253,58 +265,74 @@ Z95 = 1.959963984540054
 
 
 def _kaplan_meier() -> str:
-    """The Kaplan-Meier estimate of the time to close over one group's buckets (`c`, a row of stats_count),
-    as a subquery of one row: the median with its 95% interval, and the 90th percentile.
+    """The Kaplan-Meier estimates of the time to close of every group in stats_dirty, as a temporary table
+    stats_km: per group, the median with its 95% interval, and the 90th percentile.
 
     A closed report is an event at its bucket's mean time; a report still open is censored at its age
     (:at minus the mean creation time of its bucket), a merged duplicate at the time of the merge. At a
-    tie, events come before censoring. The interval is the "exponential Greenwood" (log-log) one, as
-    lifelines computes it; a percentile the estimate never reaches (too many still open) is NULL.
+    tie, events come before censoring. The number at risk at a row is what is left of the group's
+    reports (closed, merged and open: stats_count.reports) before it. The interval is the "exponential
+    Greenwood" (log-log) one, as lifelines computes it; a percentile the estimate never reaches (too
+    many still open) is NULL. Every group's rows are read and sorted together, in one statement.
     """
     items = """
-        SELECT h.seconds / h.n AS t, h.n AS d, 0 AS censored FROM stats_histogram h
-        WHERE h.dimension = c.dimension AND h.group_id = c.group_id AND h.measure = 'close' AND h.n > 0
+        SELECT h.dimension, h.group_id, h.seconds / h.n AS t, h.n AS d, 0 AS censored
+        FROM stats_histogram h JOIN stats_dirty x ON x.dimension = h.dimension AND x.group_id = h.group_id
+        WHERE x.counted AND h.measure = 'close' AND h.n > 0
         UNION ALL
-        SELECT h.seconds / h.n, 0, h.n FROM stats_histogram h
-        WHERE h.dimension = c.dimension AND h.group_id = c.group_id AND h.measure = 'merge' AND h.n > 0
+        SELECT h.dimension, h.group_id, h.seconds / h.n, 0, h.n
+        FROM stats_histogram h JOIN stats_dirty x ON x.dimension = h.dimension AND x.group_id = h.group_id
+        WHERE x.counted AND h.measure = 'merge' AND h.n > 0
         UNION ALL
-        SELECT date_part('epoch', CAST(:at AS timestamptz)) - o.created_sum / o.n, 0, o.n FROM stats_open o
-        WHERE o.dimension = c.dimension AND o.group_id = c.group_id AND o.n > 0"""
+        SELECT o.dimension, o.group_id, date_part('epoch', CAST(:at AS timestamptz)) - o.created_sum / o.n, 0, o.n
+        FROM stats_open o JOIN stats_dirty x ON x.dimension = o.dimension AND x.group_id = o.group_id
+        WHERE x.counted AND o.n > 0"""
+    order = "PARTITION BY dimension, group_id ORDER BY t, censored ROWS UNBOUNDED PRECEDING"
+    running = f"SELECT i.*, sum(d + censored) OVER ({order}) AS upto FROM ({items}) AS i"
     at_risk = f"""
-        SELECT t, d, censored,
-               sum(d + censored) OVER () - coalesce(sum(d + censored) OVER (ORDER BY t, censored
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS n
-        FROM ({items}) AS i"""
+        SELECT u.dimension, u.group_id, t, d, censored, c.reports - upto + d + censored AS n
+        FROM ({running}) AS u JOIN stats_count c ON c.dimension = u.dimension AND c.group_id = u.group_id"""
     survival = f"""
-        SELECT t, CASE WHEN bool_or(d > 0 AND d >= n) OVER w THEN 0
-                       ELSE exp(sum(CASE WHEN d > 0 AND d < n THEN ln(1 - d::float8 / n) ELSE 0 END) OVER w) END AS s,
+        SELECT dimension, group_id, t,
+               CASE WHEN bool_or(d > 0 AND d >= n) OVER w THEN 0
+                    ELSE exp(sum(CASE WHEN d > 0 AND d < n THEN ln(1 - d::float8 / n) ELSE 0 END) OVER w) END AS s,
                sum(CASE WHEN d > 0 AND d < n THEN d::float8 / (n * (n - d)) ELSE 0 END) OVER w AS g
         FROM ({at_risk}) AS r
-        WINDOW w AS (ORDER BY t, censored ROWS UNBOUNDED PRECEDING)"""
+        WINDOW w AS ({order})"""
     bounds = f"""
-        SELECT t, s,
+        SELECT dimension, group_id, t, s,
                CASE WHEN s <= 0 THEN 0 WHEN s >= 1 THEN 1
                     ELSE exp(-exp(ln(-ln(s)) - {Z95} * sqrt(g) / ln(s))) END AS low,
                CASE WHEN s <= 0 THEN 0 WHEN s >= 1 THEN 1
                     ELSE exp(-exp(ln(-ln(s)) + {Z95} * sqrt(g) / ln(s))) END AS high
         FROM ({survival}) AS k"""
     return f"""
-        SELECT min(t) FILTER (WHERE s <= 0.5) AS p50, min(t) FILTER (WHERE low <= 0.5) AS p50_low,
-               min(t) FILTER (WHERE high <= 0.5) AS p50_high, min(t) FILTER (WHERE s <= 0.1) AS p90
-        FROM ({bounds}) AS b"""
+        CREATE TEMP TABLE stats_km ON COMMIT DROP AS
+        SELECT dimension, group_id, min(t) FILTER (WHERE s <= 0.5) AS p50, min(t) FILTER (WHERE low <= 0.5) AS p50_low,
+               min(t) FILTER (WHERE high <= 0.5) AS p50_high, min(t) FILTER (WHERE s <= 0.1) AS p90,
+               CAST(:at AS timestamptz) AS at
+        FROM ({bounds}) AS b GROUP BY dimension, group_id;
+        INSERT INTO stats_km
+        SELECT r.dimension, r.group_id, r.km_p50, r.km_p50_low, r.km_p50_high, r.km_p90, r.km_at
+        FROM stats_result r JOIN stats_dirty d ON d.dimension = r.dimension AND d.group_id = r.group_id
+        WHERE NOT d.counted"""
+
+
+KAPLAN_MEIER = _kaplan_meier()
 
 
 RESULTS = f"""
     DELETE FROM stats_result r USING stats_dirty d WHERE r.dimension = d.dimension AND r.group_id = d.group_id;
     INSERT INTO stats_result (dimension, group_id, reports, acknowledged, closed, open, on_time, judged,
                               ack_p50, ack_p90, close_p50, close_p90, open_created_p50, answered, confirmed,
-                              reopened, close_mean, km_p50, km_p50_low, km_p50_high, km_p90)
+                              reopened, close_mean, km_p50, km_p50_low, km_p50_high, km_p90, km_at)
     SELECT c.dimension, c.group_id, c.reports, c.acknowledged, c.closed, c.open, c.on_time, c.closed + c.overdue,
            ack.p50, ack.p90, close.p50, close.p90, open.p50, c.answered, c.confirmed, c.reopened,
            (SELECT sum(h.seconds) / nullif(sum(h.n), 0) FROM stats_histogram h
             WHERE h.dimension = c.dimension AND h.group_id = c.group_id AND h.measure = 'close'),
-           km.p50, km.p50_low, km.p50_high, km.p90
+           km.p50, km.p50_low, km.p50_high, km.p90, km.at
     FROM stats_dirty d
+    LEFT JOIN stats_km km ON km.dimension = d.dimension AND km.group_id = d.group_id
     JOIN stats_count c ON c.dimension = d.dimension AND c.group_id = d.group_id
     CROSS JOIN LATERAL ({_percentiles("stats_histogram", "t.measure = 'acknowledge'", "c.acknowledged",
                                       "t.bucket", "t.seconds")}) AS ack
@@ -312,7 +340,6 @@ RESULTS = f"""
                                       "t.seconds")}) AS close
     CROSS JOIN LATERAL ({_percentiles("stats_open", "true", "c.open", "t.bucket << t.tier", "t.created_sum",
                                       ps=(0.5,))}) AS open
-    CROSS JOIN LATERAL ({_kaplan_meier()}) AS km
     ORDER BY c.dimension, c.group_id
 """
 
@@ -348,10 +375,13 @@ def fold(now: datetime | None = None) -> Fold:
     _add(CHANGES, before)
     _execute(TOUCHED.format(source=CHANGES))
     _execute(WIDEN, {"at_minute": _minute(after)})
+    _execute(OLDEST_ESTIMATES)
     _execute("ANALYZE stats_dirty; ANALYZE stats_emptied_histogram; ANALYZE stats_emptied_open")
     _execute(EMPTIED)
     groups = session.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
-    _execute(RESULTS, {"at": after})
+    _execute(KAPLAN_MEIER, {"at": after})
+    _execute(RESULTS)
+    _execute("DROP TABLE stats_km")
     session.execute(text("UPDATE stats_state SET folded_at = :after WHERE id = 1"), times)
     _execute("DROP TABLE stats_change")
     _drop_work_tables()
@@ -371,9 +401,11 @@ def rebuild(now: datetime | None = None) -> Fold:
     """)
     _execute(WORK_TABLES)
     _add(ALL_REPORTS, at)
-    _execute("INSERT INTO stats_dirty SELECT dimension, group_id FROM stats_count")
+    _execute("INSERT INTO stats_dirty SELECT dimension, group_id, true FROM stats_count")
     groups = session.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
-    _execute(RESULTS, {"at": at})
+    _execute(KAPLAN_MEIER, {"at": at})
+    _execute(RESULTS)
+    _execute("DROP TABLE stats_km")
     session.execute(text("UPDATE stats_state SET folded_at = :at WHERE id = 1"), {"at": at})
     _drop_work_tables()
     return Fold(before, at, groups=groups, rebuilt=True)
