@@ -137,19 +137,32 @@ NEIGHBOURHOOD_CATEGORY = """
     ON CONFLICT (neighbourhood_id, category_id) DO UPDATE SET reports = s.reports + excluded.reports
 """
 
-# Groups a change was counted in: every figure of theirs is recomputed, the Kaplan-Meier estimates too.
+# Groups a change was counted in: every figure of theirs is recomputed (the estimates below within a budget).
 TOUCHED = f"""
     INSERT INTO stats_dirty SELECT {GROUP}, true FROM {{source}} GROUP BY {GROUPING} {NOT_NOWHERE}
 """
-# A group whose only change is that its open reports' buckets were merged (WIDEN) keeps its estimates; the
-# estimates of the groups least recently estimated are made again, so that every group's reports still
-# open are censored at an age at most about an hour old (SURVIVAL_ROUND groups a fold).
-SURVIVAL_ROUND = 12
-OLDEST_ESTIMATES = f"""
-    INSERT INTO stats_dirty
-    SELECT dimension, group_id, true FROM stats_result ORDER BY km_at NULLS FIRST, dimension, group_id
-    LIMIT {SURVIVAL_ROUND}
-    ON CONFLICT (dimension, group_id) DO UPDATE SET counted = true
+# The Kaplan-Meier estimates cost a pass over every bucket of a group, so a fold makes them again for at
+# most SURVIVAL_BUDGET groups: the city always, then the groups a change was counted in, then any group, each
+# time those estimated longest ago first. A quiet minute re-estimates every changed group and a round of
+# the others (the reports still open censored at an age at most about ten minutes old); a busy one spreads
+# them over the next minutes. A group whose only change is that its open reports' buckets were merged
+# (WIDEN) keeps its estimates.
+SURVIVAL_BUDGET = 64
+CHOOSE_ESTIMATES = """
+    CREATE TEMP TABLE stats_estimate (dimension text, group_id int, PRIMARY KEY (dimension, group_id)) ON COMMIT DROP;
+    INSERT INTO stats_estimate
+    SELECT dimension, group_id FROM (
+        SELECT d.dimension, d.group_id, CASE WHEN d.dimension = 'city' THEN 0 ELSE 1 END AS rank, r.km_at
+        FROM stats_dirty d LEFT JOIN stats_result r ON r.dimension = d.dimension AND r.group_id = d.group_id
+        WHERE d.counted
+        UNION ALL
+        SELECT r.dimension, r.group_id, 2, r.km_at FROM stats_result r
+    ) AS x
+    GROUP BY dimension, group_id ORDER BY min(rank), min(km_at) NULLS FIRST, dimension, group_id LIMIT :budget;
+    INSERT INTO stats_dirty SELECT dimension, group_id, false FROM stats_estimate ON CONFLICT DO NOTHING
+"""
+ALL_ESTIMATES = """
+    CREATE TEMP TABLE stats_estimate ON COMMIT DROP AS SELECT dimension, group_id FROM stats_dirty
 """
 
 # The groups whose figures are recomputed, and the buckets that emptied (deleted once all is added in).
@@ -265,8 +278,9 @@ Z95 = 1.959963984540054
 
 
 def _kaplan_meier() -> str:
-    """The Kaplan-Meier estimates of the time to close of every group in stats_dirty, as a temporary table
-    stats_km: per group, the median with its 95% interval, and the 90th percentile.
+    """The Kaplan-Meier estimates of the time to close of every group in stats_estimate, as a temporary table
+    stats_km: per group, the median with its 95% interval, and the 90th percentile (and, for the other
+    groups recomputed, the estimates they had).
 
     A closed report is an event at its bucket's mean time; a report still open is censored at its age
     (:at minus the mean creation time of its bucket), a merged duplicate at the time of the merge. At a
@@ -277,16 +291,16 @@ def _kaplan_meier() -> str:
     """
     items = """
         SELECT h.dimension, h.group_id, h.seconds / h.n AS t, h.n AS d, 0 AS censored
-        FROM stats_histogram h JOIN stats_dirty x ON x.dimension = h.dimension AND x.group_id = h.group_id
-        WHERE x.counted AND h.measure = 'close' AND h.n > 0
+        FROM stats_histogram h JOIN stats_estimate x ON x.dimension = h.dimension AND x.group_id = h.group_id
+        WHERE h.measure = 'close' AND h.n > 0
         UNION ALL
         SELECT h.dimension, h.group_id, h.seconds / h.n, 0, h.n
-        FROM stats_histogram h JOIN stats_dirty x ON x.dimension = h.dimension AND x.group_id = h.group_id
-        WHERE x.counted AND h.measure = 'merge' AND h.n > 0
+        FROM stats_histogram h JOIN stats_estimate x ON x.dimension = h.dimension AND x.group_id = h.group_id
+        WHERE h.measure = 'merge' AND h.n > 0
         UNION ALL
         SELECT o.dimension, o.group_id, date_part('epoch', CAST(:at AS timestamptz)) - o.created_sum / o.n, 0, o.n
-        FROM stats_open o JOIN stats_dirty x ON x.dimension = o.dimension AND x.group_id = o.group_id
-        WHERE x.counted AND o.n > 0"""
+        FROM stats_open o JOIN stats_estimate x ON x.dimension = o.dimension AND x.group_id = o.group_id
+        WHERE o.n > 0"""
     order = "PARTITION BY dimension, group_id ORDER BY t, censored ROWS UNBOUNDED PRECEDING"
     running = f"SELECT i.*, sum(d + censored) OVER ({order}) AS upto FROM ({items}) AS i"
     at_risk = f"""
@@ -315,7 +329,7 @@ def _kaplan_meier() -> str:
         INSERT INTO stats_km
         SELECT r.dimension, r.group_id, r.km_p50, r.km_p50_low, r.km_p50_high, r.km_p90, r.km_at
         FROM stats_result r JOIN stats_dirty d ON d.dimension = r.dimension AND d.group_id = r.group_id
-        WHERE NOT d.counted"""
+        WHERE NOT EXISTS (SELECT 1 FROM stats_estimate e WHERE e.dimension = d.dimension AND e.group_id = d.group_id)"""
 
 
 KAPLAN_MEIER = _kaplan_meier()
@@ -375,13 +389,13 @@ def fold(now: datetime | None = None) -> Fold:
     _add(CHANGES, before)
     _execute(TOUCHED.format(source=CHANGES))
     _execute(WIDEN, {"at_minute": _minute(after)})
-    _execute(OLDEST_ESTIMATES)
+    _execute(CHOOSE_ESTIMATES, {"budget": SURVIVAL_BUDGET})
     _execute("ANALYZE stats_dirty; ANALYZE stats_emptied_histogram; ANALYZE stats_emptied_open")
     _execute(EMPTIED)
     groups = session.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
     _execute(KAPLAN_MEIER, {"at": after})
     _execute(RESULTS)
-    _execute("DROP TABLE stats_km")
+    _execute("DROP TABLE stats_km; DROP TABLE stats_estimate")
     session.execute(text("UPDATE stats_state SET folded_at = :after WHERE id = 1"), times)
     _execute("DROP TABLE stats_change")
     _drop_work_tables()
@@ -403,9 +417,10 @@ def rebuild(now: datetime | None = None) -> Fold:
     _add(ALL_REPORTS, at)
     _execute("INSERT INTO stats_dirty SELECT dimension, group_id, true FROM stats_count")
     groups = session.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
+    _execute(ALL_ESTIMATES)
     _execute(KAPLAN_MEIER, {"at": at})
     _execute(RESULTS)
-    _execute("DROP TABLE stats_km")
+    _execute("DROP TABLE stats_km; DROP TABLE stats_estimate")
     session.execute(text("UPDATE stats_state SET folded_at = :at WHERE id = 1"), {"at": at})
     _drop_work_tables()
     return Fold(before, at, groups=groups, rebuilt=True)
