@@ -121,7 +121,7 @@ def test_every_groups_estimate_is_made_again_within_a_round_of_folds(session, ma
     services.rebuild(now)
     groups = session.scalar(text("SELECT count(*) FROM stats_result"))
     first = now + timedelta(minutes=1)
-    for minute in range(1, -(-groups // services.SURVIVAL_BUDGET) + 1):
+    for minute in range(1, -(-groups // services.SURVIVAL_ROUND) + 1):
         services.fold(now + timedelta(minutes=minute))
     oldest = session.scalar(text("SELECT min(km_at) FROM stats_result"))
     assert oldest >= first  # no group's reports still open are censored at an age older than the round

@@ -22,7 +22,9 @@ from datetime import datetime
 
 from sqlalchemy import text
 
+from seeclick import dbapi
 from seeclick.extensions import db
+from seeclick.stats import survival
 
 # Each time bucket is 2% wide, so a median or 90th percentile read from the buckets is within 2% of
 # the exact one (within a second under one second); stats_bucket() in migration 0008 uses the same.
@@ -142,27 +144,29 @@ TOUCHED = f"""
     INSERT INTO stats_dirty SELECT {GROUP}, true FROM {{source}} GROUP BY {GROUPING} {NOT_NOWHERE}
 """
 # The Kaplan-Meier estimates cost a pass over every bucket of a group, so a fold makes them again for at
-# most SURVIVAL_BUDGET groups: the city always, then the groups a change was counted in, then any group, each
-# time those estimated longest ago first. A quiet minute re-estimates every changed group and a round of
-# the others (the reports still open censored at an age at most about ten minutes old); a busy one spreads
-# them over the next minutes. A group whose only change is that its open reports' buckets were merged
-# (WIDEN) keeps its estimates.
-SURVIVAL_BUDGET = 64
-CHOOSE_ESTIMATES = """
+# most SURVIVAL_CHANGED groups it counted a change in (the city first, then those estimated longest ago)
+# and SURVIVAL_ROUND others estimated longest ago: every group's reports still open are censored at an
+# age at most about an hour old, and a busy minute leaves the rest of its changed groups to the next
+# ones. A group whose only change is that its open reports' buckets were merged (WIDEN) keeps its
+# estimates.
+SURVIVAL_CHANGED, SURVIVAL_ROUND = 40, 8
+CHOOSE_ESTIMATES = f"""
     CREATE TEMP TABLE stats_estimate (dimension text, group_id int, PRIMARY KEY (dimension, group_id)) ON COMMIT DROP;
     INSERT INTO stats_estimate
-    SELECT dimension, group_id FROM (
-        SELECT d.dimension, d.group_id, CASE WHEN d.dimension = 'city' THEN 0 ELSE 1 END AS rank, r.km_at
-        FROM stats_dirty d LEFT JOIN stats_result r ON r.dimension = d.dimension AND r.group_id = d.group_id
-        WHERE d.counted
-        UNION ALL
-        SELECT r.dimension, r.group_id, 2, r.km_at FROM stats_result r
-    ) AS x
-    GROUP BY dimension, group_id ORDER BY min(rank), min(km_at) NULLS FIRST, dimension, group_id LIMIT :budget;
-    INSERT INTO stats_dirty SELECT dimension, group_id, false FROM stats_estimate ON CONFLICT DO NOTHING
+    SELECT d.dimension, d.group_id
+    FROM stats_dirty d LEFT JOIN stats_result r ON r.dimension = d.dimension AND r.group_id = d.group_id
+    WHERE d.counted ORDER BY d.dimension <> 'city', r.km_at NULLS FIRST, d.dimension, d.group_id
+    LIMIT {SURVIVAL_CHANGED};
+    INSERT INTO stats_estimate
+    SELECT r.dimension, r.group_id FROM stats_result r
+    WHERE NOT EXISTS (SELECT 1 FROM stats_estimate e WHERE e.dimension = r.dimension AND e.group_id = r.group_id)
+    ORDER BY r.km_at NULLS FIRST, r.dimension, r.group_id LIMIT {SURVIVAL_ROUND};
+    INSERT INTO stats_dirty SELECT dimension, group_id, false FROM stats_estimate ON CONFLICT DO NOTHING;
+    ANALYZE stats_estimate
 """
 ALL_ESTIMATES = """
-    CREATE TEMP TABLE stats_estimate ON COMMIT DROP AS SELECT dimension, group_id FROM stats_dirty
+    CREATE TEMP TABLE stats_estimate ON COMMIT DROP AS SELECT dimension, group_id FROM stats_dirty;
+    ANALYZE stats_estimate
 """
 
 # The groups whose figures are recomputed, and the buckets that emptied (deleted once all is added in).
@@ -273,66 +277,50 @@ def _percentiles(table: str, where: str, total: str, order: str, value: str, ps=
         WHERE {" OR ".join(f"({holds(rank)})" for rank in names)}"""
 
 
-# z for a two-sided 95% interval.
-Z95 = 1.959963984540054
+# The rows of every group to estimate (stats_estimate): events (closed), and the censored (merged
+# duplicates at their merge, open reports at their age at :at), each bucket a row at its mean time.
+SURVIVAL_ROWS = """
+    SELECT x.dimension, x.group_id, i.t, i.d, i.censored FROM stats_estimate x CROSS JOIN LATERAL (
+        SELECT array_agg(t) AS t, array_agg(d) AS d, array_agg(censored) AS censored FROM (
+        SELECT h.seconds / h.n AS t, h.n AS d, 0 AS censored FROM stats_histogram h
+        WHERE h.dimension = x.dimension AND h.group_id = x.group_id AND h.measure = 'close' AND h.n > 0
+        UNION ALL
+        SELECT h.seconds / h.n, 0, h.n FROM stats_histogram h
+        WHERE h.dimension = x.dimension AND h.group_id = x.group_id AND h.measure = 'merge' AND h.n > 0
+        UNION ALL
+        SELECT date_part('epoch', CAST(%(at)s AS timestamptz)) - o.created_sum / o.n, 0, o.n FROM stats_open o
+        WHERE o.dimension = x.dimension AND o.group_id = x.group_id AND o.n > 0) AS u
+    ) AS i
+"""
+KM_TABLE = """
+    CREATE TEMP TABLE stats_km (dimension text, group_id int, p50 float8, p50_low float8, p50_high float8,
+                                p90 float8, at timestamptz, PRIMARY KEY (dimension, group_id)) ON COMMIT DROP
+"""
+# The groups recomputed but not estimated again keep the estimates they had.
+KEPT_ESTIMATES = """
+    INSERT INTO stats_km
+    SELECT r.dimension, r.group_id, r.km_p50, r.km_p50_low, r.km_p50_high, r.km_p90, r.km_at
+    FROM stats_result r JOIN stats_dirty d ON d.dimension = r.dimension AND d.group_id = r.group_id
+    WHERE NOT EXISTS (SELECT 1 FROM stats_estimate e WHERE e.dimension = d.dimension AND e.group_id = d.group_id)
+"""
 
 
-def _kaplan_meier() -> str:
-    """The Kaplan-Meier estimates of the time to close of every group in stats_estimate, as a temporary table
-    stats_km: per group, the median with its 95% interval, and the 90th percentile (and, for the other
-    groups recomputed, the estimates they had).
+def _estimate_survival(at: datetime) -> None:
+    """The Kaplan-Meier estimates of every group in stats_estimate, into stats_km (survival.estimate()).
 
-    A closed report is an event at its bucket's mean time; a report still open is censored at its age
-    (:at minus the mean creation time of its bucket), a merged duplicate at the time of the merge. At a
-    tie, events come before censoring. The number at risk at a row is what is left of the group's
-    reports (closed, merged and open: stats_count.reports) before it. The interval is the "exponential
-    Greenwood" (log-log) one, as lifelines computes it; a percentile the estimate never reaches (too
-    many still open) is NULL. Every group's rows are read and sorted together, in one statement.
+    Worked out in Python over the groups' rows, read in one statement: the running products over a
+    thousand buckets a group cost PostgreSQL's window functions several times what numpy takes.
     """
-    items = """
-        SELECT h.dimension, h.group_id, h.seconds / h.n AS t, h.n AS d, 0 AS censored
-        FROM stats_histogram h JOIN stats_estimate x ON x.dimension = h.dimension AND x.group_id = h.group_id
-        WHERE h.measure = 'close' AND h.n > 0
-        UNION ALL
-        SELECT h.dimension, h.group_id, h.seconds / h.n, 0, h.n
-        FROM stats_histogram h JOIN stats_estimate x ON x.dimension = h.dimension AND x.group_id = h.group_id
-        WHERE h.measure = 'merge' AND h.n > 0
-        UNION ALL
-        SELECT o.dimension, o.group_id, date_part('epoch', CAST(:at AS timestamptz)) - o.created_sum / o.n, 0, o.n
-        FROM stats_open o JOIN stats_estimate x ON x.dimension = o.dimension AND x.group_id = o.group_id
-        WHERE o.n > 0"""
-    order = "PARTITION BY dimension, group_id ORDER BY t, censored ROWS UNBOUNDED PRECEDING"
-    running = f"SELECT i.*, sum(d + censored) OVER ({order}) AS upto FROM ({items}) AS i"
-    at_risk = f"""
-        SELECT u.dimension, u.group_id, t, d, censored, c.reports - upto + d + censored AS n
-        FROM ({running}) AS u JOIN stats_count c ON c.dimension = u.dimension AND c.group_id = u.group_id"""
-    survival = f"""
-        SELECT dimension, group_id, t,
-               CASE WHEN bool_or(d > 0 AND d >= n) OVER w THEN 0
-                    ELSE exp(sum(CASE WHEN d > 0 AND d < n THEN ln(1 - d::float8 / n) ELSE 0 END) OVER w) END AS s,
-               sum(CASE WHEN d > 0 AND d < n THEN d::float8 / (n * (n - d)) ELSE 0 END) OVER w AS g
-        FROM ({at_risk}) AS r
-        WINDOW w AS ({order})"""
-    bounds = f"""
-        SELECT dimension, group_id, t, s,
-               CASE WHEN s <= 0 THEN 0 WHEN s >= 1 THEN 1
-                    ELSE exp(-exp(ln(-ln(s)) - {Z95} * sqrt(g) / ln(s))) END AS low,
-               CASE WHEN s <= 0 THEN 0 WHEN s >= 1 THEN 1
-                    ELSE exp(-exp(ln(-ln(s)) + {Z95} * sqrt(g) / ln(s))) END AS high
-        FROM ({survival}) AS k"""
-    return f"""
-        CREATE TEMP TABLE stats_km ON COMMIT DROP AS
-        SELECT dimension, group_id, min(t) FILTER (WHERE s <= 0.5) AS p50, min(t) FILTER (WHERE low <= 0.5) AS p50_low,
-               min(t) FILTER (WHERE high <= 0.5) AS p50_high, min(t) FILTER (WHERE s <= 0.1) AS p90,
-               CAST(:at AS timestamptz) AS at
-        FROM ({bounds}) AS b GROUP BY dimension, group_id;
-        INSERT INTO stats_km
-        SELECT r.dimension, r.group_id, r.km_p50, r.km_p50_low, r.km_p50_high, r.km_p90, r.km_at
-        FROM stats_result r JOIN stats_dirty d ON d.dimension = r.dimension AND d.group_id = r.group_id
-        WHERE NOT EXISTS (SELECT 1 FROM stats_estimate e WHERE e.dimension = d.dimension AND e.group_id = d.group_id)"""
-
-
-KAPLAN_MEIER = _kaplan_meier()
+    _execute(KM_TABLE)
+    made = []
+    for dimension, group_id, t, d, censored in dbapi.rows(SURVIVAL_ROWS, {"at": at}):
+        found = survival.estimate(t or [], d or [], censored or [])
+        made.append({"dimension": dimension, "group_id": group_id, "p50": found.p50, "p50_low": found.p50_low,
+                     "p50_high": found.p50_high, "p90": found.p90, "at": at})
+    if made:
+        db.session.execute(text("INSERT INTO stats_km VALUES (:dimension, :group_id, :p50, :p50_low, :p50_high, "
+                                ":p90, :at)"), made)
+    _execute(KEPT_ESTIMATES)
 
 
 RESULTS = f"""
@@ -389,11 +377,11 @@ def fold(now: datetime | None = None) -> Fold:
     _add(CHANGES, before)
     _execute(TOUCHED.format(source=CHANGES))
     _execute(WIDEN, {"at_minute": _minute(after)})
-    _execute(CHOOSE_ESTIMATES, {"budget": SURVIVAL_BUDGET})
+    _execute(CHOOSE_ESTIMATES)
     _execute("ANALYZE stats_dirty; ANALYZE stats_emptied_histogram; ANALYZE stats_emptied_open")
     _execute(EMPTIED)
     groups = session.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
-    _execute(KAPLAN_MEIER, {"at": after})
+    _estimate_survival(after)
     _execute(RESULTS)
     _execute("DROP TABLE stats_km; DROP TABLE stats_estimate")
     session.execute(text("UPDATE stats_state SET folded_at = :after WHERE id = 1"), times)
@@ -418,7 +406,7 @@ def rebuild(now: datetime | None = None) -> Fold:
     _execute("INSERT INTO stats_dirty SELECT dimension, group_id, true FROM stats_count")
     groups = session.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
     _execute(ALL_ESTIMATES)
-    _execute(KAPLAN_MEIER, {"at": at})
+    _estimate_survival(at)
     _execute(RESULTS)
     _execute("DROP TABLE stats_km; DROP TABLE stats_estimate")
     session.execute(text("UPDATE stats_state SET folded_at = :at WHERE id = 1"), {"at": at})
