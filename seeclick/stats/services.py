@@ -234,7 +234,9 @@ WIDEN = """
             n = o.n + excluded.n, created_sum = o.created_sum + excluded.created_sum
         RETURNING dimension, group_id
     )
-    INSERT INTO stats_dirty SELECT DISTINCT dimension, group_id, false FROM kept ON CONFLICT DO NOTHING
+    INSERT INTO stats_dirty SELECT DISTINCT dimension, group_id, false FROM kept
+    WHERE dimension NOT IN ('week', 'month')  -- a period shows no age of its open reports: nothing to redo
+    ON CONFLICT DO NOTHING
 """
 
 EMPTIED = """
@@ -329,7 +331,8 @@ RESULTS = f"""
                               ack_p50, ack_p90, close_p50, close_p90, open_created_p50, answered, confirmed,
                               reopened, close_mean, km_p50, km_p50_low, km_p50_high, km_p90, km_at)
     SELECT c.dimension, c.group_id, c.reports, c.acknowledged, c.closed, c.open, c.on_time, c.closed + c.overdue,
-           ack.p50, ack.p90, close.p50, close.p90, open.p50, c.answered, c.confirmed, c.reopened,
+           ack.p50, ack.p90, close.p50, close.p90,
+           CASE WHEN c.dimension NOT IN ('week', 'month') THEN open.p50 END, c.answered, c.confirmed, c.reopened,
            (SELECT sum(h.seconds) / nullif(sum(h.n), 0) FROM stats_histogram h
             WHERE h.dimension = c.dimension AND h.group_id = c.group_id AND h.measure = 'close'),
            km.p50, km.p50_low, km.p50_high, km.p90, km.at
