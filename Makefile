@@ -1,7 +1,9 @@
 # seeclick: `make run` serves the demo city on http://127.0.0.1:5000; `make test` runs the tests.
 # Both set up what is missing first: system packages, the virtualenv, a project-local PostGIS
-# cluster under instance/ (reused on the next run), migrations and the demo city.
-# With DATABASE_URL set, that database is used instead of the local cluster.
+# cluster and a Redis (the throttles' shared counts) under instance/ (reused on the next run),
+# migrations and the demo city.
+# With DATABASE_URL set, that database is used instead of the local cluster; with
+# SEECLICK_RATELIMIT_STORAGE (TEST_RATELIMIT_STORAGE for the tests) set, that Redis.
 
 PYTHON ?= python3
 VENV := .venv
@@ -36,6 +38,9 @@ ifeq ($(POSTGIS_CONTROL),)
 endif
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv; }
+	@# The throttles count in Redis, shared by every worker (the local one: seeclick/devredis.py).
+	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; }
 	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
@@ -61,11 +66,17 @@ db: system
 ifndef DATABASE_URL
 	$(PYTHON) seeclick/devdb.py start
 endif
+ifndef SEECLICK_RATELIMIT_STORAGE
+	$(PYTHON) seeclick/devredis.py start
+endif
 
 # The tests use TEST_DATABASE_URL, or the local cluster's seeclick_test (never DATABASE_URL).
 testdb: system
 ifndef TEST_DATABASE_URL
 	$(PYTHON) seeclick/devdb.py start
+endif
+ifndef TEST_RATELIMIT_STORAGE
+	$(PYTHON) seeclick/devredis.py start
 endif
 
 migrate: venv db
@@ -76,6 +87,7 @@ demo: migrate
 
 stop:
 	$(PYTHON) seeclick/devdb.py stop
+	$(PYTHON) seeclick/devredis.py stop
 
 lint: venv
 	$(BIN)/ruff check seeclick tests bench migrations config.py wsgi.py

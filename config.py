@@ -22,6 +22,15 @@ def local_database_url(name):
     return f"postgresql+psycopg2://seeclick:{s['password']}@127.0.0.1:{s['port']}/{name}"
 
 
+def local_redis_url(db):
+    """URL of a database in the project-local Redis (devredis.py), or None when there is none."""
+    settings = INSTANCE / "devredis.json"
+    if not settings.exists():
+        return None
+    s = json.loads(settings.read_text())
+    return f"redis://:{s['password']}@127.0.0.1:{s['port']}/{db}"
+
+
 def instance_secret() -> str:
     """A random key kept in instance/secret_key (0600), made on first use (by create_app, not on import).
 
@@ -67,10 +76,19 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SEECLICK_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    # Failed sign-ins allowed per address; memory:// is per process (use Redis with several workers).
-    LOGIN_LIMIT = "5 per minute;30 per hour"
-    RATELIMIT_STORAGE_URI = os.environ.get("SEECLICK_RATELIMIT_STORAGE", "memory://")
+    # Every throttle counts in one store shared by every worker and host (Redis); memory:// would count
+    # per process, so each of N workers would allow N times the limit.
+    RATELIMIT_STORAGE_URI = os.environ.get("SEECLICK_RATELIMIT_STORAGE") or local_redis_url(0) or "memory://"
+    RATELIMIT_KEY_PREFIX = "seeclick"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: count in each process for a while rather than refuse every request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Failed sign-ins allowed per address (generous: a city office is many people behind one address),
+    # per account from browsers that never signed in to it, and per browser that did (its device cookie).
+    LOGIN_LIMIT = "30 per minute;200 per hour"
+    LOGIN_ACCOUNT_LIMIT = "10 per hour;30 per day"
+    LOGIN_DEVICE_LIMIT = "5 per minute;30 per hour"
     PROXIES = int(os.environ.get("SEECLICK_PROXIES", "0"))  # reverse proxies in front that set X-Forwarded-For
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # an upload larger than this is refused (413) before it is read
     BABEL_DEFAULT_LOCALE = "en"
@@ -104,10 +122,17 @@ class Config:
     # Reporters' contact details are removed from reports closed longer ago than this (0: kept).
     CONTACT_RETENTION_MONTHS = int(os.environ.get("SEECLICK_CONTACT_RETENTION_MONTHS", "24"))
     OWN_DATA_LINK_DAYS = 30  # a mailed link to someone's own data works this long; they can ask for a new one
-    SUPPORT_LIMIT = "60 per hour"  # "me too" and follow requests from one address
+    SUPPORT_LIMIT = "60 per hour"  # "me too" from one address
+    FOLLOW_LIMIT = "10 per hour;20 per day"  # follow and watch requests (each may mail someone) from one address
+    SUPPORT_REPORT_LIMIT = "5 per day"  # "me too" on one report from one address (a household, an office)
+    CONFIRM_MAIL_LIMIT = "1 per day"  # confirmation links one email address is sent, whoever asks
     FLAG_LIMIT = "10 per hour;30 per day"  # "report a problem with this report" from one address
 
 
 class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("TEST_DATABASE_URL")) or local_database_url("seeclick_test")
+    # The tests' own Redis database: each test starts from zero without touching the app's counts.
+    RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE") or local_redis_url(1) or "memory://"
+    RATELIMIT_SWALLOW_ERRORS = False  # a test must see Redis fail, not pass unthrottled
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False

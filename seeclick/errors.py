@@ -20,6 +20,9 @@ def plain_words(error) -> str:
         return _("That is too large to send: keep what you send under %(mb)d MB (a photo straight from a "
                  "phone is well under that).", mb=megabytes)
     if error.code == 429:
+        limit = getattr(error, "limit", None)  # a throttle with words of its own says them
+        if limit is not None and limit.error_message:
+            return error.description
         return _("Too many tries from here in a short time. Wait a minute, then try again.")
     return error.description
 

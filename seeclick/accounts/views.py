@@ -4,8 +4,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from seeclick import ratelimits
 from seeclick.accounts import services
 from seeclick.accounts.forms import LoginForm, LogoutForm
 from seeclick.extensions import limiter
@@ -25,11 +27,23 @@ def after_login_url():
     return safe_next(request.args.get("next")) or url_for("home.index")
 
 
+ACCOUNT_WAITS = _l("Too many failed sign-ins to this account from browsers it has not used. Wait an hour, or "
+                   "sign in from a browser you have signed in with before.")
+
+
+# Only failures count. A browser that signed in to the account before is judged on its own failures, not
+# the address's or the account's: neither a busy office address nor an attack on the account locks it out.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 401)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], deduct_when=ratelimits.failed_sign_in,
+               exempt_when=ratelimits.trusted_device)
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_LIMIT"], methods=["POST"],
+               key_func=ratelimits.login_account_key, deduct_when=ratelimits.failed_sign_in,
+               exempt_when=ratelimits.trusted_device, error_message=lambda: str(ACCOUNT_WAITS))
+@limiter.limit(lambda: current_app.config["LOGIN_DEVICE_LIMIT"], methods=["POST"],
+               key_func=ratelimits.login_device_key, deduct_when=ratelimits.failed_sign_in,
+               exempt_when=ratelimits.untrusted_device)
 def login():
-    """Sign in with email and password; only failed attempts count against the limit."""
+    """Sign in with email and password; only failed attempts count against the limits."""
     if current_user.is_authenticated:
         return redirect(after_login_url())
     form = LoginForm()
@@ -39,7 +53,9 @@ def login():
             session.clear()  # a fresh session for the signed-in person
             login_user(user, remember=form.remember.data)
             session.permanent = True
-            return redirect(after_login_url())
+            response = redirect(after_login_url())
+            ratelimits.remember_device(response, form.email.data)
+            return response
         form.password.errors.append(_("That email and password do not match an account."))
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form)

@@ -2,19 +2,22 @@
 
 Flush, never commit. Whoever asks, the address confirms from a link first; an address that already
 gets the mail gets nothing more, and one that stopped must confirm again (a stranger typing it
-cannot switch its mail back on). Callers answer the same in every case, so a form never tells who
-follows or watches what.
+cannot switch its mail back on). An address is sent one confirmation link a day at most, whoever
+asks and from wherever (seeclick.ratelimits). Callers answer the same in every case, so a form never
+tells who follows or watches what.
 """
 
 from datetime import UTC, datetime
 
+from seeclick import ratelimits
 from seeclick.extensions import db
 from seeclick.notifications import queries
 from seeclick.notifications.models import Subscription, new_token
 
 
 def ask(subscription: Subscription) -> bool:
-    """Whether a confirmation link must be sent: not when the address already gets this mail.
+    """Whether a confirmation link must be sent: not when the address already gets this mail, nor when
+    it was sent a link today.
 
     A new subscription is added; an unconfirmed or stopped one gets a fresh token, so an old link
     stops working.
@@ -25,7 +28,7 @@ def ask(subscription: Subscription) -> bool:
         db.session.add(subscription)
     subscription.confirmed_at, subscription.stopped_at, subscription.token = None, None, new_token()
     db.session.flush()
-    return True
+    return ratelimits.may_mail(subscription.email)
 
 
 def confirm(model: type[Subscription], token: str) -> tuple[Subscription | None, bool]:

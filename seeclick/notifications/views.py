@@ -24,8 +24,9 @@ bp = Blueprint("notifications", __name__)
 SAME_ANSWER = _l("Check your email: if this address does not get this digest yet, we sent it a link to start it.")
 
 
-def support_limit():
-    return current_app.config["SUPPORT_LIMIT"]
+def follow_limit():
+    """Follow and watch requests from one address: each may mail someone."""
+    return current_app.config["FOLLOW_LIMIT"]
 
 
 def _email(form):
@@ -33,7 +34,7 @@ def _email(form):
 
 
 @bp.post("/reports/<public_id>/follow")
-@limiter.limit(support_limit)
+@limiter.limit(follow_limit)
 def follow(public_id):
     """Ask for email updates on a report; the address confirms from a link first."""
     report = reports.by_public_id(public_id) or abort(404)
@@ -52,7 +53,7 @@ def follow(public_id):
 
 
 @bp.post("/neighbourhoods/<code>/watch")
-@limiter.limit(support_limit)
+@limiter.limit(follow_limit)
 def watch_neighbourhood(code):
     place = neighbourhoods.by_code(code) or abort(404)
     email = _email(EmailOnlyForm())
@@ -66,7 +67,7 @@ def watch_neighbourhood(code):
 
 
 @bp.post("/reports/<public_id>/watch")
-@limiter.limit(support_limit)
+@limiter.limit(follow_limit)
 def watch_around_report(public_id):
     report = reports.by_public_id(public_id) or abort(404)
     if report.hidden:

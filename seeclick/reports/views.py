@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from seeclick import maps
+from seeclick import maps, ratelimits
 from seeclick.accounts.permissions import can_act
 from seeclick.extensions import csrf, db, limiter
 from seeclick.moderation import queries as moderation
@@ -33,18 +33,18 @@ from seeclick.reports.submission import Draft, Invalid
 
 bp = Blueprint("reports", __name__)
 
-BROWSER_COOKIE = "seeclick_browser"
+
+BROWSER_COOKIE = ratelimits.BROWSER_COOKIE
 
 
 def browser_token() -> str | None:
-    """The token this site gave the browser (its seeclick_browser cookie), or None when it has none."""
-    return request.cookies.get(BROWSER_COOKIE) or None
+    """The token this site gave the browser (inside its signed seeclick_browser cookie), or None."""
+    return ratelimits.browser_id()
 
 
 def remember_browser(response, token: str):
     """Keep (or give) the browser its token for a year: it counts its "me too" once, and names it to a ban."""
-    response.set_cookie(BROWSER_COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    ratelimits.set_browser_id(response, token)
     return response
 
 
@@ -54,6 +54,10 @@ def report_limit():
 
 def support_limit():
     return current_app.config["SUPPORT_LIMIT"]
+
+
+def support_report_limit():
+    return current_app.config["SUPPORT_REPORT_LIMIT"]
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
@@ -204,7 +208,12 @@ def sent(public_id):
 def show(public_id):
     """A report's permalink: where, what, photos, who has it, its status and public timeline."""
     report = queries.by_public_id(public_id) or abort(404)
-    return removed(report) if report.hidden else render_report(report)
+    if report.hidden:
+        return removed(report)
+    page, status = render_report(report)
+    response = make_response(page, status)
+    ratelimits.issue_browser_id(response)  # what a "me too" from this browser will carry
+    return response
 
 
 def removed(report):
@@ -230,15 +239,22 @@ def render_report(report, follow_form=None, status=200):
 
 @bp.post("/reports/<public_id>/support")
 @limiter.limit(support_limit)
+@limiter.limit(support_report_limit, key_func=ratelimits.address_and_report_key)
 def support(public_id):
-    """“Me too”: counted once per person."""
+    """“Me too”: counted once per browser, from a browser holding the token the report's page gave it."""
     report = queries.by_public_id(public_id) or abort(404)
     if report.hidden:
         return removed(report)
     if not ConfirmForm().validate():
         abort(400)
-    token = browser_token() or secrets.token_urlsafe(24)
-    added = submission.support(report, token)
+    response = redirect(url_for("reports.show", public_id=public_id) + "#support", code=303)
+    browser = ratelimits.browser_id()
+    if browser is None:  # cookies refused, or a request that never saw the page
+        flash(_("Your support could not be counted: this browser did not keep the cookie that counts each person "
+                "once. Allow cookies for this site, then press “Me too” again."), "error")
+        ratelimits.issue_browser_id(response)
+        return response
+    added = submission.support(report, browser)
     db.session.commit()
     flash(_("Thank you: your support is counted.") if added else _("Your support was already counted."))
-    return remember_browser(redirect(url_for("reports.show", public_id=public_id) + "#support", code=303), token)
+    return response
