@@ -19,10 +19,10 @@ POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 
 .PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints
 
-# The web app and, beside it, the job worker that sends mail (to instance/mail/ without SMTP settings).
+# The web app and, beside it, the job worker that sends mail (to instance/mail/ without SMTP settings),
+# started again whenever it dies (seeclick/supervise.py; systemd in production, docs/production.md).
 run: venv db migrate demo
-	@$(FLASK) jobs worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-		$(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/python -m seeclick.supervise --keep '$(FLASK) jobs worker' -- $(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: venv db migrate
 	$(FLASK) jobs worker

@@ -6,6 +6,9 @@ Run with the system Python before the virtualenv exists (standard library only):
     python3 seeclick/devdb.py stop
     python3 seeclick/devdb.py url [NAME] # print the connection URL of a database
 
+`Cluster(directory, durable=True)` is another cluster of the same kind, for the soak and the fault
+tests: fsync and synchronous commit on, as production runs, so a crash of it loses nothing committed.
+
 The cluster listens on 127.0.0.1 only, on its own port (SEECLICK_PGPORT; by default 54329, or
 a free port if that one is taken), with password authentication; the generated password and the
 port are kept in instance/devdb.json, which config.py reads
@@ -75,15 +78,6 @@ def write_private(path, text, owner=None):
         f.write(text)
 
 
-def settings():
-    return json.loads(SETTINGS.read_text())
-
-
-def url(name="seeclick"):
-    s = settings()
-    return f"postgresql://{SUPERUSER}:{s['password']}@127.0.0.1:{s['port']}/{name}"
-
-
 def free_port(preferred):
     """The preferred port if nothing listens there, otherwise one the system picks."""
     with socket.socket() as probe:
@@ -94,85 +88,128 @@ def free_port(preferred):
         return spare.getsockname()[1]
 
 
-def initdb():
-    port = int(os.environ.get("SEECLICK_PGPORT") or free_port(54329))
-    password = secrets.token_urlsafe(18)
-    INSTANCE.mkdir(exist_ok=True)
-    make_reachable(PGDATA)
-    pwfile = INSTANCE / "pwfile"
-    write_private(pwfile, password + "\n", owner="postgres" if os.geteuid() == 0 else None)
-    try:
-        subprocess.run(
-            as_server_user([
-                pg_bin("initdb"), "-D", str(PGDATA), "-U", SUPERUSER, "--pwfile", str(pwfile),
-                "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
-                "--locale=C.UTF-8",
-            ]),
-            check=True, stdout=subprocess.DEVNULL,
+class Cluster:
+    """A PostgreSQL cluster in a directory of instance/: its data, settings (port, password) and log."""
+
+    def __init__(self, directory=INSTANCE, name="pgdata", durable=False, databases=DATABASES, preferred_port=54329):
+        self.directory = Path(directory)
+        self.pgdata = self.directory / name
+        self.settings_file = self.directory / ("devdb.json" if name == "pgdata" else f"{name}.json")
+        self.log = self.directory / ("postgres.log" if name == "pgdata" else f"{name}.log")
+        self.durable = durable
+        self.databases = databases
+        self.preferred_port = preferred_port
+
+    def settings(self):
+        return json.loads(self.settings_file.read_text())
+
+    def url(self, name="seeclick"):
+        s = self.settings()
+        return f"postgresql://{SUPERUSER}:{s['password']}@127.0.0.1:{s['port']}/{name}"
+
+    def initdb(self):
+        chosen = os.environ.get("SEECLICK_PGPORT") if self.pgdata == PGDATA else None  # the development one's
+        port = int(chosen or free_port(self.preferred_port))
+        password = secrets.token_urlsafe(18)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        make_reachable(self.pgdata)
+        pwfile = self.directory / f"{self.pgdata.name}.pwfile"
+        write_private(pwfile, password + "\n", owner="postgres" if os.geteuid() == 0 else None)
+        try:
+            subprocess.run(
+                as_server_user([
+                    pg_bin("initdb"), "-D", str(self.pgdata), "-U", SUPERUSER, "--pwfile", str(pwfile),
+                    "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
+                    "--locale=C.UTF-8",
+                ]),
+                check=True, stdout=subprocess.DEVNULL,
+            )
+        finally:
+            pwfile.unlink()
+        # The development cluster trades durability for speed; a durable one keeps PostgreSQL's defaults.
+        speed = "" if self.durable else "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+        with open(self.pgdata / "postgresql.conf", "a") as conf:
+            conf.write(
+                "\n# seeclick local cluster\n"
+                f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
+                f"{speed}"
+                "shared_buffers = 512MB\nwork_mem = 32MB\nmaintenance_work_mem = 512MB\n"
+                "max_wal_size = 4GB\njit = off\nmax_connections = 200\n"
+            )
+        write_private(self.settings_file, json.dumps({"port": port, "password": password}) + "\n")
+
+    def running(self):
+        result = subprocess.run(
+            as_server_user([pg_bin("pg_ctl"), "-D", str(self.pgdata), "status"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-    finally:
-        pwfile.unlink()
-    with open(PGDATA / "postgresql.conf", "a") as conf:
-        conf.write(
-            "\n# seeclick local cluster\n"
-            f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
-            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-            "shared_buffers = 512MB\nwork_mem = 32MB\nmaintenance_work_mem = 512MB\n"
-            "max_wal_size = 4GB\njit = off\nmax_connections = 200\n"
-        )
-    write_private(SETTINGS, json.dumps({"port": port, "password": password}) + "\n")
+        return result.returncode == 0
+
+    def psql(self, sql, database="postgres"):
+        env = dict(os.environ, PGPASSWORD=self.settings()["password"])
+        return subprocess.run(
+            ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+             "-p", str(self.settings()["port"]), "-U", SUPERUSER, "-d", database, "-c", sql],
+            check=True, env=env, capture_output=True, text=True,
+        ).stdout.strip()
+
+    def pg_ctl(self, *args):
+        if os.geteuid() == 0:
+            self.log.touch()
+            shutil.chown(self.log, "postgres")
+        subprocess.run(as_server_user([pg_bin("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log), *args]),
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def start(self):
+        if not (self.pgdata / "PG_VERSION").exists():
+            print(f"devdb: creating a PostgreSQL cluster in {self.pgdata}")
+            self.initdb()
+        if not self.running():
+            make_reachable(self.pgdata)
+            self.pg_ctl("-w", "-t", "60", "start")
+            print(f"devdb: PostgreSQL running on 127.0.0.1:{self.settings()['port']}")
+        for _ in range(50):
+            try:
+                self.psql("SELECT 1")
+                break
+            except subprocess.CalledProcessError:
+                time.sleep(0.2)
+        existing = set(self.psql("SELECT datname FROM pg_database").split())
+        for name in self.databases:
+            if name not in existing:
+                self.psql(f'CREATE DATABASE "{name}"')
+                print(f"devdb: created database {name}")
+            self.psql("CREATE EXTENSION IF NOT EXISTS postgis", database=name)
+
+    def restart(self, mode="fast"):
+        """Stop the server (fast: close sessions; immediate: as a crash, recovered from the WAL) and start it."""
+        self.pg_ctl("-w", "-t", "60", "-m", mode, "restart")
+
+    def stop(self, mode="fast"):
+        if self.pgdata.exists() and self.running():
+            subprocess.run(as_server_user([pg_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "stop", "-m", mode]),
+                           check=True, stdout=subprocess.DEVNULL)
+        else:
+            print("devdb: not running")
 
 
-def running():
-    result = subprocess.run(
-        as_server_user([pg_bin("pg_ctl"), "-D", str(PGDATA), "status"]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    return result.returncode == 0
+DEFAULT = Cluster()
 
 
-def psql(sql, database="postgres"):
-    env = dict(os.environ, PGPASSWORD=settings()["password"])
-    return subprocess.run(
-        ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-         "-p", str(settings()["port"]), "-U", SUPERUSER, "-d", database, "-c", sql],
-        check=True, env=env, capture_output=True, text=True,
-    ).stdout.strip()
+def settings():
+    return DEFAULT.settings()
+
+
+def url(name="seeclick"):
+    return DEFAULT.url(name)
 
 
 def start():
-    if not (PGDATA / "PG_VERSION").exists():
-        print(f"devdb: creating a PostgreSQL cluster in {PGDATA}")
-        initdb()
-    if not running():
-        make_reachable(PGDATA)
-        if os.geteuid() == 0:
-            LOG.touch()
-            shutil.chown(LOG, "postgres")
-        subprocess.run(
-            as_server_user([pg_bin("pg_ctl"), "-D", str(PGDATA), "-l", str(LOG), "-w", "-t", "60", "start"]),
-            check=True, stdout=subprocess.DEVNULL,
-        )
-        print(f"devdb: PostgreSQL running on 127.0.0.1:{settings()['port']}")
-    for _ in range(50):
-        try:
-            psql("SELECT 1")
-            break
-        except subprocess.CalledProcessError:
-            time.sleep(0.2)
-    existing = set(psql("SELECT datname FROM pg_database").split())
-    for name in DATABASES:
-        if name not in existing:
-            psql(f'CREATE DATABASE "{name}"')
-            print(f"devdb: created database {name}")
-        psql("CREATE EXTENSION IF NOT EXISTS postgis", database=name)
+    DEFAULT.start()
 
 
 def stop():
-    if PGDATA.exists() and running():
-        subprocess.run(as_server_user([pg_bin("pg_ctl"), "-D", str(PGDATA), "-w", "stop", "-m", "fast"]), check=True)
-    else:
-        print("devdb: not running")
+    DEFAULT.stop()
 
 
 def main(argv):

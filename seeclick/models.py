@@ -10,6 +10,7 @@ from seeclick.accounts.models import Role, User
 from seeclick.bans.models import Ban, BanKind
 from seeclick.categories.models import Category, CategoryQuestion, Datatype, TargetHistory
 from seeclick.departments.models import Department, ServiceArea, ServiceAreaPart, department_category
+from seeclick.health.models import job_run
 from seeclick.moderation.models import Flag, HiddenUpdate, Moderation
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.notifications.models import Event, Follower, Notification, Watch
@@ -43,7 +44,7 @@ __all__ = [
     "Datatype", "Department", "Event", "Flag", "Follower", "HiddenUpdate", "Moderation", "Neighbourhood",
     "Notification", "Photo", "Questionnaire", "RemovalRule", "ReopenRequest", "Report", "Role", "ServiceArea",
     "ServiceAreaPart", "Status", "StatusType", "Support", "TargetHistory", "Update", "UpdateKind", "User", "Watch",
-    "department_category", "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram",
+    "department_category", "job_run", "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram",
     "stats_neighbourhood_category", "stats_open", "stats_result", "stats_state"
 ]
 

@@ -21,7 +21,7 @@ from seeclick.geo import LatLon, to_db
 from seeclick.reports.models import Report
 from seeclick.routing import route
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.faults"]
 
 SHIPPED_DATA = Path(__file__).resolve().parent.parent / "seeclick" / "demo" / "data"
 

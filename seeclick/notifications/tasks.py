@@ -11,8 +11,9 @@ from seeclick.notifications.delivery import deliver
 # 2, 4, 8 ... 4,096 seconds: about two hours of retries before the sweep below takes over.
 RETRY = RetryStrategy(max_attempts=12, exponential_wait=2)
 
-# A worker sends a heartbeat every 10 seconds; six missed and its running jobs are taken as orphaned.
-STALLED_AFTER_SECONDS = 60
+# A worker sends a heartbeat every 10 seconds; three missed and its running jobs are taken as orphaned
+# (a worker killed mid-send: its mail goes out within a minute or two of it dying).
+STALLED_AFTER_SECONDS = 30
 
 REQUEUE = text("""
     SELECT count(procrastinate_defer_jobs_v1(ARRAY[ROW(
@@ -43,7 +44,7 @@ def requeue_unsent_mail(timestamp: int) -> int:
     return queued
 
 
-@queue.periodic(cron="*/5 * * * *")
+@queue.periodic(cron="* * * * *")
 @queue.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
 async def retry_stalled_jobs(context, timestamp: int) -> int:
     """Run again the jobs a worker was running when it died (no heartbeat for a minute): a mail

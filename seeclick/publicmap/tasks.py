@@ -1,7 +1,7 @@
 """Keep the map's counts current: report changes are folded in every minute."""
 
 from seeclick.extensions import db
-from seeclick.jobs import in_app_context, queue
+from seeclick.jobs import in_app_context, queue, record_run
 from seeclick.publicmap import queries
 
 
@@ -10,4 +10,5 @@ from seeclick.publicmap import queries
 @in_app_context
 def fold_map_counts(timestamp: int) -> None:
     queries.fold()
+    record_run("fold_map_counts")
     db.session.commit()

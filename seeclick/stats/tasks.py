@@ -1,7 +1,7 @@
 """Keep the response-time rollups current: every minute, the recorded report changes are folded in."""
 
 from seeclick.extensions import db
-from seeclick.jobs import in_app_context, queue
+from seeclick.jobs import in_app_context, queue, record_run
 from seeclick.stats import services
 
 
@@ -13,4 +13,5 @@ def refresh_stats(timestamp: int) -> None:
     # and report changes never wait for it.
     db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     services.fold()
+    record_run("refresh_stats")
     db.session.commit()
