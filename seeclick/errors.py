@@ -28,6 +28,10 @@ def plain_words(error) -> str:
 
 
 def register(app):
+    from seeclick import outages
+
+    outages.register(app)
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         if request.path.startswith("/open311/"):  # the standard's own error body, in the format asked for

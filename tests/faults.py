@@ -18,7 +18,9 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from seeclick import create_app
+from seeclick.demo import services as demo
 from seeclick.devdb import INSTANCE, Cluster
+from seeclick.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -37,12 +39,18 @@ def sqlalchemy_url(url):
 
 @pytest.fixture(scope="session")
 def durable_cluster():
-    """A cluster under instance/ with one database, migrated; stopped when the tests end."""
+    """A cluster under instance/ with one database, migrated, holding the demo city; stopped when the tests end."""
     cluster = Cluster(INSTANCE, name="faults-pgdata", durable=True, databases=(DATABASE,), preferred_port=54339)
     cluster.start()
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(cluster.url(DATABASE))})
     with app.app_context():
         upgrade()
+        if not demo.is_loaded():
+            demo.load_city()
+            db.session.commit()
+        db.session.remove()
+    with app.app_context():
+        db.engine.dispose()
     yield cluster
     cluster.stop()
 

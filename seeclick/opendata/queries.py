@@ -32,7 +32,11 @@ FILTERS = {"neighbourhood": "n.code", "department": "d.code", "category": "c.cod
 
 
 def reports(chosen: dict[str, str], since: datetime | None, until: datetime | None, batch: int = 5000):
-    """Rows of the reports matching the filters, oldest first, fetched in batches from a server-side cursor."""
+    """Rows of the reports matching the filters, oldest first, fetched in batches from a server-side cursor.
+
+    The statement runs here, not when the rows are first read: a response streamed from it starts only
+    once the database has taken it, so a failure to start is an error status, never a 200 cut short.
+    """
     where, params = [], {}
     for name, column in FILTERS.items():
         if chosen.get(name):
@@ -46,7 +50,7 @@ def reports(chosen: dict[str, str], since: datetime | None, until: datetime | No
         params["until"] = until
     sql = PUBLIC + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY r.created_at, r.id"
     # A server-side cursor for this statement only: rows arrive in batches, never the city at once.
-    yield from db.session.execute(text(sql), params, execution_options={"stream_results": True, "yield_per": batch})
+    return db.session.execute(text(sql), params, execution_options={"stream_results": True, "yield_per": batch})
 
 
 def latest(chosen: dict[str, str], limit: int = 50) -> list:

@@ -50,12 +50,13 @@ def _value(value):
 def export_csv():
     """Every report (or those of a neighbourhood, department, category or dates) as CSV, streamed."""
     chosen, since, until = read_filters()
+    found = queries.reports(chosen, since, until)
 
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(queries.FIELDS)
-        for number, row in enumerate(queries.reports(chosen, since, until), start=1):
+        for number, row in enumerate(found, start=1):
             writer.writerow(["" if v is None else _value(v) for v in row])
             if number % 1000 == 0:
                 yield buffer.getvalue()
@@ -71,11 +72,12 @@ def export_csv():
 def export_geojson():
     """The same rows as a GeoJSON FeatureCollection, streamed feature by feature."""
     chosen, since, until = read_filters()
+    found = queries.reports(chosen, since, until)
 
     def features():
         yield '{"type": "FeatureCollection", "features": ['
         chunk = []
-        for number, row in enumerate(queries.reports(chosen, since, until)):
+        for number, row in enumerate(found):
             properties = {k: _value(v) for k, v in zip(queries.FIELDS, row, strict=True) if k not in ("lat", "lon")}
             chunk.append(("," if number else "") + json.dumps(
                 {"type": "Feature", "properties": properties,
