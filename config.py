@@ -76,6 +76,8 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SEECLICK_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
     # Every throttle counts in one store shared by every worker and host (Redis); memory:// would count
     # per process, so each of N workers would allow N times the limit.
     RATELIMIT_STORAGE_URI = os.environ.get("SEECLICK_RATELIMIT_STORAGE") or local_redis_url(0) or "memory://"

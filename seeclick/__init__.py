@@ -44,6 +44,9 @@ def init_extensions(app):
     from seeclick.accounts.models import User
     from seeclick.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    from seeclick import security
+
+    security.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

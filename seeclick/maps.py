@@ -16,11 +16,21 @@ LEAFLET = "vendor/leaflet-1.9.4"
 
 @dataclass(frozen=True)
 class MapParts:
-    """What a template places: the map's <head> links, its <div>, and its script."""
+    """What a template places: the map's <head> links, its <div>, and its script.
 
-    header: Markup
+    Pages keep parts for a while (the statistics, a neighbourhood); the header's inline styles and
+    script get the nonce of the request that places them, not of the one that drew them.
+    """
+
+    raw_header: str
     html: Markup
     script: Markup
+
+    @property
+    def header(self) -> Markup:
+        from seeclick.security import with_nonce
+
+        return with_nonce(self.raw_header)
 
 
 def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
@@ -91,7 +101,7 @@ def parts(m: folium.Map) -> MapParts:
     root = m.get_root()
     root.render()
     return MapParts(
-        header=Markup(root.header.render()),
+        raw_header=root.header.render(),
         html=Markup(root.html.render()),
         script=Markup(root.script.render()),
     )

@@ -37,14 +37,40 @@ def browser():
         instance.close()
 
 
+# Run before any script of the page (Playwright injects it outside the page's policy): every
+# Content-Security-Policy violation Chromium reports is handed to the test.
+REPORT_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', e => window.__cspViolation({
+    directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber,
+    sample: e.sample}));
+"""
+
+
+def watch_csp(context, violations):
+    """Record in `violations` every CSP violation of any page in this browser context."""
+    context.expose_binding("__cspViolation", lambda source, violation: violations.append(
+        {**violation, "page": source["page"].url}))
+    context.add_init_script(REPORT_VIOLATIONS)
+
+
 @pytest.fixture
-def open_page(browser, live_server):
-    """open_page(path, viewport) -> (page, requests): outside requests are refused and recorded."""
+def csp_violations():
+    """The violations of the pages a test opened; none may happen."""
+    violations = []
+    yield violations
+    assert violations == [], "pages broke their Content-Security-Policy"
+
+
+@pytest.fixture
+def open_page(browser, live_server, csp_violations):
+    """open_page(path, viewport) -> (page, requests): outside requests are refused and recorded, and any
+    Content-Security-Policy violation fails the test."""
     contexts = []
 
     def opener(path, viewport=PHONE):
         context = browser.new_context(viewport=viewport)
         contexts.append(context)
+        watch_csp(context, csp_violations)
         page = context.new_page()
         requests = []
         ours = urlparse(live_server).netloc
@@ -65,10 +91,23 @@ def open_page(browser, live_server):
         context.close()
 
 
+def wait_until_true(page, expression, timeout_ms=10_000):
+    """Poll a JavaScript expression until it is true.
+
+    Playwright's wait_for_function evaluates its predicate with eval() inside the page, which the
+    page's Content-Security-Policy refuses (no 'unsafe-eval'); page.evaluate is not subject to it.
+    """
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+
+
 def wait_for_map(page):
     """Wait until Leaflet has drawn its layers and finished any zoom animation."""
     page.wait_for_selector("path.leaflet-interactive")
-    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')")
+    wait_until_true(page, "() => !document.querySelector('.leaflet-zoom-anim')")
     page.wait_for_timeout(300)  # the SVG renderer redraws just after the zoom ends
 
 

@@ -11,7 +11,7 @@ from seeclick.geo import LatLon, to_db
 from seeclick.publicmap import queries
 from seeclick.reports.models import Report
 from seeclick.routing import route
-from tests.browser import DESKTOP, PHONE, screenshot, serious_accessibility_violations, wait_for_map
+from tests.browser import DESKTOP, PHONE, screenshot, serious_accessibility_violations, wait_for_map, wait_until_true
 
 PROSPECT_HEIGHTS = LatLon(40.6775, -73.9692)
 
@@ -57,7 +57,7 @@ def test_zoomed_out_cells_count_and_street_level_points_open_their_report(open_p
 
     page.evaluate(f"seeclickMap.map.setView([{PROSPECT_HEIGHTS.lat + 0.0003}, {PROSPECT_HEIGHTS.lon + 0.0003}], 19,"
                   " {animate: false})")
-    page.wait_for_function("document.querySelectorAll('.public-map path.leaflet-interactive').length >= 12")
+    wait_until_true(page, "document.querySelectorAll('.public-map path.leaflet-interactive').length >= 12")
     wait_for_map(page)
     page.locator(".public-map path.leaflet-interactive").first.click()
     popup.wait_for()

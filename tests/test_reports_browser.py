@@ -17,7 +17,7 @@ from seeclick.photos import services as photos
 from seeclick.photos.models import Photo
 from seeclick.reports import submission
 from seeclick.reports.models import Report, Update
-from tests.browser import DESKTOP, PHONE, screenshot, serious_accessibility_violations
+from tests.browser import DESKTOP, PHONE, screenshot, serious_accessibility_violations, watch_csp
 from tests.conftest import CROWN_HEIGHTS
 from tests.test_photos import assert_no_metadata, gps_ifd, phone_jpeg
 
@@ -54,14 +54,16 @@ def made(app):
 
 
 @pytest.fixture
-def citizen(browser, live_server):
-    """citizen(path, viewport, **context_options) -> page; outside requests refused, script errors kept."""
+def citizen(browser, live_server, csp_violations):
+    """citizen(path, viewport, **context_options) -> page; outside requests refused, script errors and
+    Content-Security-Policy violations kept (and failing the test)."""
     contexts, errors = [], []
     ours = urlparse(live_server).netloc
 
     def opener(path, viewport=PHONE, **options):
         context = browser.new_context(viewport=viewport, **options)
         contexts.append(context)
+        watch_csp(context, csp_violations)
         page = context.new_page()
 
         def handle(route):
