@@ -40,11 +40,12 @@ def create_app(test_config=None):
 def init_extensions(app):
     from flask_babel import get_locale
 
-    from seeclick import models  # noqa: F401  (the whole metadata, for Flask-Migrate)
+    from seeclick import (
+        models,  # noqa: F401  (the whole metadata, for Flask-Migrate)
+        security,
+    )
     from seeclick.accounts.models import User
     from seeclick.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-    from seeclick import security
 
     security.init_app(app)
     db.init_app(app)

@@ -5,7 +5,7 @@ page with a map and what a person does on it, and proves the check itself sees a
 """
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from seeclick.accounts import services as accounts
 from seeclick.extensions import db

@@ -1,4 +1,5 @@
-"""While PostgreSQL is down every page answers 503 with Retry-After and plain words; the next request after it is back succeeds."""
+"""While PostgreSQL is down every page answers 503 with Retry-After and plain words; once it is back, the next
+request succeeds."""
 
 import json
 import threading
@@ -118,7 +119,8 @@ def test_the_503_page_on_a_phone_and_a_desktop(outage, browser):
             # A report sent during the outage comes back with what was typed, to send again.
             with page.expect_navigation():
                 page.evaluate("""() => {
-                    const form = Object.assign(document.createElement('form'), {method: 'post', action: '/reports/new'});
+                    const form = Object.assign(document.createElement('form'),
+                                               {method: 'post', action: '/reports/new'});
                     for (const [name, value] of [['description', 'Streetlight out at the corner'], ['address',
                             'Nostrand Ave and Union St'], ['submission_key', 'k-9'], ['step', 'send']]) {
                         form.append(Object.assign(document.createElement('input'), {type: 'hidden', name, value}));

@@ -62,8 +62,8 @@ def test_every_cookie_is_same_site_and_http_only(client, login_as, make_report):
     from seeclick.models import Role
 
     services.create_user("remember@city.example", PASSWORD, Role.ADMIN, None)
-    signed_in = client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": "remember@city.example",
-                                            "password": PASSWORD, "remember": "y"})
+    signed_in = client.post("/login", data={"csrf_token": csrf_token(client, "/login"),
+                                            "email": "remember@city.example", "password": PASSWORD, "remember": "y"})
     cookies += signed_in.headers.getlist("Set-Cookie")
     cookies = [c for c in cookies if "Max-Age=0" not in c]  # a cookie being removed carries nothing
     names = {c.split("=", 1)[0] for c in cookies}
