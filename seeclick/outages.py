@@ -58,6 +58,7 @@ def unavailable(error):
     except Exception:  # the connection is gone already; the session is removed at teardown
         pass
     g._login_user = AnonymousUserMixin()  # Flask-Login would query the database for the user again
+    g.retry_after = RETRY_AFTER_SECONDS  # kept over the throttles' own Retry-After (seeclick.security)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     message = _("The service is briefly unavailable: we could not reach our database, so nothing was changed. "
                 "Try again in a minute.")

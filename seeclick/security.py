@@ -16,8 +16,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 PRIVATE_PREFIXES = ("/staff", "/admin", "/login")
-NUL_REFUSED = _l("The address or form contains a character that cannot be used (%00, a NUL). Check the link or "
-                 "what was typed, and try again.")
+NUL_REFUSED = _l("The address contains a character that cannot be used (%00, a NUL). Check the link, and try "
+                 "again.")
 PERMISSIONS = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), bluetooth=()"
 
 
@@ -76,13 +76,17 @@ def headers(response):
         h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.path.startswith(PRIVATE_PREFIXES) or "_user_id" in session:
         h["Cache-Control"] = "no-store"
+    if "retry_after" in g:  # an outage's answer (seeclick.outages): the limiter's headers say when a limit resets
+        h["Retry-After"] = str(g.retry_after)
     return response
 
 
 def refuse_nul():
-    """PostgreSQL text cannot hold a NUL: a query string, form or path with one is a 400 with a message."""
+    """PostgreSQL text cannot hold a NUL: a path or query string with one is a 400 with a message.
+
+    Forms are left to their views, which show such a field again with its error beside it and
+    everything else typed kept (Open311 refuses its own, in its own format).
+    """
     values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
-    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values += [text for pair in request.form.items(multi=True) for text in pair]
-    if any("\x00" in (value or "") for value in values):  # a multipart part with no readable name has None
+    if any("\x00" in value for value in values):
         abort(400, str(NUL_REFUSED))

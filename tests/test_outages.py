@@ -21,7 +21,7 @@ PAGES = ["/", "/reports/new", "/map", "/stats", "/reports/SC-1", "/export/report
 def outage(durable_cluster):
     """An app on the durable cluster, used once while the database is up, then the database stopped."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(durable_cluster.url(DATABASE)),
-                      "PROPAGATE_EXCEPTIONS": False, "RATELIMIT_ENABLED": False})
+                      "PROPAGATE_EXCEPTIONS": False})
     client = app.test_client()
     assert client.get("/healthz").status_code == 200  # the pool now holds connections the stop will break
     durable_cluster.stop()
