@@ -10,7 +10,15 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, ImageFile
 from PIL.TiffImagePlugin import IFDRational
 
-from seeclick.photos.processing import MAX_BYTES, MAX_SIDE, THUMB_SIDE, PhotoError, process
+from seeclick.photos.processing import (
+    MAX_BYTES,
+    MAX_DECODED_BYTES,
+    MAX_JPEG_SCANS,
+    MAX_SIDE,
+    THUMB_SIDE,
+    PhotoError,
+    process,
+)
 
 CAMERA_MAKE = "Acme Photonics"
 
@@ -204,6 +212,49 @@ def test_too_many_megapixels_is_refused_before_decoding(monkeypatch):
     monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
     with pytest.raises(PhotoError, match=r"50\.4 megapixels.*40 megapixels"):
         process(data, "panorama.png")
+
+
+def test_a_png_is_limited_by_what_decoding_it_costs_not_only_by_pixels(monkeypatch):
+    """A 154 KB PNG of 39.7 megapixels used to take 1.6 s and 575 MB: it is refused from its header now."""
+    data = encode(Image.new("RGB", (7280, 5456), (90, 120, 200)), "PNG")
+    assert len(data) < 200_000
+
+    def decode(self):
+        raise AssertionError("decoded an image too costly to decode")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
+    with pytest.raises(PhotoError, match=r"39\.7 megapixels, too large to open in this format: attach it as a JPEG"):
+        process(data, "screenshot.png")
+
+
+def test_a_jpeg_of_the_same_size_is_decoded_at_a_reduced_scale_and_kept():
+    photo = process(encode(Image.new("RGB", (7280, 5456), (90, 120, 200)), quality=80), "camera.jpg")
+    assert (photo.width, photo.height) == (2048, 1535)
+
+
+def test_a_grey_png_costs_a_quarter_of_a_colour_one():
+    side = int((MAX_DECODED_BYTES / 4) ** 0.5) + 100  # just over the limit in colour, well under it in grey
+    assert process(encode(Image.new("L", (side, side), 128), "PNG"), "grey.png").width == MAX_SIDE
+    with pytest.raises(PhotoError, match="too large to open in this format"):
+        process(encode(Image.new("RGB", (side, side), (1, 2, 3)), "PNG"), "colour.png")
+    with pytest.raises(PhotoError, match="too large to open in this format"):  # a palette is expanded to colour
+        process(encode(Image.new("P", (side, side), 3), "PNG"), "palette.png")
+
+
+def test_a_progressive_jpeg_of_too_many_scans_is_refused():
+    scan = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + b"\x00" * 16
+    data = encode(Image.new("RGB", (64, 48), (1, 2, 3)), progressive=True)
+    hostile = data[:-2] + scan * (MAX_JPEG_SCANS + 1) + data[-2:]
+    with pytest.raises(PhotoError, match="takes too long to open"):
+        process(hostile, "scans.jpg")
+    assert process(data, "ordinary.jpg").width == 64  # a dozen scans is ordinary
+
+
+def test_a_large_progressive_jpeg_is_refused_and_the_same_baseline_one_kept():
+    image = Image.new("RGB", (6000, 4000), (90, 120, 200))  # 24 megapixels
+    with pytest.raises(PhotoError, match="takes too long to open"):
+        process(encode(image, quality=60, progressive=True), "web.jpg")
+    assert process(encode(image, quality=60), "camera.jpg").width == MAX_SIDE
 
 
 def png_header_only(width, height):

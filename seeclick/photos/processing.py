@@ -11,12 +11,25 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from PIL import ExifTags, Image, ImageCms, ImageOps
+from PIL import ExifTags, Image, ImageCms
 
 from seeclick.geo import LatLon, OutsideWorld
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+# What decoding may hold in memory. Formats other than JPEG decode in full, so their pixels are what
+# counts (Pillow keeps 4 bytes a pixel for colour, 1 for grey or a palette, and a palette is expanded
+# before resizing). 32 MiB: an 8.4-megapixel PNG or WebP in colour, 6.7 in palette colour, 33.5 in grey
+# (a phone's screenshot is 3 to 5 megapixels; its photos are JPEGs). A JPEG is decoded at the smallest
+# of 1, 1/2, 1/4 or 1/8 scale that still covers what is stored (draft), so under 4,096 pixels a side:
+# 64 MiB at most, whatever its size up to MAX_PIXELS. The worst case per upload: bench/uploads.py.
+MAX_DECODED_BYTES = 32 * 1024 * 1024
+MAX_JPEG_DECODED_BYTES = 64 * 1024 * 1024
+# A progressive JPEG is decoded once per scan; normal ones have up to a dozen, a hostile one thousands.
+MAX_JPEG_SCANS = 100
+# and keeps every coefficient of the full-size image until its last scan (3 bytes a pixel), whatever the
+# scale it is drawn at: 20 megapixels at most (phones' photos are baseline JPEGs).
+MAX_PROGRESSIVE_PIXELS = 20_000_000
 MAX_SIDE = 2048
 THUMB_SIDE = 320
 
@@ -54,12 +67,13 @@ def process(data: bytes, filename: str = "") -> ProcessedPhoto:
     original = _decode(data, name)
     gps = _gps(original)
     icc_profile = original.info.get("icc_profile")
-    try:
-        ImageOps.exif_transpose(original, in_place=True)
-    except Exception:
-        pass  # broken EXIF only costs the rotation; the picture itself decoded fine
-    stored = _to_srgb(original, icc_profile)
+    exif = original.getexif()
+    # Shrink first: every later step (rotation, colour conversion, compositing) then works on at most
+    # MAX_SIDE x MAX_SIDE pixels, whatever size the upload was.
+    stored = _resizable(original)
     stored.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    stored = _rotated(stored, exif)
+    stored = _to_srgb(stored, icc_profile)
     thumb = stored.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     image = _encode(stored)
@@ -84,6 +98,46 @@ def _too_many_pixels(name: str, size: tuple[int, int] | None = None) -> PhotoErr
     return PhotoError(f"The photo{name} is larger than {limit}, the most we accept: attach a smaller copy.")
 
 
+def _resizable(image: Image.Image) -> Image.Image:
+    """A mode Pillow resizes smoothly: palettes and 1-bit images expanded, 16-bit greys scaled to 8 bits."""
+    if image.mode in ("P", "PA", "1"):
+        return image.convert("RGBA" if image.has_transparency_data else "RGB")
+    if image.mode in ("I", "I;16", "I;16B", "I;16L"):
+        # scale to 8 bits, or convert() would clip nearly everything to white
+        return image.convert("I").point(lambda v: v / 256).convert("L")
+    return image
+
+
+def _rotated(image: Image.Image, exif) -> Image.Image:
+    """Turned upright as the camera's orientation tag says (read from the original, before resizing)."""
+    try:
+        orientation = exif.get(ExifTags.Base.Orientation, 1)
+        method = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+                  5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+                  8: Image.Transpose.ROTATE_90}.get(orientation)
+    except Exception:
+        return image  # broken EXIF only costs the rotation; the picture itself decoded fine
+    return image.transpose(method) if method is not None else image
+
+
+def _stored_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size an image of this size is stored at: within MAX_SIDE x MAX_SIDE, never enlarged."""
+    scale = min(1.0, MAX_SIDE / max(size))
+    return max(1, math.ceil(size[0] * scale)), max(1, math.ceil(size[1] * scale))
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """What holding the decoded image costs, from its header (and, for a JPEG, the scale it will be decoded at)."""
+    pixel = 1 if image.mode in ("1", "L", "P") else 2 if image.mode.startswith("I;16") else 4
+    expanded = 4 if image.mode in ("1", "P", "PA") else 0  # a palette becomes RGB(A) before resizing
+    return image.width * image.height * (pixel + expanded)
+
+
+def _jpeg_scans(data: bytes) -> int:
+    """How many scans (SOS markers) a JPEG holds; inside scan data 0xFF is always followed by 0x00 or a restart."""
+    return data.count(b"\xff\xda")
+
+
 def _decode(data: bytes, name: str) -> Image.Image:
     """Open the upload, refuse it by its header if it is too big, then decode it in full."""
     # Pillow warns (and later raises) about decompression bombs; make both an error we answer.
@@ -101,8 +155,17 @@ def _decode(data: bytes, name: str) -> Image.Image:
         # Image.open only read the header: refuse a decompression bomb before it is decoded.
         if image.width * image.height > MAX_PIXELS:
             raise _too_many_pixels(name, image.size)
-        # JPEG can decode at 1/2, 1/4 or 1/8 scale, never below what MAX_SIDE needs: far less memory and time.
-        image.draft(None, (MAX_SIDE, MAX_SIDE))
+        pixels = image.width * image.height
+        # JPEG can decode at 1/2, 1/4 or 1/8 scale, never below the size it is stored at: far less memory and time.
+        image.draft(None, _stored_size(image.size))
+        limit = MAX_JPEG_DECODED_BYTES if image.format == "JPEG" else MAX_DECODED_BYTES
+        if decoded_bytes(image) > limit:
+            raise _too_costly(name, image)
+        progressive = image.format == "JPEG" and (image.info.get("progressive") or image.info.get("progression"))
+        if image.format == "JPEG" and (_jpeg_scans(data) > MAX_JPEG_SCANS or (
+                progressive and pixels > MAX_PROGRESSIVE_PIXELS)):
+            raise PhotoError(f"The photo{name} is saved in a way that takes too long to open: save it again as an "
+                             "ordinary JPEG (any phone or editor does), or attach a smaller copy.")
         try:
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -115,14 +178,17 @@ def _decode(data: bytes, name: str) -> Image.Image:
     return image
 
 
+def _too_costly(name: str, image: Image.Image) -> PhotoError:
+    megapixels = image.width * image.height / 1_000_000
+    return PhotoError(f"The image{name} is {megapixels:.1f} megapixels, too large to open in this format: attach it "
+                      "as a JPEG (a phone's photo is one), or a smaller copy.")
+
+
 def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
     """The image as plain sRGB: transparency on white, colour profile applied rather than kept."""
     if image.has_transparency_data:
         rgba = image.convert("RGBA")
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
-    elif image.mode in ("I", "I;16", "I;16B", "I;16L"):
-        # 16-bit greys: scale to 8 bits, or convert() would clip nearly everything to white.
-        image = image.convert("I").point(lambda v: v / 256).convert("L")
     elif image.mode not in ("RGB", "L", "CMYK"):
         image = image.convert("RGB")
     if icc_profile:
