@@ -113,12 +113,15 @@ def register_blueprints(app):
 def register_commands(app):
     from seeclick.accounts.cli import users
     from seeclick.areas.cli import areas, neighbourhoods
+    from seeclick.backup.cli import backup, restore
     from seeclick.demo.cli import demo
     from seeclick.departments.cli import departments
     from seeclick.notifications.cli import jobs_group
     from seeclick.open311.cli import apikeys, open311
 
     app.cli.add_command(users)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     app.cli.add_command(departments)
     app.cli.add_command(areas)
     app.cli.add_command(neighbourhoods)
