@@ -38,7 +38,7 @@ class QueueFilterForm(FlaskForm):
     older_than = IntegerField(_l("Older than (days)"), validators=[Optional(), NumberRange(min=1, max=3650)])
     overdue = BooleanField(_l("Overdue only"))
     sort = SelectField(_l("Sort"), choices=choices(SORT_LABELS.items()), default="oldest")
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)], default=1)
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=1_000_000)], default=1)  # OFFSET is a bigint
 
 
 class ActionForm(FlaskForm):

@@ -89,7 +89,8 @@ def read_queue_filter():
     now = datetime.now(UTC)
     query = queries.QueueFilter(
         department_id=department_id,
-        status=Status(form.status.data) if ok("status") and form.status.data else None,
+        # (Optional() passes a status of spaces without checking it against the choices)
+        status=Status(form.status.data) if ok("status") and form.status.data in set(Status) else None,
         category_id=form.category.data if ok("category") else None,
         neighbourhood_id=form.neighbourhood.data if ok("neighbourhood") else None,
         older_than_days=form.older_than.data if ok("older_than") else None,
