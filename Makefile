@@ -17,7 +17,7 @@ APT_PACKAGES := postgresql postgresql-contrib
 # PostGIS for whichever PostgreSQL major version the distribution ships.
 POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 
-.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints
+.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints soak
 
 # The web app and, beside it, the job worker that sends mail (to instance/mail/ without SMTP settings),
 # started again whenever it dies (seeclick/supervise.py; systemd in production, docs/production.md).
@@ -88,6 +88,13 @@ demo: migrate
 stop:
 	$(PYTHON) seeclick/devdb.py stop
 	$(PYTHON) seeclick/devredis.py stop
+
+# Minutes of citizens on the web form and Open311 under gunicorn while PostgreSQL (a durable cluster of
+# its own, instance/soak-pgdata) is crashed and restarted and the worker is killed: nothing acknowledged lost.
+SOAK_SECONDS ?= 90
+soak: venv
+	$(PYTHON) seeclick/devredis.py start
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
 
 lint: venv
 	$(BIN)/ruff check seeclick tests bench migrations config.py wsgi.py

@@ -39,6 +39,23 @@ def register(app):
     for kind in OUTAGES:
         app.register_error_handler(kind, unavailable)
     app.register_error_handler(exc.DBAPIError, database_error)
+    # Runs before Flask-SQLAlchemy's own teardown (registered earlier, so called later).
+    app.teardown_appcontext(release_session)
+
+
+def release_session(error=None):
+    """End the request's session; if the database went away meanwhile, drop its connection instead.
+
+    Rolling back over a connection PostgreSQL closed raises, and raised in a teardown it would turn
+    an answer already made (a page, or the 503 itself) into a bare 500.
+    """
+    from seeclick.extensions import db
+
+    try:
+        db.session.remove()
+    except OUTAGES:
+        db.session.invalidate()  # closes the session; its connections leave the pool instead of returning
+        db.session.remove()
 
 
 def database_error(error):
@@ -55,7 +72,7 @@ def unavailable(error):
 
     try:
         db.session.rollback()
-    except Exception:  # the connection is gone already; the session is removed at teardown
+    except OUTAGES:  # the connection is gone already: dropped at teardown (release_session)
         pass
     g._login_user = AnonymousUserMixin()  # Flask-Login would query the database for the user again
     g.retry_after = RETRY_AFTER_SECONDS  # kept over the throttles' own Retry-After (seeclick.security)
