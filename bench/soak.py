@@ -298,6 +298,7 @@ def main():
         except subprocess.TimeoutExpired:
             supervisor.kill()
         smtp.stop()
+        cluster.stop()  # kept in instance/soak-pgdata for the next run
 
     answers = log.answers
     statuses = Counter(status for _, _, status in answers)
