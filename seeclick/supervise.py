@@ -4,9 +4,10 @@
 
 What `make run` and `make soak` use; in production systemd does the same (docs/production.md).
 The command after `--` runs in the foreground: when it ends, the kept ones are stopped and its
-exit status is ours. Each `--keep` command is started again after it exits for any reason (a
-crash, `kill -9`, an exit status of 0), after 1 s, then 2, 4 ... up to 30 s while it keeps dying
-at once; SIGINT and SIGTERM are passed on to every command. Standard library only.
+exit status is ours (0 when we were asked to stop). Each `--keep` command is started again after
+it exits for any reason (a crash, `kill -9`, an exit status of 0), after 1 s, then 2, 4 ... up to
+30 s while it keeps dying at once; SIGINT and SIGTERM are passed on to every command. Standard
+library only.
 """
 
 import argparse
@@ -94,7 +95,7 @@ def main(argv=None):
                 k.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 k.process.kill()
-    return main_process.returncode
+    return 0 if stopping else main_process.returncode  # asked to stop: a clean stop
 
 
 if __name__ == "__main__":
