@@ -54,7 +54,7 @@ def release_session(error=None):
     try:
         db.session.remove()
     except OUTAGES:
-        db.session.invalidate()  # closes the session; its connections leave the pool instead of returning
+        db.session().invalidate()  # closes the session; its connections leave the pool instead of returning
         db.session.remove()
 
 

@@ -88,6 +88,24 @@ def test_json_clients_get_json(outage):
     assert response.status_code == 503 and response.get_json()["error"] == "Service Unavailable"
 
 
+def test_a_request_whose_database_goes_away_before_it_ends_is_not_turned_into_a_500(durable_cluster):
+    """The page was made; PostgreSQL went away before the session was rolled back at the request's end."""
+    from sqlalchemy import text
+
+    from seeclick.extensions import db
+    from seeclick.outages import release_session
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(durable_cluster.url(DATABASE))})
+    try:
+        with app.app_context():
+            db.session.execute(text("SELECT 1"))  # a transaction open on a pooled connection
+            durable_cluster.stop("immediate")
+            release_session()  # what the teardown runs: it must not raise
+            assert db.engine.pool.checkedout() == 0
+    finally:
+        durable_cluster.start()
+
+
 def test_the_next_request_after_the_database_returns_succeeds(outage, durable_cluster):
     app, client = outage
     assert client.get("/open311/v2/services.json").status_code == 503
