@@ -9,6 +9,7 @@ from geoalchemy2 import alembic_helpers
 from seeclick.accounts.models import Role, User
 from seeclick.bans.models import Ban, BanKind
 from seeclick.categories.models import Category, CategoryQuestion, Datatype, TargetHistory
+from seeclick.delivery.models import CityService, CitySystem, ReportSend, UpdateSource
 from seeclick.departments.models import Department, ServiceArea, ServiceAreaPart, department_category
 from seeclick.health.models import job_run
 from seeclick.moderation.models import Flag, HiddenUpdate, Moderation
@@ -40,12 +41,13 @@ from seeclick.stats.models import (
 )
 
 __all__ = [
-    "ApiKey", "Ban", "BanKind", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "ContactRemoval",
-    "Datatype", "Department", "Event", "Flag", "Follower", "HiddenUpdate", "Moderation", "Neighbourhood",
-    "Notification", "Photo", "Questionnaire", "RemovalRule", "ReopenRequest", "Report", "Role", "ServiceArea",
-    "ServiceAreaPart", "Status", "StatusType", "Support", "TargetHistory", "Update", "UpdateKind", "User", "Watch",
-    "department_category", "job_run", "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram",
-    "stats_neighbourhood_category", "stats_open", "stats_result", "stats_state"
+    "ApiKey", "Ban", "BanKind", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "CityService",
+    "CitySystem", "ContactRemoval", "Datatype", "Department", "Event", "Flag", "Follower", "HiddenUpdate",
+    "Moderation", "Neighbourhood", "Notification", "Photo", "Questionnaire", "RemovalRule", "ReopenRequest",
+    "Report", "ReportSend", "Role", "ServiceArea", "ServiceAreaPart", "Status", "StatusType", "Support",
+    "TargetHistory", "Update", "UpdateKind", "UpdateSource", "User", "Watch", "department_category", "job_run",
+    "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram", "stats_neighbourhood_category",
+    "stats_open", "stats_result", "stats_state"
 ]
 
 

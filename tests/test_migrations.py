@@ -18,7 +18,8 @@ TABLES = {"department", "service_area", "service_area_part", "category", "depart
           "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers",
           "stats_delta", "stats_state", "stats_count", "stats_histogram", "stats_open", "stats_neighbourhood_category",
           "stats_result", "map_cell", "map_delta", "moderation", "report_update_hidden", "flag", "ban",
-          "contact_removal", "questionnaire", "reopen_request", "target_history", "job_run"}
+          "contact_removal", "questionnaire", "reopen_request", "target_history", "job_run",
+          "city_system", "city_service", "report_send", "update_source"}
 
 
 @pytest.fixture

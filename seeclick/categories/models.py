@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seeclick.columns import pg_enum
+from seeclick.delivery.models import IS_OPEN311, CitySystem, SendMethod
 from seeclick.departments.models import Department, department_category
 from seeclick.extensions import db
 
@@ -46,6 +48,7 @@ class Category(db.Model):
     """A kind of problem a citizen can report (an Open311 service)."""
 
     __tablename__ = "category"
+    __table_args__ = (CheckConstraint(IS_OPEN311, name="open311_has_a_city_system"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -61,6 +64,12 @@ class Category(db.Model):
     reopen_policy: Mapped[ReopenPolicy] = mapped_column(pg_enum(ReopenPolicy, "reopen_policy"),
                                                         default=ReopenPolicy.STAFF_DECIDE,
                                                         server_default="staff_decide")
+    # Imported from a city's list that says metadata=true, without its definition yet: its questions are to come.
+    definition_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # How its reports leave seeclick, whichever department takes them; None: as the department says.
+    send_method: Mapped[SendMethod | None] = mapped_column(pg_enum(SendMethod, "send_method"))
+    city_system_id: Mapped[int | None] = mapped_column(ForeignKey("city_system.id"))
+    city_system: Mapped[CitySystem | None] = relationship()
 
     departments: Mapped[list[Department]] = relationship(
         secondary=department_category, back_populates="categories"
@@ -95,6 +104,8 @@ class CategoryQuestion(db.Model):
     values: Mapped[list[dict]] = mapped_column(JSONB, default=list)
     # Staff only: the answer is never on a public page, feed, export or API answer (the question still is).
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Help about the answer, as the city's definition gives it (Open311 datatype_description).
+    datatype_description: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     category: Mapped[Category] = relationship(back_populates="questions")
 

@@ -6,6 +6,8 @@ from geoalchemy2 import Geometry
 from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, SmallInteger, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from seeclick.columns import pg_enum
+from seeclick.delivery.models import IS_OPEN311, CitySystem, SendMethod
 from seeclick.extensions import db
 
 if TYPE_CHECKING:
@@ -23,7 +25,8 @@ class Department(db.Model):
     """A team that can act on reports: a borough's transportation office, a sanitation district."""
 
     __tablename__ = "department"
-    __table_args__ = (CheckConstraint("questionnaire_days BETWEEN 0 AND 90", name="questionnaire_days_in_range"),)
+    __table_args__ = (CheckConstraint("questionnaire_days BETWEEN 0 AND 90", name="questionnaire_days_in_range"),
+                      CheckConstraint(IS_OPEN311, name="open311_has_a_city_system"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -35,6 +38,11 @@ class Department(db.Model):
     staff_moderate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Days after a close as fixed that its reporter and followers are asked whether it is (0: never asked).
     questionnaire_days: Mapped[int] = mapped_column(SmallInteger, default=7, server_default="7")
+    # How its reports leave seeclick (a category may say otherwise for its own reports).
+    send_method: Mapped[SendMethod] = mapped_column(pg_enum(SendMethod, "send_method"), default=SendMethod.MAIL,
+                                                    server_default="mail")
+    city_system_id: Mapped[int | None] = mapped_column(ForeignKey("city_system.id"))
+    city_system: Mapped[CitySystem | None] = relationship()
 
     service_areas: Mapped[list["ServiceArea"]] = relationship(back_populates="department")
     categories: Mapped[list["Category"]] = relationship(

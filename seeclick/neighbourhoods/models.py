@@ -1,7 +1,7 @@
 """Neighbourhoods: the areas residents know, used for maps and statistics (not routing)."""
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from seeclick.extensions import db
@@ -12,7 +12,7 @@ class Neighbourhood(db.Model):
     __table_args__ = (Index("ix_neighbourhood_geom", "geom", postgresql_using="gist"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(20), unique=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)  # as the city's file has it, any length
     name: Mapped[str] = mapped_column(String(200))
     borough: Mapped[str] = mapped_column(String(60), default="")
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)

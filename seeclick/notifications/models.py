@@ -70,6 +70,7 @@ class Event(enum.StrEnum):
     DIGEST = "digest"  # to a watcher: the new reports in their neighbourhood or circle
     OWN_DATA = "own_data"  # to anyone who asks: the link to what is held under their address
     QUESTIONNAIRE = "questionnaire"  # to the reporter and followers: was it really fixed?
+    SEND_FAILED = "send_failed"  # to a department: a report keeps failing to reach the city's system
 
 
 class Notification(db.Model):

@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seeclick.columns import pg_enum
@@ -168,6 +168,8 @@ class Report(db.Model):
     contact_in_text: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
     # The place as one Z-order number (migration 0010): a map tile's reports are one range of it.
     map_key: Mapped[int] = mapped_column(BigInteger, Computed("map_key(location)", persisted=True))
+    # Links to media a client gave (Open311 media_url): shown as links, never fetched by the server.
+    media_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
 
     # eager_defaults: the public id (a sequence default) comes back with the INSERT, in one round trip.
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
@@ -223,7 +225,10 @@ class Update(db.Model):
     """One event in a report's life. Rows are never changed or deleted (a trigger refuses)."""
 
     __tablename__ = "report_update"
-    __table_args__ = (Index("ix_report_update_report_created", "report_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_report_update_report_created", "report_id", "created_at"),
+        Index("ix_report_update_public_created", "created_at", postgresql_where=text("public")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
@@ -236,6 +241,8 @@ class Update(db.Model):
     from_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     to_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Links to media given with the update (a FixMyStreet site's, a city's): shown as links, never fetched.
+    media_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
 
     report: Mapped[Report] = relationship(back_populates="updates")
     user = relationship("User")
