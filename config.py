@@ -115,6 +115,8 @@ class Config:
     OPEN311_KEY_SERVICE = os.environ.get("SEECLICK_OPEN311_KEY_SERVICE",
                                          "Ask the city's administrators for an API key: open311@seeclick.example")
     OPEN311_POST_LIMIT = os.environ.get("SEECLICK_OPEN311_POST_LIMIT", "600 per minute")  # per API key
+    # The base URL of a test endpoint (a staging copy), listed in discovery beside this one when set.
+    OPEN311_TEST_URL = os.environ.get("SEECLICK_OPEN311_TEST_URL", "")
     # Citizens: how far to look for the same problem already reported, and how many photos.
     # The share of reports closed by their target the city aims for: a week's score is its on-time share over this.
     ON_TIME_GOAL = float(os.environ.get("SEECLICK_ON_TIME_GOAL", "0.85"))

@@ -60,3 +60,9 @@ def open_reports(neighbourhood: Neighbourhood, limit: int = OPEN_ON_MAP) -> list
 def open_count(neighbourhood: Neighbourhood) -> int:
     return db.session.scalar(select(func.count()).where(Report.neighbourhood_id == neighbourhood.id,
                                                         Report.closed_at.is_(None)))
+
+
+def names() -> list[tuple[str, str]]:
+    """Every neighbourhood's (code, name), by name."""
+    return [tuple(row) for row in db.session.execute(
+        select(Neighbourhood.code, Neighbourhood.name).order_by(Neighbourhood.name))]

@@ -1,6 +1,10 @@
 """Open311 query parameters, checked: an empty parameter is the same as an absent one."""
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
 
 from seeclick.geo import LatLon, OutsideWorld
 from seeclick.open311.queries import RequestFilter
@@ -23,8 +27,41 @@ def given(args, name: str) -> str:
     return (args.get(name) or "").strip()
 
 
-def w3c_datetime(value: str, name: str) -> datetime:
-    """A W3C date-time; a time zone is required (fractional seconds and +00:00 are accepted)."""
+# W3C-DTF's dates without a time: a year, a month, a day.
+W3C_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def w3c_date(value: str, name: str, zone: tzinfo, end: bool) -> datetime | None:
+    """A W3C date (2026, 2026-12, 2026-12-01) as the first moment of that period in the city's time zone,
+    or with `end` its last; None when `value` is not a date alone."""
+    found = W3C_DATE.fullmatch(value)
+    if not found:
+        return None
+    year, month, day = int(found[1]), int(found[2] or 1), int(found[3] or 1)
+    try:
+        first = datetime(year, month, day)
+        if found[3]:
+            after = first + timedelta(days=1)
+        elif found[2]:
+            after = datetime(year + month // 12, month % 12 + 1, 1)
+        else:
+            after = datetime(year + 1, 1, 1)
+    except (ValueError, OverflowError):
+        raise BadRequest(_("%(name)s is not a date: give it as 2026-12-01, 2026-12 or 2026", name=name)) from None
+    if not 1 < year < 9998:
+        raise BadRequest(_("%(name)s must be between the years 2 and 9998", name=name))
+    moment = (after - timedelta(microseconds=1)) if end else first
+    return moment.replace(tzinfo=zone).astimezone(UTC)
+
+
+def w3c_datetime(value: str, name: str, zone: tzinfo = UTC, end: bool = False) -> datetime:
+    """A W3C date-time; a time zone is required (fractional seconds and +00:00 are accepted).
+
+    A date alone is a whole day (month, year) in the city's time zone: its start, or its end with `end`.
+    """
+    day = w3c_date(value, name, zone, end)
+    if day is not None:
+        return day
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+", 1) if "T" in value
                                         else value)
@@ -54,8 +91,43 @@ def integer(value: str, name: str, low: int, high: int) -> int:
     return max(low, min(int(value), high))  # page too: an offset past PostgreSQL's bigint is an error
 
 
-def request_filter(args, now: datetime | None = None) -> RequestFilter:
-    """GET requests' parameters as a filter, with the standard's defaults (the last 90 days, 1000 rows)."""
+def page_size(args, default: int = DEFAULT_PAGE_SIZE, maximum: int = MAX_PAGE_SIZE) -> int:
+    """page_size (or per_page): more than the maximum is refused, never cut short without a word.
+
+    A client that pages "while the page is full" would otherwise stop early and lose the rest.
+    """
+    size = given(args, "page_size") or given(args, "per_page")
+    if not size:
+        return default
+    if not (size.isascii() and size.isdigit()) or len(size) > 18 or not 1 <= int(size) <= maximum:
+        raise BadRequest(_("page_size must be a whole number from 1 to %(maximum)d, the most this endpoint "
+                           "gives in one page; ask for the next with page=2, 3, ...", maximum=maximum))
+    return int(size)
+
+
+MEDIA_URL_LIMIT = 2000
+
+
+def media_urls(values) -> list[str]:
+    """The media_url values given (FixMyStreet repeats the field), each an absolute http or https address."""
+    found = []
+    for value in values.getlist("media_url") + values.getlist("media_url[]"):
+        value = (value or "").strip()
+        if not value:
+            continue
+        parts = urlsplit(value) if len(value) <= MEDIA_URL_LIMIT and value.isprintable() else None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in value:
+            raise BadRequest(_("media_url must be an http or https address of at most %(limit)d characters, "
+                               "such as https://example.org/photo.jpg", limit=MEDIA_URL_LIMIT))
+        found.append(value)
+    return found[:10]
+
+
+def request_filter(args, now: datetime | None = None, zone: tzinfo = UTC) -> RequestFilter:
+    """GET requests' parameters as a filter, with the standard's defaults (the last 90 days, 1000 rows).
+
+    Dates without a time are days (months, years) of the city's time zone, `zone`.
+    """
     now = now or datetime.now(UTC)
     chosen = RequestFilter()
     ids = given(args, "service_request_id")
@@ -67,15 +139,15 @@ def request_filter(args, now: datetime | None = None) -> RequestFilter:
     if statuses - {"open", "closed"}:
         raise BadRequest("status must be open, closed, or both separated by a comma")
     chosen.statuses = statuses
-    start = w3c_datetime(given(args, "start_date"), "start_date") if given(args, "start_date") else None
-    end = w3c_datetime(given(args, "end_date"), "end_date") if given(args, "end_date") else None
+    start = w3c_datetime(given(args, "start_date"), "start_date", zone) if given(args, "start_date") else None
+    end = w3c_datetime(given(args, "end_date"), "end_date", zone, end=True) if given(args, "end_date") else None
     if start and end and end < start:
         raise BadRequest("end_date is before start_date")
     if start and end and end - start > MAX_SPAN:
         raise BadRequest("start_date and end_date may be at most 90 days apart")
-    chosen.updated_after = w3c_datetime(given(args, "updated_after"), "updated_after") \
+    chosen.updated_after = w3c_datetime(given(args, "updated_after"), "updated_after", zone) \
         if given(args, "updated_after") else None
-    chosen.updated_before = w3c_datetime(given(args, "updated_before"), "updated_before") \
+    chosen.updated_before = w3c_datetime(given(args, "updated_before"), "updated_before", zone, end=True) \
         if given(args, "updated_before") else None
     if not (start or end or chosen.updated_after or chosen.updated_before):
         start = now - MAX_SPAN  # the standard's default: the last 90 days
@@ -100,6 +172,5 @@ def request_filter(args, now: datetime | None = None) -> RequestFilter:
         radius = number(given(args, "radius") or "500", "radius", 1, MAX_RADIUS)
         chosen.near = (where, radius)
     chosen.page = integer(given(args, "page") or "1", "page", 1, 10**9)
-    size = given(args, "page_size") or given(args, "per_page")
-    chosen.page_size = integer(size, "page_size", 1, MAX_PAGE_SIZE) if size else DEFAULT_PAGE_SIZE
+    chosen.page_size = page_size(args)
     return chosen

@@ -149,7 +149,7 @@ def listing(report, notes: bool = True):
                func.ST_Y(report.location).label("lat"), func.ST_X(report.location).label("lon"),
                Category.code.label("service_code"), Category.name.label("service_name"),
                Department.name.label("agency_responsible"), latest_note.label("status_notes"),
-               first_photo.label("photo_token"))
+               first_photo.label("photo_token"), report.media_urls[1].label("media_link"))
         .join(Category, Category.id == report.category_id)
         .join(Department, Department.id == report.department_id)
         .outerjoin(Neighbourhood, Neighbourhood.id == report.neighbourhood_id)
@@ -246,7 +246,7 @@ def reading(box: tuple, count: int) -> str:
 # The report's columns listing() reads.
 LISTED = (Report.id, Report.public_id, Report.closed_at, Report.created_at, Report.updated_at, Report.due_at,
           Report.description, Report.address, Report.duplicate_of_id, Report.channel, Report.location,
-          Report.category_id, Report.department_id, Report.neighbourhood_id)
+          Report.category_id, Report.department_id, Report.neighbourhood_id, Report.media_urls)
 
 
 def category_ids(codes: list[str]) -> list[int]:

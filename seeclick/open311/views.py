@@ -1,10 +1,15 @@
 """Open311 GeoReport v2 at /open311/v2/: discovery, services, service definitions, requests."""
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, current_app, request, url_for
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from seeclick.extensions import csrf, db, limiter
-from seeclick.geo import OutsideWorld
+from seeclick.geo import LatLon, OutsideWorld
+from seeclick.neighbourhoods import naming
+from seeclick.neighbourhoods import queries as neighbourhoods
 from seeclick.open311 import params, queries, serialize
 from seeclick.open311.models import digest
 from seeclick.photos import services as photos
@@ -54,13 +59,16 @@ def http_error(error):
 def discovery(fmt):
     changeset = serialize.w3c(current_app.config.get("OPEN311_CHANGESET")) or "2026-11-22T00:00:00Z"
     base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+    endpoints = [(base, "production")]
+    if current_app.config.get("OPEN311_TEST_URL"):  # clients look for the test endpoint first
+        endpoints.append((current_app.config["OPEN311_TEST_URL"].rstrip("/"), "test"))
     return answer({
         "changeset": changeset,
         "contact": current_app.config["OPEN311_CONTACT"],
         "key_service": current_app.config["OPEN311_KEY_SERVICE"],
-        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
-                       "changeset": changeset, "type": "production",
-                       "formats": ["text/xml", "application/json"]}],
+        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": url,
+                       "changeset": changeset, "type": kind,
+                       "formats": ["text/xml", "application/json"]} for url, kind in endpoints],
     }, fmt, "discovery")
 
 
@@ -94,7 +102,7 @@ def service_definition(service_code, fmt):
 @bp.get(f"/v2/requests.{FORMAT}")
 def requests(fmt):
     check_jurisdiction()
-    chosen = params.request_filter(request.args)
+    chosen = params.request_filter(request.args, zone=city_zone())
     return answer(records(queries.requests(chosen, extended=extended())), fmt, "service_requests")
 
 
@@ -105,6 +113,11 @@ def request_one(service_request_id, fmt):
     if not rows:
         return failure(404, f"There is no service request {service_request_id!r}.", fmt)
     return answer(records(rows), fmt, "service_requests")
+
+
+def city_zone() -> ZoneInfo:
+    """The city's time zone: a date without a time (start_date=2026-12-01) is a day there."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def extended() -> bool:
@@ -130,14 +143,8 @@ def post_request(fmt):
         return failure(400, "service_code is required.", fmt)
     if category_id is None:
         return failure(404, f"There is no service with the code {code!r}.", fmt)
-    lat, lon = params.given(request.values, "lat"), params.given(request.values, "long")
-    if not (lat and lon):
-        return failure(400, "lat and long are required: this city cannot place an address_string or "
-                            "address_id on the map yet.", fmt)
-    try:
-        where = submission.parse_where(lat, lon)
-    except (submission.Invalid, OutsideWorld):
-        return failure(400, "lat and long must be WGS84 degrees.", fmt)
+    where, neighbourhood = place(fmt)
+    media_urls = params.media_urls(request.values)
     staged = []
     for upload in request.files.getlist("media") + request.files.getlist("media[]"):
         if upload and upload.filename:
@@ -150,7 +157,8 @@ def post_request(fmt):
                                   params.given(request.values, "last_name"))))
     key = request.headers.get("Idempotency-Key", "").strip()
     draft = submission.Draft(
-        category_id=category_id, where=where, address=params.given(request.values, "address_string"),
+        category_id=category_id, where=where, neighbourhood_code=neighbourhood,
+        address=params.given(request.values, "address_string"), media_urls=media_urls,
         description=request.values.get("description", "") or "", answers=attributes(request.values),
         photo_tokens=[p.token for p in staged], name=name, email=params.given(request.values, "email"),
         phone=params.given(request.values, "phone"), channel=Channel.OPEN311,
@@ -169,6 +177,39 @@ def post_request(fmt):
              "account_id": None}]
     db.session.commit()
     return answer(made, fmt, "service_requests")
+
+
+def place(fmt) -> tuple:
+    """Where a posted request is: (lat/long, None), or (None, the neighbourhood its address_string names).
+
+    The standard takes lat and long, an address_string or an address_id. This city has no address search;
+    an address that names one of its neighbourhoods ("245 Eastern Pkwy, Crown Heights (North)") is placed
+    in it, marked approximate, as the web form does without the map.
+    """
+    lat, lon = params.given(request.values, "lat"), params.given(request.values, "long")
+    if lat or lon:
+        try:
+            return LatLon(lat, lon), None
+        except OutsideWorld:
+            raise params.BadRequest(_("lat and long must be given together, as WGS84 degrees.")) from None
+    address = params.given(request.values, "address_string")
+    if address:
+        found = naming.named_in(address, known := neighbourhoods.names())
+        if len(found) == 1:
+            return None, found[0]
+        if found:
+            names = dict(known)
+            raise params.BadRequest(_("address_string %(address)r could be in %(places)s: name one of them, or "
+                                      "give lat and long.", address=address[:200],
+                                      places=", ".join(names[code] for code in found)))
+        raise params.BadRequest(_("address_string %(address)r was not found: this city places an address by the "
+                                  "neighbourhood it names (such as “Park Slope”) and found none; give lat and long, "
+                                  "or add the neighbourhood.", address=address[:200]))
+    if params.given(request.values, "address_id"):
+        given_id = params.given(request.values, "address_id")[:100]
+        raise params.BadRequest(_("address_id %(id)r is not known here: this city keeps no address ids; give lat "
+                                  "and long, or an address_string.", id=given_id))
+    raise params.BadRequest(_("Say where the problem is: lat and long, or an address_string."))
 
 
 def attributes(values) -> dict[str, list[str]]:
@@ -193,7 +234,8 @@ def records(rows) -> list[dict]:
     """The rows as service requests; rows with a timeline (`extensions=true`) extended with it."""
     return [serialize.request(
         row,
-        media_url=url_for("photos.show", token=row.photo_token, _external=True) if row.photo_token else None,
+        # A photo kept here, else the link the client gave (never fetched).
+        media_url=url_for("photos.show", token=row.photo_token, _external=True) if row.photo_token else row.media_link,
         extensions=serialize.extensions(row, row.timeline) if hasattr(row, "timeline") else None,
     ) for row in rows]
 

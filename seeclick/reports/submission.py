@@ -76,6 +76,8 @@ class Draft:
     # The citizen saw that the description or address looks like it holds contact details, and keeps them.
     contact_ok: bool = False
     browser_key: str | None = None  # browser_key() of the sending browser's token, when it has one
+    # Links to media the client gave (Open311 media_url), checked to be http(s) addresses; never fetched.
+    media_urls: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,20 +105,26 @@ def place(draft: Draft) -> Placed:
 # The report in one statement: the INSERT meets a key already there (a retry, a double tap, or
 # a changed form sent again) and then writes nothing; it returns the ids and the department's
 # name (for the receipt). created_at, updated_at and the due time are the transaction's now().
+# Where the department (or the category) sends its reports to the city's own system, the report's
+# send row is written too, and its trigger queues the job that sends it (migration 0015).
 INSERT_REPORT = """
     WITH made AS (
         INSERT INTO report (category_id, department_id, location, location_approximate, neighbourhood_id, address,
                             description, answers, status, channel, reporter_name, reporter_email, reporter_phone,
                             reporter_browser, show_name, submission_key, created_at, updated_at, due_at, version,
-                            hidden_reason, hidden_at, contact_in_text)
+                            hidden_reason, hidden_at, contact_in_text, media_urls)
         VALUES (%(category_id)s, %(department_id)s, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326),
                 %(approximate)s, %(neighbourhood_id)s, %(address)s, %(description)s, %(answers)s::jsonb, 'new',
                 %(channel)s, %(name)s, %(email)s, %(phone)s, %(browser)s, %(show_name)s, %(submission_key)s, now(),
                 now(), now() + make_interval(hours => %(sla_hours)s), 1,
                 CASE WHEN %(review_first)s THEN 'awaiting_review'::moderation_reason END,
-                CASE WHEN %(review_first)s THEN now() END, %(contact_in_text)s)
+                CASE WHEN %(review_first)s THEN now() END, %(contact_in_text)s, %(media_urls)s::text[])
         ON CONFLICT (submission_key) DO NOTHING
         RETURNING id, public_id
+    ), sending AS (
+        INSERT INTO report_send (report_id, city_system_id)
+        SELECT made.id, target.id FROM made, send_target(%(department_id)s, %(category_id)s) AS target(id)
+        WHERE target.id IS NOT NULL
     )
     SELECT made.id, made.public_id, department.name FROM made JOIN department ON department.id = %(department_id)s
 """
@@ -221,7 +229,7 @@ def submit(draft: Draft) -> tuple[Made, bool]:
         "phone": draft.phone.strip() or None, "browser": draft.browser_key,
         "show_name": draft.show_name and bool(draft.name.strip()),
         "submission_key": draft.submission_key or None, "sla_hours": category.sla_hours,
-        "review_first": category.review_first, "contact_in_text": bool(contact),
+        "review_first": category.review_first, "contact_in_text": bool(contact), "media_urls": draft.media_urls,
     }
     row = dbapi.one(INSERT_REPORT, values)
     if row is None:  # the key is taken: by this very form (a retry, a double tap), or by a changed one
