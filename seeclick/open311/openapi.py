@@ -45,6 +45,16 @@ REQUEST = {"type": "object", "required": [
                                                          "description": _nullable("string")}}}}}
 
 
+UPDATE = {"type": "object", "required": ["update_id", "service_request_id", "status", "updated_datetime",
+                                         "description", "media_url", "external_status_code"], "properties": {
+    "update_id": {"type": "string"}, "service_request_id": {"type": "string"},
+    "status": {"type": "string", "description": "mySociety's status words: open, investigating, in_progress, "
+                                                "fixed, no_further_action, duplicate, not_councils_responsibility"},
+    "updated_datetime": {"type": "string", "format": "date-time"}, "description": _nullable("string"),
+    "media_url": _nullable("string", format="uri"),
+    "external_status_code": {"type": "string", "description": "This city's own status, exactly."}}}
+
+
 def _query(name, description, schema=None):
     return {"name": name, "in": "query", "required": False, "description": description,
             "schema": schema or {"type": "string"}}
@@ -66,8 +76,10 @@ def document(server_url: str, jurisdiction: str) -> dict:
         JURISDICTION,
         _query("service_request_id", "Comma-separated ids; overrides every other filter."),
         _query("service_code", "Comma-separated service codes."),
-        _query("start_date", "W3C date-time; requested on or after. Default: 90 days ago.", TIME),
-        _query("end_date", "W3C date-time; requested on or before. At most 90 days after start_date.", TIME),
+        _query("start_date", "W3C date-time, or a date (a day of the city); requested on or after. "
+                             "Default: 90 days ago.", TIME),
+        _query("end_date", "W3C date-time, or a date (to its end); requested on or before. At most 90 days after "
+                           "start_date.", TIME),
         _query("status", "open, closed, or both comma-separated."),
         _query("updated_after", "W3C date-time.", TIME),
         _query("updated_before", "W3C date-time.", TIME),
@@ -76,7 +88,8 @@ def document(server_url: str, jurisdiction: str) -> dict:
         _query("long", "WGS84 longitude, with lat and radius.", {"type": "number"}),
         _query("radius", "Metres around lat/long (default 500, at most 10,000).", {"type": "number"}),
         _query("page", "1-based page number.", {"type": "integer", "minimum": 1}),
-        _query("page_size", "Requests per page (default and most 1000).", {"type": "integer", "minimum": 1}),
+        _query("page_size", "Requests per page (default and most 1000; more is refused).",
+               {"type": "integer", "minimum": 1, "maximum": 1000}),
         _query("extensions", "true: add notes (the public timeline) and extended_attributes.",
                {"enum": ["true", "false"]}),
     ]
@@ -118,16 +131,44 @@ def document(server_url: str, jurisdiction: str) -> dict:
                                 "schema": {"type": "string"}}, JURISDICTION,
                                _query("extensions", "true: add notes and extended_attributes.")],
                 "responses": _answers({"type": "array", "items": REQUEST})}},
+            "/servicerequestupdates.json": {
+                "get": {"summary": "FixMyStreet's service request updates: the public updates in a window, oldest "
+                                   "first", "parameters": [
+                    JURISDICTION, _query("api_key", "Accepted and not needed: the updates are public."),
+                    _query("start_date", "W3C date-time or date. Default: 24 hours before end_date.", TIME),
+                    _query("end_date", "W3C date-time or date. Default: now. At most 90 days after start_date.", TIME),
+                    _query("page", "1-based page number.", {"type": "integer", "minimum": 1}),
+                    _query("page_size", "Updates per page (at most 1000). Without page or page_size a window "
+                                        "holding more than 1000 is refused.",
+                           {"type": "integer", "minimum": 1, "maximum": 1000})],
+                    "responses": _answers({"type": "array", "items": UPDATE})},
+                "post": {
+                    "summary": "A FixMyStreet site's update of a request (needs an api_key)",
+                    "requestBody": {"required": True, "content": {
+                        "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/PostUpdate"}}}},
+                    "responses": {**_answers({"type": "array", "items": {"type": "object", "properties": {
+                        "update_id": {"type": "string"}}}}),
+                        "403": {"description": "Missing or wrong api_key",
+                                "content": {"application/json": {"schema": ERROR}}}}}},
             "/tokens/{token}.json": {"get": {
                 "summary": "Requests are made at once (realtime), so no token is ever pending",
                 "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": _answers({"type": "array"})}},
         },
-        "components": {"schemas": {"Post": {"type": "object", "required": ["api_key", "service_code", "lat", "long"],
+        "components": {"schemas": {"PostUpdate": {"type": "object", "required": [
+            "api_key", "service_request_id", "update_id", "status", "updated_datetime", "description"], "properties": {
+            "api_key": {"type": "string"}, "service_request_id": {"type": "string"},
+            "update_id": {"type": "string", "description": "The client's own id: posted again, nothing more is made."},
+            "status": {"type": "string"}, "updated_datetime": {"type": "string", "format": "date-time"},
+            "description": {"type": "string", "maxLength": 4000},
+            "media_url": {"type": "string", "format": "uri", "description": "Repeat it for several."}}},
+            "Post": {"type": "object", "required": ["api_key", "service_code"],
                                             "properties": {
             "api_key": {"type": "string"}, "jurisdiction_id": {"type": "string"},
             "service_code": {"type": "string"}, "lat": {"type": "number"}, "long": {"type": "number"},
-            "address_string": {"type": "string"}, "description": {"type": "string", "maxLength": 4000},
+            "address_string": {"type": "string", "description": "Instead of lat and long: placed in the "
+                                                                "neighbourhood it names, marked approximate."},
+            "media_url": {"type": "string", "format": "uri", "description": "A link, kept and never fetched."}, "description": {"type": "string", "maxLength": 4000},
             "email": {"type": "string"}, "first_name": {"type": "string"}, "last_name": {"type": "string"},
             "phone": {"type": "string"}, "media": {"type": "string", "format": "binary"},
         }, "additionalProperties": {"type": "string",

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from geoalchemy2 import Geography
-from sqlalchemy import BigInteger, Interval, any_, bindparam, cast, exists, func, null, select, text
+from sqlalchemy import BigInteger, Interval, any_, bindparam, cast, exists, func, null, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, selectinload
 
 from seeclick import dbapi
 from seeclick.categories.models import Category
+from seeclick.delivery.models import UpdateSource
 from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.geo import LatLon
@@ -292,3 +293,47 @@ def timelines(report_ids: list[int]) -> dict[int, list]:
         for update in found:
             result[update.report_id].append(record._make(update))
     return result
+
+
+def request_updates(start: datetime, end: datetime, page: int, page_size: int) -> list:
+    """The public updates of public reports made from `start` to `end`, oldest first: one page, and one row more
+    when there are more (so the caller can tell a full window from a page of it).
+
+    Each with the report's status once it was made (a note changes nothing: the last status before it, or new).
+    """
+    before = aliased(Update)
+    status_then = (select(before.new_status)
+                   .where(before.report_id == Update.report_id, before.new_status.is_not(None),
+                          tuple_(before.created_at, before.id) <= tuple_(Update.created_at, Update.id))
+                   .order_by(before.created_at.desc(), before.id.desc()).limit(1).scalar_subquery())
+    after_photo = (select(Photo.token).where(Photo.update_id == Update.id, Photo.hidden_reason.is_(None))
+                   .order_by(Photo.id).limit(1).scalar_subquery())
+    result = db.session.execute(
+        select(Update.id, Report.public_id, w3c(Update.created_at).label("updated_datetime"), Update.body,
+               func.coalesce(status_then, text("'new'::report_status")).label("status"),
+               HiddenUpdate.reason.label("hidden_reason"), after_photo.label("photo_token"),
+               Update.media_urls[1].label("media_link"))
+        .join(Report, Report.id == Update.report_id)
+        .outerjoin(HiddenUpdate, HiddenUpdate.update_id == Update.id)
+        .where(Update.public, PUBLIC, Update.created_at >= start, Update.created_at <= end)
+        .order_by(Update.created_at, Update.id).limit(page_size + 1).offset((page - 1) * page_size))
+    record = _record_type(tuple(result.keys()))
+    return [record._make(row) for row in result]
+
+
+def report_for_update(public_id: str) -> Report | None:
+    """The report a client posts an update to (a hidden one too: the client knew it)."""
+    return db.session.scalar(select(Report).where(Report.public_id == public_id))
+
+
+def api_key_id(key: str) -> int | None:
+    """The id of this API key, if it is valid (not revoked)."""
+    if not key:
+        return None
+    return db.session.scalar(select(ApiKey.id).where(ApiKey.key_hash == digest(key), ApiKey.revoked_at.is_(None)))
+
+
+def posted_update(api_key_id: int, external_id: str) -> int | None:
+    """Our update made from this client's update id, if it posted it before."""
+    return db.session.scalar(select(UpdateSource.update_id).where(UpdateSource.api_key_id == api_key_id,
+                                                                  UpdateSource.external_id == external_id))

@@ -20,7 +20,21 @@ XML_TYPE = "text/xml; charset=utf-8"
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Each XML list wrapper and the name of its items.
 ITEM = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
-        "endpoints": "endpoint", "formats": "format", "errors": "error", "notes": "note"}
+        "endpoints": "endpoint", "formats": "format", "errors": "error", "notes": "note",
+        "service_request_updates": "request_update"}
+
+# FixMyStreet's servicerequestupdates speaks mySociety's statuses, lower case (its POSTs upper case).
+# Our statuses as that word: the FixMyStreet site shows the nearest of its own; external_status_code
+# carries ours exactly.
+FMS_STATUS = {"new": "open", "acknowledged": "investigating", "in_progress": "in_progress", "fixed": "fixed",
+              "not_fixable": "no_further_action", "duplicate": "duplicate",
+              "not_ours": "not_councils_responsibility"}
+# And back: the status each of its words means here. "open" and "closed" say only which kind, and the
+# words that change nothing are left out (unchanged, internal_referral, for_triage).
+FROM_FMS = {"investigating": "acknowledged", "action_scheduled": "acknowledged", "planned": "acknowledged",
+            "in_progress": "in_progress", "fixed": "fixed", "no_further_action": "not_fixable",
+            "cancelled": "not_fixable", "duplicate": "duplicate", "not_councils_responsibility": "not_ours"}
+FMS_WORDS = frozenset({*FROM_FMS, "open", "closed", "reopen", "unchanged", "internal_referral", "for_triage"})
 
 
 def w3c(moment: datetime | None) -> str | None:
@@ -88,6 +102,26 @@ def request(record, *, media_url=None, extensions=None) -> dict:
     if extensions is not None:
         document.update(extensions)
     return document
+
+
+def request_update(record, *, media_url=None) -> dict:
+    """A public update of a report as FixMyStreet's servicerequestupdates gives it.
+
+    `record` carries what open311.queries.request_updates() selects: the update's id, the report's
+    public id, the time as W3C text, the words, the report's status once the update was made, and
+    the reason a moderator hid the words, if one did.
+    """
+    hidden = getattr(record, "hidden_reason", None)
+    return {
+        "update_id": str(record.id),
+        "service_request_id": str(record.public_id),
+        "status": FMS_STATUS[record.status],
+        "updated_datetime": record.updated_datetime,
+        "description": gettext("Removed by a moderator: %(reason)s", reason=hidden.label) if hidden is not None
+        else record.body or None,
+        "media_url": media_url,
+        "external_status_code": str(record.status),
+    }
 
 
 def error(code: int, description: str) -> list[dict]:

@@ -3,13 +3,18 @@
 import re
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from seeclick.categories import queries as categories
 from seeclick.categories.models import Category, CategoryQuestion, Datatype
+from seeclick.delivery.models import UpdateSource
 from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.open311.models import ApiKey, digest, new_key
+from seeclick.open311.serialize import FROM_FMS
+from seeclick.reports import services as reports
+from seeclick.reports.models import Report, Status
 
 
 def create_key(name: str, created_by=None) -> tuple[ApiKey, str]:
@@ -90,3 +95,29 @@ def import_services(services: list[dict], definitions: dict[str, dict], desk: De
                 private=attribute["code"] in private))
         db.session.flush()
     return made, remade
+
+
+# What a FixMyStreet site's status claims, as the kind of status it is here.
+CLAIMS_CLOSED = {word for word, status in FROM_FMS.items() if not Status(status).is_open} | {"closed"}
+CLAIMS_OPEN = {"open", "reopen"}
+
+
+def post_update(api_key_id: int, report: Report, external_id: str, status: str, description: str,
+                media_urls: list[str]) -> tuple[int, bool]:
+    """A citizen's update from a FixMyStreet site (its servicerequestupdates POST): (our update id, made now).
+
+    The words go on the public timeline, by nobody of ours. Citizens do not close or reopen reports
+    here, staff do: when the site says the problem is fixed, or back, and our status says otherwise,
+    staff read that in an internal note beside it. The same update id from the same client, posted
+    again, is the update already made.
+    """
+    status = status.strip().lower()
+    note = reports.add_outside_note(report, description, media_urls)
+    db.session.add(UpdateSource(update_id=note.id, api_key_id=api_key_id, external_id=external_id))
+    if (status in CLAIMS_CLOSED and report.is_open) or (status in CLAIMS_OPEN and not report.is_open):
+        reports.add_outside_note(report, gettext("The FixMyStreet site says the problem is “%(status)s”; the status "
+                                            "here is “%(ours)s”. Check it, and change the status if it is so.",
+                                            status=status.replace("_", " "), ours=report.status.label),
+                                 public=False)
+    db.session.flush()
+    return note.id, True

@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 at /open311/v2/: discovery, services, service definitions, requests."""
 
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request, url_for
@@ -11,6 +12,7 @@ from seeclick.geo import LatLon, OutsideWorld
 from seeclick.neighbourhoods import naming
 from seeclick.neighbourhoods import queries as neighbourhoods
 from seeclick.open311 import params, queries, serialize
+from seeclick.open311 import services as writes
 from seeclick.open311.models import digest
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
@@ -220,6 +222,82 @@ def attributes(values) -> dict[str, list[str]]:
             code = name[len("attribute["):name.index("]")]
             answers.setdefault(code, []).extend(values.getlist(name))
     return answers
+
+
+UPDATES_SPAN = timedelta(days=90)
+UPDATES_DEFAULT_WINDOW = timedelta(hours=24)
+
+
+@bp.get(f"/v2/servicerequestupdates.{FORMAT}")
+def request_updates(fmt):
+    """FixMyStreet's servicerequestupdates: the public updates made from start_date to end_date, oldest first.
+
+    A FixMyStreet site reads them every few minutes to show a council's changes on its reports. Without
+    dates, the last 24 hours. A window holding more than one page is refused unless the client pages
+    (page, page_size), never cut short.
+    """
+    check_jurisdiction()
+    now = datetime.now(UTC)
+    start = params.given(request.args, "start_date")
+    end = params.given(request.args, "end_date")
+    end = params.w3c_datetime(end, "end_date", city_zone(), end=True) if end else now
+    start = params.w3c_datetime(start, "start_date", city_zone()) if start else end - UPDATES_DEFAULT_WINDOW
+    if end < start:
+        raise params.BadRequest(_("end_date is before start_date"))
+    if end - start > UPDATES_SPAN:
+        raise params.BadRequest(_("start_date and end_date may be at most 90 days apart"))
+    paged = bool(params.given(request.args, "page") or params.given(request.args, "page_size"))
+    page = params.integer(params.given(request.args, "page") or "1", "page", 1, 10**9)
+    size = params.page_size(request.args)
+    rows = queries.request_updates(start, end, page, size)
+    if len(rows) > size and not paged:
+        raise params.BadRequest(_("More than %(size)d updates were made between start_date and end_date: ask for a "
+                                  "shorter window, or for pages of them with page and page_size.", size=size))
+    return answer([serialize.request_update(row, media_url=media_link(row)) for row in rows[:size]], fmt,
+                  "service_request_updates")
+
+
+@bp.post(f"/v2/servicerequestupdates.{FORMAT}")
+@limiter.limit(lambda: current_app.config["OPEN311_POST_LIMIT"], key_func=api_key_of_request)
+def post_request_update(fmt):
+    """A FixMyStreet site's update of a report it sent here (a citizen's comment): put on the public timeline."""
+    check_jurisdiction()
+    key_id = queries.api_key_id(params.given(request.values, "api_key"))
+    if key_id is None:
+        return failure(403, _("A valid api_key is required to post a service request update."), fmt)
+    missing = [name for name in ("service_request_id", "update_id", "status", "updated_datetime")
+               if not params.given(request.values, name)]
+    if missing:
+        raise params.BadRequest(_("%(fields)s required.", fields=", ".join(missing)))
+    params.w3c_datetime(params.given(request.values, "updated_datetime"), "updated_datetime")
+    status = params.given(request.values, "status").lower()
+    if status not in serialize.FMS_WORDS:
+        raise params.BadRequest(_("status must be one of %(words)s", words=", ".join(sorted(serialize.FMS_WORDS))))
+    description = (request.values.get("description") or "").strip()
+    media_urls = params.media_urls(request.values)
+    if not description and not media_urls:
+        raise params.BadRequest(_("description is required (or a media_url)."))
+    if len(description) > 4000:
+        raise params.BadRequest(_("description may be at most 4,000 characters."))
+    external_id = params.given(request.values, "update_id")[:200]
+    done = queries.posted_update(key_id, external_id)
+    if done is None:
+        report = queries.report_for_update(params.given(request.values, "service_request_id"))
+        if report is None:
+            return failure(404, _("There is no service request %(id)r.",
+                                  id=params.given(request.values, "service_request_id")[:100]), fmt)
+        done, _made = writes.post_update(key_id, report, external_id, status, description, media_urls)
+        db.session.commit()
+    return answer([{"update_id": str(done)}], fmt, "service_request_updates")
+
+
+def media_link(row) -> str | None:
+    """An update's "after" photo kept here, else the first link given with it (never fetched); none once hidden."""
+    if row.hidden_reason is not None:
+        return None
+    if row.photo_token:
+        return url_for("photos.show", token=row.photo_token, _external=True)
+    return row.media_link
 
 
 @bp.get(f"/v2/tokens/<token>.{FORMAT}")

@@ -135,6 +135,45 @@ def add_note(report: Report, actor, body: str, public: bool) -> Update:
     return update
 
 
+def add_outside_note(report: Report, body: str, media_urls: list[str] = (), public: bool = True) -> Update:
+    """A note from outside the city's staff here: a citizen on a FixMyStreet site, or the city's own system."""
+    update = Update(report=report, kind=UpdateKind.COMMENT, public=public, body=_limited(body.strip()),
+                    media_urls=list(media_urls), created_at=_now())
+    db.session.add(update)
+    report.updated_at = update.created_at
+    _flush()
+    notify.public_update(update)
+    return update
+
+
+def apply_outside_change(report: Report, new_status: Status, note: str, at: datetime,
+                         media_urls: list[str] = ()) -> Update:
+    """A change made in the city's own system, where the department works the report: applied as made there.
+
+    Nobody here acts, so no one's permission is asked; the times follow the event as they do for staff
+    (the first answer acknowledges, a close closes, a reopen clears both the close and a merge). `at` is
+    the city's time, kept between the report's creation and now so that a clock running wrong cannot
+    put an answer before the question.
+    """
+    at = min(max(at, report.created_at), _now())
+    old = report.status
+    update = Update(report=report, kind=UpdateKind.STATUS, public=True, old_status=old, new_status=new_status,
+                    body=_limited((note or "").strip()), media_urls=list(media_urls), created_at=at)
+    db.session.add(update)
+    report.status = new_status
+    report.updated_at = max(report.updated_at, at)
+    if report.acknowledged_at is None:
+        report.acknowledged_at = at
+    if old.is_open and not new_status.is_open:
+        report.closed_at = at
+    if not old.is_open and new_status.is_open:
+        report.closed_at = None
+        report.duplicate_of = None
+    _flush()
+    notify.public_update(update)
+    return update
+
+
 def move_support(duplicate: Report, original: Report) -> None:
     """The duplicate's supporters support the original; so does the duplicate's reporter."""
     db.session.execute(
