@@ -114,6 +114,7 @@ def register_commands(app):
     from seeclick.accounts.cli import users
     from seeclick.areas.cli import areas, neighbourhoods
     from seeclick.backup.cli import backup, restore
+    from seeclick.delivery.cli import cities
     from seeclick.demo.cli import demo
     from seeclick.departments.cli import departments
     from seeclick.notifications.cli import jobs_group
@@ -129,6 +130,7 @@ def register_commands(app):
     app.cli.add_command(jobs_group, name="jobs")
     app.cli.add_command(apikeys)
     app.cli.add_command(open311)
+    app.cli.add_command(cities)
 
 
 def register_errors(app):

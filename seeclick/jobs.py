@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger(__name__)
 
 TASK_MODULES = ["seeclick.notifications.tasks", "seeclick.photos.tasks", "seeclick.stats.tasks",
-                "seeclick.publicmap.tasks", "seeclick.privacy.tasks", "seeclick.questionnaires.tasks"]
+                "seeclick.publicmap.tasks", "seeclick.privacy.tasks", "seeclick.questionnaires.tasks",
+                "seeclick.delivery.tasks"]
 
 queue = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 _flask_app = None

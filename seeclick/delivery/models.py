@@ -112,6 +112,7 @@ class ReportSend(db.Model):
     alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # staff told it keeps failing
 
     city_system: Mapped[CitySystem] = relationship()
+    report = relationship("Report")
 
 
 class UpdateSource(db.Model):

@@ -8,6 +8,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from seeclick import dbapi
+from seeclick.delivery.models import SendMethod
 from seeclick.extensions import db
 from seeclick.notifications import mail, queries, subscriptions
 from seeclick.notifications.models import Event, Follower, Notification, new_token
@@ -49,10 +50,21 @@ def public_update(update: Update) -> None:
 def department_assigned(update: Update) -> None:
     """Tell the department a ticket was passed to it: its address, or else its staff."""
     department = update.to_department
+    if department.send_method is not SendMethod.MAIL:  # its reports go to the city's system, or nowhere
+        return
     addresses = [department.email] if department.email else queries.department_staff_emails(department.id)
     rows = [_row(Event.ASSIGNED, f"assigned:{update.id}", address, update.report, "email/assigned.txt",
                  update=update, department=department) for address in addresses]
     _insert(rows)
+
+
+def send_failed(send) -> None:
+    """Tell the department that a report keeps failing to reach the city's system: its staff, or else its address."""
+    report = send.report
+    department = report.department
+    addresses = queries.department_staff_emails(department.id) or ([department.email] if department.email else [])
+    _insert([_row(Event.SEND_FAILED, f"send_failed:{send.id}:{send.attempts}", address, report,
+                  "email/send_failed.txt", send=send, department=department) for address in addresses])
 
 
 def follow(report: Report, email: str) -> Follower:

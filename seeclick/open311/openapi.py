@@ -168,7 +168,8 @@ def document(server_url: str, jurisdiction: str) -> dict:
             "service_code": {"type": "string"}, "lat": {"type": "number"}, "long": {"type": "number"},
             "address_string": {"type": "string", "description": "Instead of lat and long: placed in the "
                                                                 "neighbourhood it names, marked approximate."},
-            "media_url": {"type": "string", "format": "uri", "description": "A link, kept and never fetched."}, "description": {"type": "string", "maxLength": 4000},
+            "media_url": {"type": "string", "format": "uri", "description": "A link, kept and never fetched."},
+            "description": {"type": "string", "maxLength": 4000},
             "email": {"type": "string"}, "first_name": {"type": "string"}, "last_name": {"type": "string"},
             "phone": {"type": "string"}, "media": {"type": "string", "format": "binary"},
         }, "additionalProperties": {"type": "string",

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -86,7 +86,18 @@ def reassign(report: Report, actor, department: Department, reason: str,
 
     update = _change(report, actor, Action.REASSIGN, reason, expected_version, kind=UpdateKind.REASSIGN, apply=move)
     notify.department_assigned(update)
+    db.session.execute(SEND_ON, {"report_id": report.id, "department_id": department.id,
+                                 "category_id": report.category_id})
     return update
+
+
+# A report passed to a department that sends by Open311 goes to that city system too, once (migration 0015:
+# its trigger queues the job).
+SEND_ON = text("""
+    INSERT INTO report_send (report_id, city_system_id)
+    SELECT :report_id, target FROM send_target(:department_id, :category_id) AS target WHERE target IS NOT NULL
+    ON CONFLICT DO NOTHING
+""")
 
 
 def merge(duplicate: Report, original: Report, actor, note: str = "", expected_version: int | None = None) -> Update:
@@ -135,12 +146,14 @@ def add_note(report: Report, actor, body: str, public: bool) -> Update:
     return update
 
 
-def add_outside_note(report: Report, body: str, media_urls: list[str] = (), public: bool = True) -> Update:
-    """A note from outside the city's staff here: a citizen on a FixMyStreet site, or the city's own system."""
+def add_outside_note(report: Report, body: str, media_urls: list[str] = (), public: bool = True,
+                     at: datetime | None = None) -> Update:
+    """A note from outside the city's staff here: a citizen on a FixMyStreet site, or the city's own system
+    (at the time it was written there, kept between the report's creation and now)."""
     update = Update(report=report, kind=UpdateKind.COMMENT, public=public, body=_limited(body.strip()),
-                    media_urls=list(media_urls), created_at=_now())
+                    media_urls=list(media_urls), created_at=_within(report, at) if at else _now())
     db.session.add(update)
-    report.updated_at = update.created_at
+    report.updated_at = max(report.updated_at, update.created_at)
     _flush()
     notify.public_update(update)
     return update
@@ -155,7 +168,7 @@ def apply_outside_change(report: Report, new_status: Status, note: str, at: date
     the city's time, kept between the report's creation and now so that a clock running wrong cannot
     put an answer before the question.
     """
-    at = min(max(at, report.created_at), _now())
+    at = _within(report, at)
     old = report.status
     update = Update(report=report, kind=UpdateKind.STATUS, public=True, old_status=old, new_status=new_status,
                     body=_limited((note or "").strip()), media_urls=list(media_urls), created_at=at)
@@ -234,6 +247,10 @@ def _limited(text: str, field: str = "note") -> str:
         raise MissingNote(gettext("Keep it under %(limit)s characters (this one has %(count)s).",
                                   limit=f"{NOTE_LIMIT:,}", count=f"{len(text):,}"), field)
     return text
+
+
+def _within(report: Report, at: datetime) -> datetime:
+    return min(max(at, report.created_at), _now())
 
 
 def _now() -> datetime:

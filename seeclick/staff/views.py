@@ -11,6 +11,9 @@ from seeclick import maps
 from seeclick.accounts.models import Role
 from seeclick.accounts.permissions import NotAllowed, can_act, staff_required
 from seeclick.accounts.views import safe_next
+from seeclick.delivery import queries as delivery_queries
+from seeclick.delivery import services as delivery
+from seeclick.delivery.models import SendState
 from seeclick.departments import queries as departments_query
 from seeclick.extensions import db
 from seeclick.forms import choices
@@ -147,6 +150,7 @@ def render_ticket(report, form, failed_action=None, status=200):
         decide_form=DecideForm(),
         map=maps.parts(maps.report_map(report)), where=latlon(from_db(report.location)),
         answers=answer_rules.describe(report.category.questions, report.answers or {}),
+        sends=delivery_queries.sends_of(report.id),
     ), status
 
 
@@ -154,6 +158,20 @@ def department_choices(report):
     """Where the ticket can be sent, after an empty first choice: nothing is sent anywhere by default."""
     return choices([("", _("Choose a department…"))]
                    + [(d.id, d.name) for d in queries.reassignment_choices(report)])
+
+
+@bp.post("/reports/<public_id>/send-again")
+@staff_required
+def send_again(public_id):
+    """Send the report again to the city's system it has not reached (after an outage there)."""
+    report = load_ticket(public_id)
+    again = [send for send in delivery_queries.sends_of(report.id) if send.state is not SendState.SENT]
+    for send in again:
+        delivery.resend(send)
+    db.session.commit()
+    flash(ngettext("It will be sent again now.", "It will be sent again now, to %(num)d systems.", len(again))
+          if again else _("There is nothing to send again: it has reached the city's system."))
+    return redirect(url_for(".ticket", public_id=report.public_id))
 
 
 @bp.post("/reports/<public_id>/<action>")
