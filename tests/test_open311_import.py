@@ -2,7 +2,7 @@
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from seeclick.categories.models import Category
 
@@ -63,13 +63,63 @@ def test_json_lists_are_read_too(cli, session, tmp_path):
     assert session.scalar(select(Category.name).where(Category.code == "pothole-json")) == "Hole"
 
 
-def test_a_service_without_its_definition_imports_nothing(cli, session, tmp_path):
-    (tmp_path / "services.xml").write_text(SERVICES_XML)
-    before = session.scalar(select(func.count()).select_from(Category))
+def test_services_whose_definitions_are_missing_are_imported_with_their_questions_pending(cli, client, session,
+                                                                                           tmp_path, login_as):
+    every_one = SERVICES_XML.replace("<metadata>false</metadata>", "<metadata>true</metadata>")
+    (tmp_path / "services.xml").write_text(every_one)  # a real city's list: every service has a definition
     result = cli.invoke(args=["open311", "import", str(tmp_path / "services.xml"), "--desk", "311"])
-    assert result.exit_code == 1
-    assert "S0301 has metadata=true but no definition file" in result.output and "Nothing was imported" in result.output
-    assert session.scalar(select(func.count()).select_from(Category)) == before
+    assert result.exit_code == 0, result.output
+    assert "2 categories made" in result.output
+    assert "pending: S0301, S0276" in result.output  # one message naming every missing definition
+    made = session.scalars(select(Category).where(Category.code.in_(["S0301", "S0276"]))).all()
+    assert [(c.definition_pending, c.questions) for c in made] == [(True, []), (True, [])]
+    login_as("admin")
+    assert "pending: the city" in client.get("/admin/categories").get_data(as_text=True)
+    services, definitions = files(tmp_path, services=every_one)  # the definitions come: asked from now on
+    again = cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311",
+                             "--replace"])
+    assert again.exit_code == 0, again.output and "S0276" in again.output
+    bulk = session.scalar(select(Category).where(Category.code == "S0301"))
+    assert not bulk.definition_pending and [q.code for q in bulk.questions] == ["COUNT", "ITEMS"]
+
+
+def test_replacing_from_the_city_keeps_questions_whose_codes_it_reuses(cli, client, session, tmp_path):
+    services, definitions = files(tmp_path)
+    assert cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311"]).exit_code == 0
+    first = {q.code: q.id for q in session.scalar(select(Category).where(Category.code == "S0301")).questions}
+    changed = DEFINITION_XML.replace("How many?", "How many items?").replace(
+        "<value><key>FRIDGE</key><name>Refrigerator</name></value>",
+        "<value><key>FRIDGE</key><name>Fridge</name></value><value><key>TV</key><name>Television</name></value>")
+    (tmp_path / "definitions" / "S0301.xml").write_text(changed)
+    result = cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311",
+                              "--replace"])
+    assert result.exit_code == 0, result.output  # no IntegrityError: the same codes are the same questions
+    session.expire_all()
+    bulk = session.scalar(select(Category).where(Category.code == "S0301"))
+    assert {q.code: q.id for q in bulk.questions} == first
+    assert [q.prompt for q in bulk.questions] == ["How many items?", "What items?"]
+    assert [v["name"] for v in bulk.questions[1].values] == ["Sofa", "Fridge", "Television"]
+    (tmp_path / "definitions" / "S0301.xml").write_text(changed.replace("<code>COUNT</code>", "<code>HOWMANY</code>"))
+    assert cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311",
+                            "--replace"]).exit_code == 0
+    session.expire_all()
+    assert [q.code for q in session.scalar(select(Category).where(Category.code == "S0301")).questions] == [
+        "HOWMANY", "ITEMS"]
+
+
+def test_datatype_description_and_the_case_of_keywords_are_kept(cli, client, session, tmp_path):
+    described = DEFINITION_XML.replace("<datatype_description/><order>3</order>",
+                                       "<datatype_description>A whole number, 1 to 20</datatype_description>"
+                                       "<order>3</order>")
+    services, definitions = files(tmp_path, services=SERVICES_XML.replace("trash, bulk", "NYC Trash, BQE"),
+                                  definition=described)
+    assert cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311"]).exit_code == 0
+    bulk = session.scalar(select(Category).where(Category.code == "S0301"))
+    assert bulk.keywords == ["NYC Trash", "BQE"]
+    served = client.get("/open311/v2/services/S0301.json").get_json()
+    assert served["attributes"][0]["datatype_description"] == "A whole number, 1 to 20"
+    [listed] = [s for s in client.get("/open311/v2/services.json").get_json() if s["service_code"] == "S0301"]
+    assert listed["keywords"] == "NYC Trash, BQE"
 
 
 def test_an_existing_category_is_replaced_only_when_asked(cli, session, tmp_path):

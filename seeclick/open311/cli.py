@@ -76,9 +76,15 @@ def import_services(service_list, definitions, desk_code, sla_hours, replace, pr
                 definition = importer.read_definition(path)
                 read[definition["service_code"] or path.stem] = definition
         private = {code.strip() for code in private_codes.split(",") if code.strip()}
-        made, remade = services.import_services(found, read, desk, sla_hours, replace, private=private)
+        imported = services.import_services(found, read, desk, sla_hours, replace, private=private)
     except (importer.ImportError_, services.ImportRefused) as error:
         db.session.rollback()
         raise click.ClickException(f"{error}. Nothing was imported.") from None
     db.session.commit()
-    click.echo(f"{made} categories made, {remade} replaced, from {len(found)} services in {service_list.name}")
+    click.echo(f"{imported.made} categories made, {imported.remade} replaced, from {len(found)} services in "
+               f"{service_list.name}")
+    if imported.pending:
+        click.echo(f"{len(imported.pending)} services say metadata=true but their definitions were not given, so "
+                   f"they were imported without their questions, which are pending: {', '.join(imported.pending)}. "
+                   f"Import again with --definitions DIR holding {imported.pending[0]}.xml (or .json) and the "
+                   "others to ask them.", err=True)

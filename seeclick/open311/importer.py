@@ -56,6 +56,7 @@ def read_definition(path: Path) -> dict:
             "required": _true(a.get("required", False)),
             "datatype": datatype,
             "description": str(a.get("description") or "").strip(),
+            "datatype_description": str(a.get("datatype_description") or "").strip(),
             "order": _order(a.get("order"), number),
             "values": [{"key": str(v.get("key", "")).strip(), "name": str(v.get("name", "")).strip()}
                        for v in (a.get("values") or []) if str(v.get("key", "")).strip()],

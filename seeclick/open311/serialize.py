@@ -69,8 +69,9 @@ def definition(category) -> dict:
             "datatype": q.datatype.value,
             "required": bool(q.required),
             # A private question is still listed, so that clients can send its answer; it is never shown back.
-            "datatype_description": gettext("Private: only staff see the answer.") if getattr(q, "private", False)
-            else None,
+            "datatype_description": " ".join(filter(None, [
+                getattr(q, "datatype_description", "") or "",
+                gettext("Private: only staff see the answer.") if getattr(q, "private", False) else ""])) or None,
             "order": position,
             "description": q.prompt,
             "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in q.values],

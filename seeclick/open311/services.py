@@ -1,6 +1,7 @@
 """API keys, and a city's existing Open311 services imported as categories. Flush, never commit."""
 
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask_babel import gettext
@@ -45,56 +46,92 @@ class ImportRefused(ValueError):
 
 
 def import_services(services: list[dict], definitions: dict[str, dict], desk: Department, sla_hours: int,
-                    replace: bool = False, private: set[str] = frozenset()) -> tuple[int, int]:
-    """Make (or, with replace, remake) a category per Open311 service: (made, remade). All or nothing.
+                    replace: bool = False, private: set[str] = frozenset()) -> "Imported":
+    """Make (or, with replace, remake) a category per Open311 service. All or nothing.
 
-    Codes and list keys are kept exactly as the city has them, so its clients keep working; the
-    city-wide desk takes the new categories until departments are set to handle them at /admin.
-    Every question's answers are public unless its attribute code is in `private`.
+    Codes, list keys and keywords are kept exactly as the city has them, so its clients keep working;
+    the city-wide desk takes the new categories until departments are set to handle them at /admin.
+    Every question's answers are public unless its attribute code is in `private` (or it was made
+    private here before). A service that says metadata=true but whose definition is not at hand is
+    imported without its questions, marked as waiting for them (`Imported.pending` names them all);
+    importing again with the definition asks them. Replacing keeps each question whose attribute
+    code the city still uses (the same row, so answers already given stay tied to it), changes it to
+    the city's version, and removes those the city no longer asks.
     """
-    made = remade = 0
-    for service in services:
-        code = str(service["service_code"]).strip()
+    result = Imported()
+    codes = [str(service["service_code"]).strip() for service in services]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise ImportRefused(f"the list gives the service_code {', '.join(repeated)} more than once")
+    for service, code in zip(services, codes, strict=True):
         if not SERVICE_CODE.fullmatch(code):
             raise ImportRefused(f"service_code {code!r}: up to 60 letters, digits, dots, dashes and underscores")
         metadata = str(service.get("metadata", "")).strip().lower() == "true" or service.get("metadata") is True
         definition = definitions.get(code)
-        if metadata and definition is None:
-            raise ImportRefused(f"service {code} has metadata=true but no definition file ({code}.json or .xml)")
         category = categories.by_code(code)
         if category is not None and not replace:
             raise ImportRefused(f"there is already a category {code}; use --replace to take the city's version")
         if category is None:
             category = Category(code=code, active=True)
             db.session.add(category)
-            made += 1
+            result.made += 1
         else:
-            remade += 1
-            category.questions.clear()
+            result.remade += 1
         notes = [a["description"] for a in (definition or {}).get("attributes", []) if not a["variable"]]
         category.name = str(service["service_name"]).strip()[:200]
         category.description = "\n\n".join(filter(None, [str(service.get("description") or "").strip(), *notes]))
         category.group = str(service.get("group") or "").strip()[:100]
-        category.keywords = [k.strip().lower()[:60] for k in str(service.get("keywords") or "").split(",")
-                             if k.strip()][:20]
+        category.keywords = [k.strip()[:60] for k in str(service.get("keywords") or "").split(",") if k.strip()][:20]
         category.sla_hours = sla_hours
         if category.fallback_department_id is None and not category.departments:
             category.fallback_department = desk
-        seen = set()
-        for position, attribute in enumerate(a for a in (definition or {}).get("attributes", []) if a["variable"]):
-            if not SERVICE_CODE.fullmatch(attribute["code"]) or attribute["code"] in seen:
-                raise ImportRefused(f"service {code}: attribute code {attribute['code']!r} is empty, repeated or "
-                                    "not made of letters, digits, dots, dashes and underscores")
-            seen.add(attribute["code"])
-            if attribute["datatype"].endswith("valuelist") and not attribute["values"]:
-                raise ImportRefused(f"service {code}: the list attribute {attribute['code']} has no values")
-            category.questions.append(CategoryQuestion(
-                code=attribute["code"], prompt=attribute["description"] or attribute["code"],
-                datatype=Datatype(attribute["datatype"]), required=attribute["required"], position=position,
-                values=attribute["values"] if attribute["datatype"].endswith("valuelist") else [],
-                private=attribute["code"] in private))
+        if metadata and definition is None:
+            result.pending.append(code)
+            category.definition_pending = True
+            continue  # its questions wait for the definition; those it had here stay until then
+        category.definition_pending = False
+        _take_questions(category, code, (definition or {}).get("attributes", []), private)
         db.session.flush()
-    return made, remade
+    db.session.flush()
+    return result
+
+
+def _take_questions(category: Category, code: str, attributes: list[dict], private: set[str]) -> None:
+    """The category asks the definition's variable attributes, in its order, keeping the rows of codes it had."""
+    asked = [a for a in attributes if a["variable"]]
+    seen = set()
+    for attribute in asked:
+        if not SERVICE_CODE.fullmatch(attribute["code"]) or attribute["code"] in seen:
+            raise ImportRefused(f"service {code}: attribute code {attribute['code']!r} is empty, repeated or "
+                                "not made of letters, digits, dots, dashes and underscores")
+        seen.add(attribute["code"])
+        if attribute["datatype"].endswith("valuelist") and not attribute["values"]:
+            raise ImportRefused(f"service {code}: the list attribute {attribute['code']} has no values")
+    existing = {q.code: q for q in category.questions}
+    for gone in [q for q in category.questions if q.code not in seen]:
+        category.questions.remove(gone)
+    db.session.flush()  # the questions the city dropped go before any new one takes a position
+    kept = []
+    for position, attribute in enumerate(asked):
+        question = existing.get(attribute["code"]) or CategoryQuestion(code=attribute["code"])
+        question.prompt = attribute["description"] or attribute["code"]
+        question.datatype = Datatype(attribute["datatype"])
+        question.required = attribute["required"]
+        question.position = position
+        question.values = attribute["values"] if attribute["datatype"].endswith("valuelist") else []
+        question.datatype_description = attribute.get("datatype_description", "")
+        question.private = bool(question.private) or attribute["code"] in private
+        kept.append(question)
+    category.questions[:] = kept
+
+
+@dataclass
+class Imported:
+    """What an import did: categories made and remade, and the services whose definitions are still to come."""
+
+    made: int = 0
+    remade: int = 0
+    pending: list[str] = field(default_factory=list)
 
 
 # What a FixMyStreet site's status claims, as the kind of status it is here.
