@@ -85,7 +85,8 @@ def test_services_whose_definitions_are_missing_are_imported_with_their_question
 
 def test_replacing_from_the_city_keeps_questions_whose_codes_it_reuses(cli, client, session, tmp_path):
     services, definitions = files(tmp_path)
-    assert cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311"]).exit_code == 0
+    imported = cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311"])
+    assert imported.exit_code == 0, imported.output
     first = {q.code: q.id for q in session.scalar(select(Category).where(Category.code == "S0301")).questions}
     changed = DEFINITION_XML.replace("How many?", "How many items?").replace(
         "<value><key>FRIDGE</key><name>Refrigerator</name></value>",
@@ -113,7 +114,8 @@ def test_datatype_description_and_the_case_of_keywords_are_kept(cli, client, ses
                                        "<order>3</order>")
     services, definitions = files(tmp_path, services=SERVICES_XML.replace("trash, bulk", "NYC Trash, BQE"),
                                   definition=described)
-    assert cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311"]).exit_code == 0
+    imported = cli.invoke(args=["open311", "import", services, "--definitions", definitions, "--desk", "311"])
+    assert imported.exit_code == 0, imported.output
     bulk = session.scalar(select(Category).where(Category.code == "S0301"))
     assert bulk.keywords == ["NYC Trash", "BQE"]
     served = client.get("/open311/v2/services/S0301.json").get_json()
