@@ -60,6 +60,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("DATABASE_URL")) or local_database_url("seeclick")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     CITY_NAME = os.environ.get("SEECLICK_CITY_NAME", "New York City")
+    # Where the city is (min lon, min lat, max lon, max lat), to refuse boundary files read in the wrong CRS;
+    # without it, the extent of the areas already imported.
+    CITY_EXTENT = tuple(float(v) for v in os.environ["SEECLICK_CITY_EXTENT"].split(",")) \
+        if os.environ.get("SEECLICK_CITY_EXTENT") else None
     # Phone numbers written without + are read as this country's (ISO 3166 code), to find them in free text.
     PHONE_REGION = os.environ.get("SEECLICK_PHONE_REGION", "US")
     # Map centre as (lat, lon) and the tile server; tiles are the only third-party request a page makes.

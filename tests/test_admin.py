@@ -99,7 +99,7 @@ def test_only_boundary_files_are_taken(client, login_as):
         "csrf_token": csrf_token(client, "/admin/departments/dot-bk"),
         "file": (io.BytesIO(b"%PDF-1.4"), "map.pdf")}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "A GeoJSON file or a zipped Shapefile." in response.get_data(as_text=True)
+    assert "A GeoJSON or TopoJSON file, or a zipped Shapefile." in response.get_data(as_text=True)
 
 
 def test_an_area_can_be_removed(client, login_as, session, departments):

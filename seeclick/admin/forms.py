@@ -32,7 +32,8 @@ class DepartmentForm(FlaskForm):
 class AreaUploadForm(FlaskForm):
     file = FileField(_l("Boundary file"), validators=[
         FileRequired(_l("Choose a file.")),
-        FileAllowed(["geojson", "json", "zip", "gz"], _l("A GeoJSON file or a zipped Shapefile.")),
+        FileAllowed(["geojson", "json", "topojson", "zip", "gz"], _l("A GeoJSON or TopoJSON file, or a zipped "
+                                                                     "Shapefile.")),
     ])
     name_property = StringField(_l("Property that names each area"), validators=[Optional(), Length(max=60)])
     crs = StringField(_l("Coordinate reference system, if the file does not say"),

@@ -22,6 +22,7 @@ from seeclick.admin.forms import (
     RevokeForm,
     UserForm,
 )
+from seeclick.areas import queries as areas_query
 from seeclick.areas import readers
 from seeclick.areas.services import add_service_areas
 from seeclick.categories import services as categories_service
@@ -108,7 +109,8 @@ def upload_areas(code):
             stored.flush()
             try:
                 area_file = readers.read(stored.name, crs=upload.crs.data or None,
-                                         name_property=upload.name_property.data or None)
+                                         name_property=upload.name_property.data or None,
+                                         expected=areas_query.city_extent())
                 created = add_service_areas(
                     area_file.features, lambda feature: department,
                     lambda feature: str(feature.properties.get(upload.name_property.data) or feature.label()),

@@ -3,15 +3,18 @@
 import click
 from flask.cli import with_appcontext
 
-from seeclick.areas import readers, services
+from seeclick.areas import queries, readers, services
 from seeclick.extensions import db
 
 FILE = click.Path(dir_okay=False, path_type=str)
 
 
-def read_or_fail(path, crs, name_property):
+def read_or_fail(path, crs, name_property, **properties):
+    """Read the file, checked against where the city is and against the properties the options name."""
     try:
-        area_file = readers.read(path, crs=crs, name_property=name_property)
+        area_file = readers.read(path, crs=crs, name_property=name_property, expected=queries.city_extent(),
+                                 properties={f"--{option.replace('_', '-')}": name
+                                             for option, name in properties.items()})
     except readers.AreaFileError as error:
         raise click.ClickException(str(error)) from None
     for feature in area_file.repaired:
@@ -53,7 +56,7 @@ def import_areas(path, department_code, department_property, template, name_prop
     """Import service areas from PATH (GeoJSON, .shp or zipped Shapefile), reprojected to EPSG:4326."""
     if bool(department_code) == bool(department_property):
         raise click.UsageError("give exactly one of --department or --department-property")
-    area_file = read_or_fail(path, crs, name_property)
+    area_file = read_or_fail(path, crs, name_property, department_property=department_property)
 
     def work():
         resolve = services.department_resolver(department_code, department_property, template)
@@ -82,7 +85,8 @@ def neighbourhoods():
 @with_appcontext
 def import_neighbourhoods(path, code_property, name_property, borough_property, crs):
     """Create or update neighbourhoods from PATH, matched by code."""
-    area_file = read_or_fail(path, crs, name_property)
+    area_file = read_or_fail(path, crs, name_property, code_property=code_property,
+                             borough_property=borough_property)
 
     def work():
         with click.progressbar(area_file.features, label="importing neighbourhoods") as features:

@@ -16,8 +16,11 @@ from pathlib import Path
 import numpy as np
 import shapefile
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+from pyproj import CRS, Proj, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_crs_info
+from pyproj.enums import PJType
+from pyproj.exceptions import CRSError, ProjError
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -69,25 +72,123 @@ def parse_crs(text: str, where: str) -> CRS:
         raise AreaFileError(where, [f"unknown coordinate reference system {text!r}: {error}"]) from None
 
 
-def read(path, crs: str | None = None, name_property: str | None = None) -> AreaFile:
-    """Read a .geojson/.json(.gz), .shp or zipped Shapefile; crs is used when the file declares none."""
+# A file whose features land farther than this from the city's expected extent was read in the wrong CRS.
+MARGIN_DEGREES = 0.5  # about 40-55 km at the latitudes cities are at
+
+
+def read(path, crs: str | None = None, name_property: str | None = None,
+         expected: tuple[float, float, float, float] | None = None,
+         properties: dict[str, str | None] | None = None) -> AreaFile:
+    """Read a .geojson/.json/.topojson (optionally .gz), .shp or zipped Shapefile; crs is used when the file
+    declares none.
+
+    `expected` is the city's extent (min lon, min lat, max lon, max lat): a file that lands away from it
+    once reprojected was read in the wrong CRS, and is refused with the CRS that was used and the one
+    that puts it on the city. Each of `properties` (an option's name and the property it names, the
+    name property among them) must be a property of the file's features; if not, their names are listed.
+    """
     path = Path(path)
     if not path.exists():
         raise AreaFileError(path, ["no such file"])
     suffixes = "".join(path.suffixes[-2:]).lower()
-    if suffixes.endswith((".geojson", ".json", ".geojson.gz", ".json.gz")):
+    if suffixes.endswith((".geojson", ".json", ".topojson", ".geojson.gz", ".json.gz", ".topojson.gz")):
         declared, raw = _read_geojson(path)
     elif suffixes.endswith((".shp", ".zip")):
         declared, raw = _read_shapefile(path)
     else:
-        raise AreaFileError(path, ["unknown format: expected .geojson, .json, .shp or .zip (a zipped Shapefile)"])
+        raise AreaFileError(path, ["unknown format: expected .geojson, .json, .topojson, .shp or .zip (a zipped "
+                                   "Shapefile)"])
+    _check_properties(path, raw, {"--name-property": name_property, **(properties or {})})
 
     if declared is not None and crs is not None and parse_crs(crs, path) != declared:
         raise AreaFileError(path, [f"the file declares {declared.to_string()} but {crs} was asked for"])
     if declared is None and crs is None and path.suffix.lower() in (".shp", ".zip"):
         raise AreaFileError(path, ["the Shapefile has no .prj; give its coordinate reference system (--crs EPSG:NNNN)"])
     source = declared or (parse_crs(crs, path) if crs else WGS84)  # GeoJSON without `crs` is WGS 84
-    return AreaFile(path, source, _clean(path, raw, source, name_property))
+    features, raw_bounds = _clean(path, raw, source, name_property)
+    if expected is not None:
+        _check_place(path, features, raw_bounds, source, expected, declared is not None)
+    return AreaFile(path, source, features)
+
+
+def _check_properties(path, raw: list, wanted: dict[str, str | None]) -> None:
+    """Each property an option names is a property of the features (a misspelt one would name nothing)."""
+    present = set().union(*(properties.keys() for properties, _ in raw)) if raw else set()
+    problems = [f"{option} {name!r} is not a property of this file's features; they have: "
+                f"{', '.join(sorted(map(str, present))) or 'no properties at all'}"
+                for option, name in wanted.items() if name and name not in present]
+    if problems:
+        raise AreaFileError(path, problems)
+
+
+def _bounds_of(features) -> tuple[float, float, float, float]:
+    boxes = np.array([f.geometry.bounds for f in features])
+    return boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
+
+
+def _overlaps(box, other, margin=0.0) -> bool:
+    return not (box[2] < other[0] - margin or box[0] > other[2] + margin or
+                box[3] < other[1] - margin or box[1] > other[3] + margin)
+
+
+def _check_place(path, features, raw_bounds, source: CRS, expected, declared: bool) -> None:
+    """Refuse a file that lands away from the city: it was read in the wrong CRS; say which one is likely."""
+    landed = _bounds_of(features)
+    if _overlaps(landed, expected, MARGIN_DEGREES):
+        return
+    centre = ((landed[0] + landed[2]) / 2, (landed[1] + landed[3]) / 2)
+    city = ((expected[0] + expected[2]) / 2, (expected[1] + expected[3]) / 2)
+    km = _geod_km(centre, city)
+    likely = likely_crs(raw_bounds, expected, source)
+    where = "its .prj or its crs member" if declared else "--crs"
+    advice = (f"it is probably in {likely[0]}; " + (f"(or {', '.join(likely[1:])}); " if likely[1:] else "")
+              + f"correct {where}" if likely else f"check {where}: no CRS puts it on the city")
+    raise AreaFileError(path, [
+        f"read in {_crs_name(source)}, the file lands around ({centre[0]:.3f}, {centre[1]:.3f}), {km:,.0f} km from "
+        f"the city's areas ({expected[0]:.2f}, {expected[1]:.2f} to {expected[2]:.2f}, {expected[3]:.2f}): {advice}"])
+
+
+def _crs_name(crs: CRS) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code} ({crs.name})" if code else crs.name
+
+
+def _geod_km(a, b) -> float:
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2] / 1000
+
+
+def likely_crs(raw_bounds, expected, used: CRS, limit: int = 3) -> list[str]:
+    """The CRSs (EPSG, in use over some of the city) that put the file's own coordinates inside the city's extent,
+    most likely first: the names closest to the one used (a sibling in other units or datum), then the lower code.
+
+    Each projected candidate is inverted by its projection alone (pyproj.Proj): a datum shift is metres, and
+    this is a question of hundreds of kilometres; it keeps the search to a second for a city's few hundred.
+    """
+    minx, miny, maxx, maxy = raw_bounds
+    corners = (np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]))
+    inside = lambda box: (expected[0] - 0.1 <= box[0] and box[2] <= expected[2] + 0.1  # noqa: E731
+                          and expected[1] - 0.1 <= box[1] and box[3] <= expected[3] + 0.1)
+    found = []
+    if used != WGS84 and inside(raw_bounds):  # degrees already: it was never projected
+        found.append((-1.0, SRID, f"EPSG:{SRID} ({WGS84.name})"))
+    used_words = set(used.name.lower().replace("(", " ").replace(")", " ").split())
+    for info in query_crs_info(auth_name="EPSG", pj_types=[PJType.PROJECTED_CRS],
+                               area_of_interest=AreaOfInterest(*expected), contains=False):
+        if info.deprecated or int(info.code) == used.to_epsg():
+            continue
+        try:
+            lon, lat = Proj(f"EPSG:{info.code}")(*corners, inverse=True, errcheck=True)
+        except (CRSError, ProjError, ValueError, RuntimeError):
+            continue
+        box = (lon.min(), lat.min(), lon.max(), lat.max())
+        if not (np.isfinite(box).all() and inside(box)):
+            continue
+        words = set(info.name.lower().replace("(", " ").replace(")", " ").split())
+        likeness = len(words & used_words) / len(words | used_words)
+        found.append((-likeness, int(info.code), f"EPSG:{info.code} ({info.name})"))
+    return [name for *_, name in sorted(found)[:limit]]
 
 
 def _read_geojson(path):
@@ -97,16 +198,59 @@ def _read_geojson(path):
             data = json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise AreaFileError(path, [f"not readable GeoJSON: {error}"]) from None
-    if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
-        raise AreaFileError(path, ["not a GeoJSON FeatureCollection"])
+    if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature", "Topology"):
+        raise AreaFileError(path, ["not a GeoJSON FeatureCollection, nor a TopoJSON Topology"])
     declared = None
     name = (data.get("crs") or {}).get("properties", {}).get("name")
     if name:
         declared = parse_crs(name, path)
+    if data["type"] == "Topology":
+        return declared, _topojson_features(path, data)
     features = data.get("features") if data["type"] == "FeatureCollection" else [data]
     if not isinstance(features, list):
         raise AreaFileError(path, ["the FeatureCollection has no features list"])
     return declared, [(f.get("properties") or {}, f.get("geometry")) for f in features if isinstance(f, dict)]
+
+
+def _topojson_features(path, data) -> list[tuple[dict, dict | None]]:
+    """A TopoJSON Topology's objects as (properties, GeoJSON geometry): the shared arcs joined back into rings.
+
+    Arcs are delta-encoded when the topology is quantized (`transform`); a negative index ~i is arc i
+    reversed, and consecutive arcs of a ring share their joining point.
+    """
+    try:
+        transform = data.get("transform")
+        scale, shift = (transform["scale"], transform["translate"]) if transform else ((1, 1), (0, 0))
+        arcs = []
+        for arc in data.get("arcs") or []:
+            if transform:
+                points = np.cumsum(np.array([p[:2] for p in arc], dtype=float), axis=0)
+                arcs.append((points * scale + shift).tolist())
+            else:
+                arcs.append([p[:2] for p in arc])
+
+        def ring(indexes):
+            points = []
+            for index in indexes:
+                part = arcs[index] if index >= 0 else arcs[~index][::-1]
+                points.extend(part if not points else part[1:])
+            return points
+
+        def geometry(item):
+            kind = item.get("type")
+            if kind == "Polygon":
+                return {"type": "Polygon", "coordinates": [ring(r) for r in item["arcs"]]}
+            if kind == "MultiPolygon":
+                return {"type": "MultiPolygon", "coordinates": [[ring(r) for r in poly] for poly in item["arcs"]]}
+            return {"type": kind, "coordinates": item.get("coordinates") or item.get("arcs")} if kind else None
+
+        found = []
+        for item in (data.get("objects") or {}).values():
+            for member in item.get("geometries", []) if item.get("type") == "GeometryCollection" else [item]:
+                found.append((member.get("properties") or {}, geometry(member)))
+        return found
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+        raise AreaFileError(path, [f"not a readable TopoJSON Topology: {type(error).__name__}: {error}"]) from None
 
 
 def _read_shapefile(path):
@@ -142,9 +286,10 @@ def _read_shapefile(path):
     return declared, records
 
 
-def _clean(path, raw: Iterable, source: CRS, name_property) -> list[Feature]:
+def _clean(path, raw: Iterable, source: CRS, name_property) -> tuple[list[Feature], tuple]:
+    """The features reprojected to EPSG:4326, and the bounds of their coordinates as the file has them."""
     transformer = None if source == WGS84 else Transformer.from_crs(source, WGS84, always_xy=True)
-    features, problems = [], []
+    features, problems, boxes = [], [], []
     for number, (properties, geometry) in enumerate(raw, start=1):
         feature = Feature(number, properties, None)
         label = feature.label(name_property)
@@ -159,6 +304,8 @@ def _clean(path, raw: Iterable, source: CRS, name_property) -> list[Feature]:
         except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError) as error:
             problems.append(f"{label} has malformed coordinates: {error}")
             continue
+        if not geom.is_empty:
+            boxes.append(geom.bounds)
         if transformer is not None:
             geom = shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
         minx, miny, maxx, maxy = geom.bounds if not geom.is_empty else (0, 0, 0, 0)
@@ -181,4 +328,5 @@ def _clean(path, raw: Iterable, source: CRS, name_property) -> list[Feature]:
         raise AreaFileError(path, problems)
     if not features:
         raise AreaFileError(path, ["the file holds no features"])
-    return features
+    boxes = np.array(boxes)
+    return features, (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
