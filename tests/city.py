@@ -24,6 +24,15 @@ JURISDICTION = "city.example"
 PASSWORD = "the city's own staff password"
 
 
+def create_database(url, name: str) -> None:
+    """Create the database `name` in the cluster of `url`, unless it is there."""
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -33,14 +42,10 @@ def free_port() -> int:
 class CitySystem:
     """The city's seeclick: `url` is its GeoReport v2 endpoint; `staff` signs in to its pages as a dispatcher."""
 
-    def __init__(self, our_app, log: Path):
+    def __init__(self, our_app, log: Path, database: str = DATABASE):
         url = make_url(our_app.config["SQLALCHEMY_DATABASE_URI"])
-        self.database_url = url.set(database=DATABASE).render_as_string(hide_password=False)
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": DATABASE}):
-                conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-        admin.dispose()
+        self.database_url = url.set(database=database).render_as_string(hide_password=False)
+        create_database(url, database)
         self.app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": self.database_url,
                                "OPEN311_JURISDICTION": JURISDICTION})
         self.port, self.log, self.process = free_port(), log, None

@@ -326,3 +326,22 @@ def test_the_rule_is_the_categorys_method_else_the_departments(session, departme
     with pytest.raises(services.DeliveryError):
         services.set_send_method(bk, SendMethod.OPEN311, None)
     assert timedelta  # (imported for the decision tests' times)
+
+
+def test_an_administrator_chooses_how_a_departments_reports_leave(client, session, login_as, departments):
+    from tests.conftest import csrf_token
+
+    system = services.save_system("admin-city", "The city's CRM", "http://127.0.0.1:9/open311/v2")
+    login_as("admin")
+    page = f"/admin/departments/{departments['dot-bk'].code}"
+    form = {"csrf_token": csrf_token(client, page), "code": "dot-bk", "name": "DOT Brooklyn Borough Office",
+            "agency": "dot", "questionnaire_days": "7", "send_method": "open311", "city_system": "0"}
+    refused = client.post(page, data=form)
+    assert refused.status_code == 422 and "Open311 needs the city system" in refused.get_data(as_text=True)
+    assert client.post(page, data={**form, "city_system": str(system.id)}).status_code == 302
+    session.expire_all()
+    assert (departments["dot-bk"].send_method, departments["dot-bk"].city_system_id) == (SendMethod.OPEN311,
+                                                                                         system.id)
+    assert client.post(page, data={**form, "send_method": "none"}).status_code == 302
+    session.expire_all()
+    assert (departments["dot-bk"].send_method, departments["dot-bk"].city_system_id) == (SendMethod.NONE, None)

@@ -27,6 +27,12 @@ class DepartmentForm(FlaskForm):
     staff_moderate = BooleanField(_l("Its staff may moderate its reports (managers always may)"))
     questionnaire_days = IntegerField(_l("Days after a close as fixed to ask the reporter whether it is (0: never)"),
                                       default=7, validators=[Optional(), NumberRange(min=0, max=90)])
+    send_method = SelectField(_l("How its reports leave seeclick"), default="mail", choices=choices([
+        ("mail", _l("By mail, as before: staff work the queue, tickets passed to it are mailed")),
+        ("open311", _l("Posted to the city's own system (Open311), whose changes come back")),
+        ("none", _l("Not at all: seeclick is the system of record"))]))
+    city_system = SelectField(_l("The city's system, for Open311 (flask cities add)"), coerce=int,
+                              validators=[Optional()], validate_choice=False)
 
 
 class AreaUploadForm(FlaskForm):

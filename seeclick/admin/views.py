@@ -27,6 +27,9 @@ from seeclick.areas import readers
 from seeclick.areas.services import add_service_areas
 from seeclick.categories import services as categories_service
 from seeclick.categories.models import Datatype, ReopenPolicy
+from seeclick.delivery import queries as delivery_query
+from seeclick.delivery import services as delivery
+from seeclick.delivery.models import SendMethod
 from seeclick.departments import queries as departments_query
 from seeclick.departments import services as departments_service
 from seeclick.extensions import db
@@ -41,7 +44,8 @@ def attempt(form, work):
     """Run work() and commit; if the input is refused, roll back and put the message next to its field."""
     try:
         result = work()
-    except (accounts.AccountError, departments_service.DepartmentError, categories_service.CategoryError) as error:
+    except (accounts.AccountError, departments_service.DepartmentError, categories_service.CategoryError,
+            delivery.DeliveryError) as error:
         db.session.rollback()
         getattr(form, error.field).errors.append(str(error))
         return None
@@ -80,9 +84,20 @@ def department(code):
     form = DepartmentForm(obj=department)
     form.code.render_kw = {"readonly": True}
     form.code.data = department.code
-    if form.validate_on_submit() and attempt(form, lambda: departments_service.update_department(
+    systems = delivery_query.systems()
+    form.city_system.choices = choices([(0, _("None"))] + [(s.id, s.name) for s in systems])
+    if not form.is_submitted():
+        form.send_method.data, form.city_system.data = department.send_method.value, department.city_system_id or 0
+
+    def save():
+        departments_service.update_department(
             department, form.name.data, form.agency.data, form.email.data or None, bool(form.staff_moderate.data),
-            form.questionnaire_days.data if form.questionnaire_days.data is not None else None)):
+            form.questionnaire_days.data if form.questionnaire_days.data is not None else None)
+        delivery.set_send_method(department, SendMethod(form.send_method.data),
+                                 next((s for s in systems if s.id == form.city_system.data), None))
+        return department
+
+    if form.validate_on_submit() and attempt(form, save):
         flash(_("Saved."))
         return redirect(url_for(".department", code=code))
     return render_department(department, form, AreaUploadForm(), 422 if form.errors else 200)

@@ -48,6 +48,8 @@ QUEUE_NOW = text("""SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('city', 'send_r
 class DeliveryError(ValueError):
     """A city system or a send method that cannot be set up as asked; the message says why."""
 
+    field = "city_system"  # the admin form's field it is shown beside
+
 
 def client(system: CitySystem) -> Client:
     return Client(system.endpoint, system.format, system.jurisdiction_id, system.api_key)
