@@ -51,10 +51,12 @@ def here_app():
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.set(database=HERE).render_as_string(hide_password=False)})
     with app.app_context():
         upgrade()
+        db.session.execute(text("TRUNCATE report, procrastinate_jobs CASCADE"))
+        db.session.execute(text("UPDATE category SET send_method = NULL, city_system_id = NULL"))
+        db.session.execute(text("UPDATE department SET send_method = 'mail', city_system_id = NULL"))
+        db.session.execute(text("DELETE FROM city_system"))
         if not demo.is_loaded():
             demo.load_city()
-        db.session.execute(text("TRUNCATE report, procrastinate_jobs, city_system CASCADE"))
-        db.session.execute(text("UPDATE category SET send_method = NULL, city_system_id = NULL"))
         db.session.commit()
     return app
 
