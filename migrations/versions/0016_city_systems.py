@@ -112,11 +112,15 @@ def upgrade():
     op.execute("""
         -- Where a new report of this department and category is sent by Open311: the category's own
         -- method when it has one, else the department's; NULL when it is not sent by Open311.
-        CREATE FUNCTION send_target(department_id integer, category_id integer) RETURNS integer
-        LANGUAGE sql STABLE AS $$
+        -- PL/pgSQL, so that its plan is kept per connection (every submission calls it).
+        CREATE FUNCTION send_target(for_department integer, for_category integer) RETURNS integer
+        LANGUAGE plpgsql STABLE AS $$
+        DECLARE target integer;
+        BEGIN
             SELECT CASE WHEN c.send_method IS NOT NULL THEN c.city_system_id ELSE d.city_system_id END
-            FROM department d, category c WHERE d.id = $1 AND c.id = $2
-        $$;
+            INTO target FROM department d, category c WHERE d.id = for_department AND c.id = for_category;
+            RETURN target;
+        END $$;
         CREATE FUNCTION report_send_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             PERFORM procrastinate_defer_jobs_v1(ARRAY[ROW(
