@@ -337,3 +337,40 @@ def test_a_time_zone_offset_postgresql_does_not_know_is_read_as_utc(client, make
         found = client.get(f"/open311/v2/requests.json?start_date={start}").get_json()
         assert [r["service_request_id"] for r in found] == [made.public_id]
         assert client.get(f"/open311/v2/requests.json?start_date={later}").get_json() == []
+
+
+# --- servicerequestupdates ---------------------------------------------------------------------------
+
+UPDATE_NAMES = ["jurisdiction_id", "api_key", "start_date", "end_date", "page", "page_size", "service_request_id",
+                "update_id", "status", "updated_datetime", "description", "media_url", "email", "first_name"]
+UPDATE_QUERY = st.lists(st.tuples(st.one_of(st.sampled_from(UPDATE_NAMES), st.text(max_size=10)), VALUE), max_size=8)
+
+
+@FUZZ
+@given(fmt=st.sampled_from(["json", "xml"]), pairs=UPDATE_QUERY, raw=RAW_QUERY)
+@example(fmt="json", pairs=[("start_date", "0002-01-01"), ("end_date", "9998-12-31")], raw="")
+@example(fmt="xml", pairs=[("page", "9" * 18), ("page_size", "1000")], raw="")
+def test_get_updates_with_any_query_is_answered_by_the_standard(client, reports, fmt, pairs, raw):
+    path = f"/open311/v2/servicerequestupdates.{fmt}?{urlencode(pairs)}" + (f"&{raw}" if raw else "")
+    response = client.get(path)
+    assert response.status_code < 500, response.data[:300]
+    if response.status_code != 200:
+        assert_standard_error(response, fmt)
+    elif fmt == "json":
+        assert all(set(u) >= {"update_id", "service_request_id", "status"} for u in response.get_json())
+    else:
+        assert ElementTree.fromstring(response.data).tag == "service_request_updates"
+
+
+@FUZZ
+@given(fmt=st.sampled_from(["json", "xml"]), pairs=UPDATE_QUERY, keyed=st.booleans())
+@example(fmt="json", pairs=[("service_request_id", "100001"), ("update_id", "1"), ("status", "OPEN"),
+                            ("updated_datetime", "2026-12-01T10:00:00Z"), ("description", "\x00")], keyed=True)
+def test_post_updates_with_any_form_is_answered_by_the_standard(client, api_key, reports, fmt, pairs, keyed):
+    data = ([("api_key", api_key)] if keyed else []) + [
+        ("service_request_id", reports[0].public_id), ("update_id", "fuzz"), ("status", "OPEN"),
+        ("updated_datetime", "2026-12-01T10:00:00Z"), ("description", "Still there")][:len(pairs) % 6] + pairs
+    response = client.post(f"/open311/v2/servicerequestupdates.{fmt}", data=MultiDict(data))
+    assert response.status_code < 500, response.data[:300]
+    if response.status_code != 200:
+        assert_standard_error(response, fmt)
