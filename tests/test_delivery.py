@@ -345,3 +345,29 @@ def test_an_administrator_chooses_how_a_departments_reports_leave(client, sessio
     assert client.post(page, data={**form, "send_method": "none"}).status_code == 302
     session.expire_all()
     assert (departments["dot-bk"].send_method, departments["dot-bk"].city_system_id) == (SendMethod.NONE, None)
+
+
+def test_flask_cities_sets_up_a_system_and_says_how_sending_goes(cli, session, make_report, categories):
+    added = cli.invoke(args=["cities", "add", "crm", "The city's CRM", "https://311.city.example/open311/v2",
+                             "--api-key", "K", "--jurisdiction", "city.example", "--format", "json"])
+    assert added.exit_code == 0, added.output
+    assert cli.invoke(args=["cities", "send", "open311", "--category", "pothole", "--city", "crm"]).exit_code == 0
+    assert cli.invoke(args=["cities", "service", "crm", "pothole", "PWD-POT"]).exit_code == 0
+    assert categories["pothole"].send_method is SendMethod.OPEN311
+    system = categories["pothole"].city_system
+    from seeclick.delivery import queries
+
+    assert queries.service_code(system.id, categories["pothole"]) == "PWD-POT"
+    sent = ReportSend(report_id=make_report().id, city_system_id=system.id, state=SendState.SENT, attempts=3,
+                      external_id="1", sent_at=datetime.now(UTC))
+    session.add_all([sent, ReportSend(report_id=make_report().id, city_system_id=system.id, attempts=2)])
+    session.flush()
+    status = cli.invoke(args=["cities", "status"])
+    assert "crm: 1 sent (1 after a retry, 2 retries), 1 waiting (1 after a failed attempt), 0 failed; " \
+           "0 updates applied; never read" in status.output
+    listed = cli.invoke(args=["cities", "list"]).output
+    assert "https://311.city.example/open311/v2" in listed and "K" not in listed.split("\t")[-1]
+    refused = cli.invoke(args=["cities", "add", "bad", "Bad", "ftp://x"])
+    assert refused.exit_code == 1 and "base URL" in refused.output
+    assert cli.invoke(args=["cities", "send", "department", "--category", "pothole"]).exit_code == 0
+    assert categories["pothole"].send_method is None

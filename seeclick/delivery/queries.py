@@ -1,6 +1,6 @@
 """The SELECTs of sending to the city's systems and reading their changes back."""
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from seeclick.categories.models import Category
@@ -84,7 +84,7 @@ def systems() -> list[CitySystem]:
 
 def figures() -> list:
     """Per city system: reports sent, waiting (and how many of those failed at least once), failed for good,
-    sent only after a retry, and changes applied back here."""
+    sent only after a retry (and the failed attempts before they were sent), and changes applied back here."""
     sends = (select(ReportSend.city_system_id,
                     func.count().filter(ReportSend.state == SendState.SENT).label("sent"),
                     func.count().filter(ReportSend.state == SendState.PENDING).label("pending"),
@@ -93,7 +93,8 @@ def figures() -> list:
                     func.count().filter(ReportSend.state == SendState.FAILED).label("failed"),
                     func.count().filter(ReportSend.state == SendState.SENT, ReportSend.attempts > 1)
                     .label("retried"),
-                    func.coalesce(func.sum(case((ReportSend.attempts > 1, ReportSend.attempts - 1), else_=0)), 0)
+                    func.coalesce(func.sum(case((and_(ReportSend.state == SendState.SENT, ReportSend.attempts > 1),
+                                                 ReportSend.attempts - 1), else_=0)), 0)
                     .label("retries"))
              .group_by(ReportSend.city_system_id).subquery())
     applied = (select(UpdateSource.city_system_id, func.count().label("applied"))

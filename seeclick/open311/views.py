@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from seeclick.extensions import csrf, db, limiter
@@ -286,8 +287,14 @@ def post_request_update(fmt):
         if report is None:
             return failure(404, _("There is no service request %(id)r.",
                                   id=params.given(request.values, "service_request_id")[:100]), fmt)
-        done, _made = writes.post_update(key_id, report, external_id, status, description, media_urls)
-        db.session.commit()
+        try:
+            done, _made = writes.post_update(key_id, report, external_id, status, description, media_urls)
+            db.session.commit()
+        except IntegrityError:  # the same update posted twice at once: the other one made it
+            db.session.rollback()
+            done = queries.posted_update(key_id, external_id)
+            if done is None:
+                raise
     return answer([{"update_id": str(done)}], fmt, "service_request_updates")
 
 
