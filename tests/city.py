@@ -91,6 +91,7 @@ class CitySystem:
                     return
             except requests.RequestException:
                 time.sleep(0.2)
+        self.stop()  # never left running behind a failed start
         raise RuntimeError(f"the city's seeclick did not start; see {self.log}")
 
     def stop(self):

@@ -27,8 +27,10 @@ from tests.test_notifications import work_the_queue
 def city(app, tmp_path_factory):
     system = CitySystem(app, tmp_path_factory.mktemp("city") / "gunicorn.log")
     system.start()
-    yield system
-    system.stop()
+    try:
+        yield system
+    finally:
+        system.stop()
 
 
 @pytest.fixture
