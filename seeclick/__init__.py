@@ -74,6 +74,7 @@ def init_extensions(app):
 
 def register_blueprints(app):
     from seeclick.accounts.views import bp as accounts
+    from seeclick.addresses.views import bp as addresses
     from seeclick.admin.views import bp as admin
     from seeclick.bans.views import bp as bans
     from seeclick.health.views import bp as health
@@ -97,6 +98,7 @@ def register_blueprints(app):
     app.register_blueprint(health)
     app.register_blueprint(home)
     app.register_blueprint(reports)
+    app.register_blueprint(addresses)
     app.register_blueprint(photos)
     app.register_blueprint(open311)
     app.register_blueprint(stats)
@@ -112,6 +114,7 @@ def register_blueprints(app):
 
 def register_commands(app):
     from seeclick.accounts.cli import users
+    from seeclick.addresses.cli import addresses
     from seeclick.areas.cli import areas, neighbourhoods
     from seeclick.backup.cli import backup, restore
     from seeclick.delivery.cli import cities
@@ -121,6 +124,7 @@ def register_commands(app):
     from seeclick.open311.cli import apikeys, open311
 
     app.cli.add_command(users)
+    app.cli.add_command(addresses)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
     app.cli.add_command(departments)

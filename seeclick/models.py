@@ -7,6 +7,7 @@ models it uses from their own package (`seeclick.reports.models`, ...).
 from geoalchemy2 import alembic_helpers
 
 from seeclick.accounts.models import Role, User
+from seeclick.addresses.models import Address
 from seeclick.bans.models import Ban, BanKind
 from seeclick.categories.models import Category, CategoryQuestion, Datatype, TargetHistory
 from seeclick.delivery.models import CityService, CitySystem, ReportSend, UpdateSource
@@ -41,7 +42,7 @@ from seeclick.stats.models import (
 )
 
 __all__ = [
-    "ApiKey", "Ban", "BanKind", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "CityService",
+    "Address", "ApiKey", "Ban", "BanKind", "CLOSED_STATUSES", "Category", "CategoryQuestion", "Channel", "CityService",
     "CitySystem", "ContactRemoval", "Datatype", "Department", "Event", "Flag", "Follower", "HiddenUpdate",
     "Moderation", "Neighbourhood", "Notification", "Photo", "Questionnaire", "RemovalRule", "ReopenRequest",
     "Report", "ReportSend", "Role", "ServiceArea", "ServiceAreaPart", "Status", "StatusType", "Support",

@@ -13,6 +13,7 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import select
 
 from seeclick import create_app
+from seeclick.addresses import queries as addresses
 from seeclick.categories.models import Category
 from seeclick.demo import services as demo
 from seeclick.departments.models import Department
@@ -34,6 +35,9 @@ def app():
         upgrade()
         if not demo.is_loaded():
             demo.load_city()
+            db.session.commit()
+        elif not addresses.count():  # a test database made before the address search
+            demo.load_places()
             db.session.commit()
         db.session.remove()
     return app

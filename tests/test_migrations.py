@@ -19,7 +19,7 @@ TABLES = {"department", "service_area", "service_area_part", "category", "depart
           "stats_delta", "stats_state", "stats_count", "stats_histogram", "stats_open", "stats_neighbourhood_category",
           "stats_result", "map_cell", "map_delta", "moderation", "report_update_hidden", "flag", "ban",
           "contact_removal", "questionnaire", "reopen_request", "target_history", "job_run",
-          "city_system", "city_service", "report_send", "update_source"}
+          "city_system", "city_service", "report_send", "update_source", "address"}
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ BOUNDARIES = (
 TAXLOTS = ("nyc_taxlot_points_sample20k.csv", "taxlots.csv.gz",
            ("borough", "latitude", "longitude", "communitydist", "policeprct", "nta"))
 
+ZIP_CODES = ("modzcta-boundaries.geojson", "zip_codes.csv.gz")
+
 
 def build(source: Path, target: Path = DATA) -> list[tuple[str, int]]:
     """Write the shipped copies into target; returns (name, bytes) for each."""
@@ -56,7 +58,35 @@ def build(source: Path, target: Path = DATA) -> list[tuple[str, int]]:
     writer.writerows(rows)
     _write_gz(target / name, out.getvalue())
     written.append((name, (target / name).stat().st_size))
+    if (source / ZIP_CODES[0]).exists():
+        written.append(build_zip_codes(source / ZIP_CODES[0], target))
     return written
+
+
+def build_zip_codes(source: Path, target: Path = DATA) -> tuple[str, int]:
+    """One point inside each ZIP code area (modified ZCTA), with its borough: the ZIP codes people can search for.
+
+    The areas are in EPSG:2263 as published; each gets the point on its surface, in EPSG:4326, and the
+    borough (of the shipped borough boundaries) that holds it.
+    """
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs("EPSG:2263", "EPSG:4326", always_xy=True)
+    with gzip.open(target / "boroughs.geojson.gz", "rt") as f:
+        boroughs = [(feature["properties"]["name"], shape(feature["geometry"])) for feature in json.load(f)["features"]]
+    rows = []
+    for feature in json.loads(source.read_text())["features"]:
+        x, y = shape(feature["geometry"]).point_on_surface().coords[0]
+        lon, lat = to_wgs84.transform(x, y)
+        point = shapely.Point(lon, lat)
+        borough = min(boroughs, key=lambda b: b[1].distance(point))[0]
+        rows.append((str(feature["properties"]["modzcta"]), borough, f"{lat:.6f}", f"{lon:.6f}"))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("postcode", "borough", "latitude", "longitude"))
+    writer.writerows(sorted(rows))
+    _write_gz(target / ZIP_CODES[1], out.getvalue())
+    return ZIP_CODES[1], (target / ZIP_CODES[1]).stat().st_size
 
 
 def _rounded(geometry: dict, digits: int) -> dict:

@@ -1,12 +1,16 @@
 """Load the demo city: departments, categories, service areas and neighbourhoods. Flush, never commit."""
 
 import csv
+import gzip
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
+from seeclick.addresses import services as addresses
+from seeclick.addresses.models import Kind
+from seeclick.addresses.services import Place
 from seeclick.areas import readers
 from seeclick.areas.services import add_service_areas, upsert_neighbourhoods
 from seeclick.categories.models import Category, CategoryQuestion, Datatype
@@ -22,6 +26,7 @@ from seeclick.demo.city import (
 )
 from seeclick.departments.models import Department
 from seeclick.extensions import db
+from seeclick.neighbourhoods.models import Neighbourhood
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -46,7 +51,7 @@ def clear_city() -> None:
     """Remove every report, user, category, department and neighbourhood (the whole city)."""
     db.session.execute(text(
         "TRUNCATE report_update, report, user_account, category_question, department_category, category, "
-        "service_area_part, service_area, department, neighbourhood RESTART IDENTITY CASCADE"
+        "service_area_part, service_area, department, neighbourhood, address RESTART IDENTITY CASCADE"
     ))
 
 
@@ -84,7 +89,21 @@ def load_city(progress: Callable = lambda iterable, label: iterable, replace: bo
     neighbourhoods = upsert_neighbourhoods(progress(hoods, "neighbourhoods"), "nta2020", "name", "borough")
     _populations(neighbourhoods)
     db.session.execute(text("ANALYZE service_area_part; ANALYZE neighbourhood"))
+    load_places()
     return LoadResult(len(departments), len(categories), areas, len(neighbourhoods))
+
+
+def load_places() -> int:
+    """What the address search finds in the demo city, which ships no address points (none could be found
+    under an open licence in a package): its real ZIP code areas and its neighbourhoods, by name."""
+    with gzip.open(DATA / "zip_codes.csv.gz", "rt", newline="") as f:
+        places = [Place(Kind.POSTCODE, row["postcode"], row["borough"], float(row["longitude"]),
+                        float(row["latitude"])) for row in csv.DictReader(f)]
+    inside = func.ST_PointOnSurface(Neighbourhood.geom)
+    places += [Place(Kind.NEIGHBOURHOOD, name, borough, lon, lat) for name, borough, lon, lat in db.session.execute(
+        select(Neighbourhood.name, Neighbourhood.borough, func.ST_X(inside), func.ST_Y(inside))
+        .order_by(Neighbourhood.code))]
+    return addresses.import_places(places)
 
 
 def _populations(neighbourhoods) -> None:

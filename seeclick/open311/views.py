@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from seeclick.addresses import queries as addresses
 from seeclick.extensions import csrf, db, limiter
 from seeclick.geo import LatLon, OutsideWorld
 from seeclick.neighbourhoods import naming
@@ -146,7 +147,7 @@ def post_request(fmt):
         return failure(400, "service_code is required.", fmt)
     if category_id is None:
         return failure(404, f"There is no service with the code {code!r}.", fmt)
-    where, neighbourhood = place(fmt)
+    where, neighbourhood, approximate = place(fmt)
     media_urls = params.media_urls(request.values)
     staged = []
     for upload in request.files.getlist("media") + request.files.getlist("media[]"):
@@ -160,7 +161,7 @@ def post_request(fmt):
                                   params.given(request.values, "last_name"))))
     key = request.headers.get("Idempotency-Key", "").strip()
     draft = submission.Draft(
-        category_id=category_id, where=where, neighbourhood_code=neighbourhood,
+        category_id=category_id, where=where, neighbourhood_code=neighbourhood, approximate=approximate,
         address=params.given(request.values, "address_string"), media_urls=media_urls,
         description=request.values.get("description", "") or "", answers=attributes(request.values),
         photo_tokens=[p.token for p in staged], name=name, email=params.given(request.values, "email"),
@@ -183,31 +184,37 @@ def post_request(fmt):
 
 
 def place(fmt) -> tuple:
-    """Where a posted request is: (lat/long, None), or (None, the neighbourhood its address_string names).
+    """Where a posted request is: (lat/long, None, False), (the address_string's point, None, whether it is
+    only an area), or (None, the neighbourhood its address_string names, True).
 
-    The standard takes lat and long, an address_string or an address_id. This city has no address search;
-    an address that names one of its neighbourhoods ("245 Eastern Pkwy, Crown Heights (North)") is placed
-    in it, marked approximate, as the web form does without the map.
+    The standard takes lat and long, an address_string or an address_id. An address_string is found
+    by the address search (every word matching one place), or else placed in the neighbourhood it
+    names ("245 Eastern Pkwy, Crown Heights (North)"), marked approximate, as the web form does without
+    the map.
     """
     lat, lon = params.given(request.values, "lat"), params.given(request.values, "long")
     if lat or lon:
         try:
-            return LatLon(lat, lon), None
+            return LatLon(lat, lon), None, False
         except OutsideWorld:
             raise params.BadRequest(_("lat and long must be given together, as WGS84 degrees.")) from None
     address = params.given(request.values, "address_string")
     if address:
+        located = addresses.locate(address)
+        if located.found is not None:
+            return located.found.where, None, located.found.approximate
         found = naming.named_in(address, known := neighbourhoods.names())
         if len(found) == 1:
-            return None, found[0]
-        if found:
+            return None, found[0], True
+        if found or located.candidates:
             names = dict(known)
+            places = [names[code] for code in found] or [candidate.label for candidate in located.candidates]
             raise params.BadRequest(_("address_string %(address)r could be in %(places)s: name one of them, or "
-                                      "give lat and long.", address=address[:200],
-                                      places=", ".join(names[code] for code in found)))
-        raise params.BadRequest(_("address_string %(address)r was not found: this city places an address by the "
-                                  "neighbourhood it names (such as “Park Slope”) and found none; give lat and long, "
-                                  "or add the neighbourhood.", address=address[:200]))
+                                      "give lat and long.", address=address[:200], places=", ".join(places)))
+        raise params.BadRequest(_("address_string %(address)r was not found: this city finds an address among "
+                                  "its address points, ZIP codes and neighbourhoods (such as “Park Slope”) and "
+                                  "found none; give lat and long, or write the address as the city does.",
+                                  address=address[:200]))
     if params.given(request.values, "address_id"):
         given_id = params.given(request.values, "address_id")[:100]
         raise params.BadRequest(_("address_id %(id)r is not known here: this city keeps no address ids; give lat "

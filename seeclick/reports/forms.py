@@ -14,6 +14,7 @@ class ReportForm(FlaskForm):
     submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
     lat = HiddenField()
     lon = HiddenField()
+    approximate = HiddenField()  # "1" when the pin was put at a ZIP code area or a neighbourhood found by name
     neighbourhood = SelectField(_l("Neighbourhood"), choices=[], validate_choice=False)
     address = StringField(_l("Address, cross streets or landmark"),
                           render_kw={"autocomplete": "street-address", "maxlength": 500})

@@ -78,6 +78,7 @@ class Draft:
     browser_key: str | None = None  # browser_key() of the sending browser's token, when it has one
     # Links to media the client gave (Open311 media_url), checked to be http(s) addresses; never fetched.
     media_urls: list[str] = field(default_factory=list)
+    approximate: bool = False  # `where` is a ZIP code area's or a neighbourhood's point, found by name
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class Placed:
 def place(draft: Draft) -> Placed:
     """Where the report is: the pin, or a point inside the neighbourhood chosen without the map."""
     if draft.where is not None:
-        return Placed(draft.where, approximate=False)
+        return Placed(draft.where, approximate=draft.approximate)
     if draft.neighbourhood_code:
         neighbourhood = queries.neighbourhood_by_code(draft.neighbourhood_code)
         if neighbourhood is None:

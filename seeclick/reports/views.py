@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from seeclick import maps, ratelimits
 from seeclick.accounts.permissions import can_act
+from seeclick.addresses import choosing
 from seeclick.extensions import csrf, db, limiter
 from seeclick.moderation import queries as moderation
 from seeclick.moderation.forms import FlagForm
@@ -76,6 +77,7 @@ def new():
         where = None
         errors.update(invalid.errors)
     staged = []
+    address_search = choosing.from_form(request.form) if form.is_submitted() else choosing.AddressSearch()
     if form.is_submitted():
         if not form.validate():  # the CSRF token: an expired page is told, and nothing typed is lost
             errors["form"] = _("This page had expired, so nothing was sent. Check what you typed and send again.")
@@ -88,6 +90,10 @@ def new():
                 form.lat.data, form.lon.data = f"{where.lat:.6f}", f"{where.lon:.6f}"
                 errors["location"] = _("We placed the report where your photo was taken. Check the place, "
                                        "then send again.")
+            if address_search.chosen:  # the address box without script: the place chosen in its results
+                choosing.place_on(form, address_search.chosen)
+                where = address_search.chosen.where
+                errors.pop("location", None)
             if request.form.get("step") == "send" and not errors:
                 try:
                     token = browser_token() or secrets.token_urlsafe(24)
@@ -101,7 +107,7 @@ def new():
                     db.session.rollback()
                     errors.update(invalid.errors)
             staged = photos.staged(tokens(form, uploaded), skip_expired=True)
-    page, status = render_form(form, where, errors, staged)
+    page, status = render_form(form, where, errors, staged, address_search=address_search)
     # Never from the cache: Back then Send would resend an old form's key.
     return page, status, {"Cache-Control": "no-store"}
 
@@ -145,12 +151,12 @@ def draft_from(form, where, staged, token) -> Draft:
         photo_tokens=tokens(form, staged),
         name=form.name.data or "", email=form.email.data or "", phone=form.phone.data or "",
         show_name=bool(form.show_name.data), submission_key=form.submission_key.data or "",
-        contact_ok=bool(form.contact_ok.data),
+        contact_ok=bool(form.contact_ok.data), approximate=form.approximate.data == "1" and where is not None,
         browser_key=submission.browser_key(token),
     )
 
 
-def render_form(form, where, errors, staged, status=None):
+def render_form(form, where, errors, staged, status=None, address_search=None):
     served = queries.categories_at(where) if where else queries.active_categories()
     form.category.choices = [("", _("Choose…"))] + [(str(c.id), c.name) for c in served]
     form.neighbourhood.choices = [("", _("Choose…"))] + [
@@ -164,6 +170,7 @@ def render_form(form, where, errors, staged, status=None):
     status = status or (422 if errors else 200)
     return render_template("reports/new.html", form=form, errors=errors, categories=served, chosen=chosen,
                            nearby=nearby, staged=staged, where=where, map=maps.parts(m), map_name=m.get_name(),
+                           address_search=address_search or choosing.AddressSearch(),
                            outside=where is not None and not served,
                            contact_found=submission.has_contact_details(form.description.data, form.address.data),
                            answers={k.removeprefix("answer-"): request.form.getlist(k) for k in request.form

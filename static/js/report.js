@@ -82,6 +82,11 @@
 
   category.addEventListener("change", function () { showQuestions(); refresh(); });
 
+  /* A place chosen in the address search (address.js) puts the pin there. */
+  form.addEventListener("seeclick:place", function (e) {
+    if (map) setPin(L.latLng(e.detail.lat, e.detail.lon), e.detail.zoom);
+  });
+
   if (map) {
     map.on("click", function (e) { setPin(e.latlng); });
     if (lat.value && lon.value) setPin(L.latLng(parseFloat(lat.value), parseFloat(lon.value)));

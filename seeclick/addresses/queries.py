@@ -1,0 +1,120 @@
+"""Finding address points by what a person typed: every SELECT of the address table."""
+
+import math
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from seeclick import dbapi
+from seeclick.addresses import words
+from seeclick.addresses.models import Kind
+from seeclick.geo import LatLon
+
+SUGGESTIONS = 8
+QUERY_LIMIT = 200  # characters of a query read; an address is shorter
+CANDIDATES = 200  # matches ranked for one query, at most (a whole street's numbers for "broadway")
+
+# Every word of the query must be in the address, each from its start (the last one may be half typed),
+# which the GIN trigram index answers; at most CANDIDATES of the matches are ranked: those that start
+# with the query first, then by trigram similarity, then the shorter.
+SEARCH = """
+    SELECT id, kind, label, postcode, city, ST_Y(point), ST_X(point)
+    FROM (SELECT id, kind, label, postcode, city, point, search FROM address
+          WHERE {conditions} LIMIT {candidates}) found
+    ORDER BY search LIKE %(start)s DESC, similarity(search, %(query)s) DESC, length(search), id
+    LIMIT %(limit)s
+"""
+
+
+@dataclass(frozen=True)
+class Found:
+    id: int
+    kind: Kind
+    name: str  # the stored label: the address, or the ZIP code or neighbourhood and its borough
+    postcode: str
+    borough: str
+    where: LatLon
+
+    @property
+    def approximate(self) -> bool:
+        """A ZIP code area or a neighbourhood names a place only roughly; an address point names it."""
+        return self.kind is not Kind.ADDRESS
+
+    @property
+    def label(self) -> str:
+        """What the person reads in the suggestions, in their language."""
+        if self.kind is Kind.POSTCODE:
+            return _("ZIP code %(code)s, %(borough)s", code=self.postcode, borough=self.borough)
+        if self.kind is Kind.NEIGHBOURHOOD:
+            return _("%(name)s (neighbourhood)", name=self.name)
+        return self.name
+
+
+def statement(count: int) -> str:
+    """The search for a query of `count` words."""
+    conditions = " AND ".join(f"search LIKE %(word{i})s" for i in range(count))
+    return SEARCH.format(conditions=conditions, candidates=CANDIDATES)
+
+
+def parameters(query: str, typing: bool = True, limit: int = SUGGESTIONS) -> dict | None:
+    """The statement's parameters for a query, or None when it has no words to search for."""
+    found = words.patterns(query[:QUERY_LIMIT], typing=typing)
+    if found is None:
+        return None
+    each, start = found
+    values = {f"word{i}": pattern for i, pattern in enumerate(each)}
+    values.update(start=start, query=words.search_text(query[:QUERY_LIMIT]), limit=limit)
+    return values
+
+
+def search(query: str, typing: bool = True, limit: int = SUGGESTIONS) -> list[Found]:
+    """The places that hold every word of the query, best first; `typing`: its last word may be half typed."""
+    values = parameters(query, typing, limit)
+    if values is None:
+        return []
+    count = sum(1 for name in values if name.startswith("word"))
+    return [Found(row[0], Kind(row[1]), row[2], row[3], row[4], LatLon(row[5], row[6]))
+            for row in dbapi.rows(statement(count), values)]
+
+
+def by_id(address_id: int) -> Found | None:
+    row = dbapi.one("SELECT id, kind, label, postcode, city, ST_Y(point), ST_X(point) FROM address WHERE id = %(id)s",
+                    {"id": address_id})
+    return Found(row[0], Kind(row[1]), row[2], row[3], row[4], LatLon(row[5], row[6])) if row else None
+
+
+def count() -> int:
+    return dbapi.one("SELECT count(*) FROM address", {})[0]
+
+
+SAME_PLACE_METRES = 100  # results this close together are one place (an address's units, its two entrances)
+NOT_SEARCHED = {"ny", "nyc", "usa"}  # what a written address adds that the address points do not hold
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a written address is: the place, or the places it could be (none when nothing matched)."""
+
+    found: Found | None
+    candidates: list[Found]
+
+
+def locate(address: str) -> Located:
+    """The one place a whole written address names ("245 Eastern Pkwy, Brooklyn, NY 11238"), for a client
+    that gives no point: every word must match, and all the matches must be within SAME_PLACE_METRES; or else
+    the ZIP code area it names."""
+    given = [word for word in words.tokens(address) if word not in NOT_SEARCHED]
+    found = search(" ".join(given), typing=False, limit=5)
+    if not found:  # no address point holds it all: the ZIP code it gives, if the city knows it
+        zips = {word for word in given if len(word) == 5 and word.isdigit()}
+        found = [place for code in sorted(zips) for place in search(f"zip {code}", typing=False, limit=1)]
+    if found and all(_metres(found[0].where, other.where) <= SAME_PLACE_METRES for other in found[1:]):
+        return Located(found[0], found)
+    return Located(None, found)
+
+
+def _metres(a: LatLon, b: LatLon) -> float:
+    """The distance between two nearby points, near enough (equirectangular)."""
+    x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
+    y = math.radians(b.lat - a.lat)
+    return 6_371_000 * math.hypot(x, y)
