@@ -180,6 +180,12 @@ def by_public_id(public_id: str) -> Report | None:
     return db.session.scalar(select(Report).where(Report.public_id == public_id))
 
 
+def by_tracking_number(number: str) -> Report | None:
+    """The report a tracking number (as tracking.number() reads it) names, whatever the case it was typed in."""
+    return db.session.scalar(select(Report).where(Report.public_id.in_({number, number.upper(), number.lower()}))
+                             .limit(1))
+
+
 def public_id_of(report_id: int) -> str | None:
     return db.session.scalar(select(Report.public_id).where(Report.id == report_id))
 

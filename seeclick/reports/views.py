@@ -29,7 +29,7 @@ from seeclick.moderation.models import Reason
 from seeclick.photos import services as photos
 from seeclick.photos.processing import PhotoError
 from seeclick.reports import answers as answer_rules
-from seeclick.reports import queries, submission
+from seeclick.reports import queries, submission, tracking
 from seeclick.reports.forms import ConfirmForm, EmailOnlyForm, ReportForm
 from seeclick.reports.submission import Draft, Invalid
 
@@ -266,3 +266,15 @@ def support(public_id):
     db.session.commit()
     flash(_("Thank you: your support is counted.") if added else _("Your support was already counted."))
     return response
+
+
+@bp.get("/reports/find")
+def find():
+    """Look up a tracking number: off to its report's page, or a page that says plainly it is not known."""
+    given = request.args.get("number", "")[:100]
+    number = tracking.number(given)
+    report = queries.by_tracking_number(number) if number else None
+    if report is not None:  # its page shows what it shows to anyone (a removed report: only that it was removed)
+        return redirect(url_for("reports.show", public_id=report.public_id), code=303)
+    return render_template("reports/find.html", given=given.replace("\x00", ""), number=number), \
+        404 if given.strip() else 200
