@@ -79,6 +79,7 @@ def register_blueprints(app):
     from seeclick.bans.views import bp as bans
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
+    from seeclick.intake.views import bp as intake
     from seeclick.moderation.views import bp as moderation
     from seeclick.neighbourhoods.views import bp as neighbourhoods
     from seeclick.notifications.views import bp as notifications
@@ -95,6 +96,7 @@ def register_blueprints(app):
     app.register_blueprint(accounts)
     app.register_blueprint(admin)
     app.register_blueprint(staff)
+    app.register_blueprint(intake)
     app.register_blueprint(health)
     app.register_blueprint(home)
     app.register_blueprint(reports)

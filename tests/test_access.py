@@ -42,6 +42,7 @@ ACCESS = {
     "open311.post_request_update": API_KEY,
     "staff.index": STAFF, "staff.queue": STAFF, "staff.queue_map": STAFF, "staff.bulk_acknowledge": STAFF,
     "staff.ticket": STAFF, "staff.act": STAFF, "staff.add_note": STAFF, "staff.send_again": STAFF,
+    "intake.new": STAFF, "intake.done": STAFF,
     "bans.index": MANAGERS, "bans.new": MANAGERS, "bans.lift": MANAGERS,
     "privacy.ask": PUBLIC, "privacy.own_data": PUBLIC, "privacy.download": PUBLIC, "privacy.erase": PUBLIC,
     "admin.index": ADMIN, "admin.departments": ADMIN, "admin.new_department": ADMIN, "admin.department": ADMIN,

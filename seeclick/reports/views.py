@@ -156,7 +156,7 @@ def draft_from(form, where, staged, token) -> Draft:
     )
 
 
-def render_form(form, where, errors, staged, status=None, address_search=None):
+def render_form(form, where, errors, staged, status=None, address_search=None, template="reports/new.html"):
     served = queries.categories_at(where) if where else queries.active_categories()
     form.category.choices = [("", _("Choose…"))] + [(str(c.id), c.name) for c in served]
     form.neighbourhood.choices = [("", _("Choose…"))] + [
@@ -168,7 +168,7 @@ def render_form(form, where, errors, staged, status=None, address_search=None):
     nearby = queries.nearby_open(chosen.id, where, current_app.config["NEARBY_METRES"]) if chosen and where else []
     m = maps.report_form_map(where)
     status = status or (422 if errors else 200)
-    return render_template("reports/new.html", form=form, errors=errors, categories=served, chosen=chosen,
+    return render_template(template, form=form, errors=errors, categories=served, chosen=chosen,
                            nearby=nearby, staged=staged, where=where, map=maps.parts(m), map_name=m.get_name(),
                            address_search=address_search or choosing.AddressSearch(),
                            outside=where is not None and not served,
