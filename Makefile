@@ -101,6 +101,7 @@ lint: venv
 
 bench: venv db migrate demo
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/addresses.py
 
 messages: venv
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o seeclick/translations/messages.pot .

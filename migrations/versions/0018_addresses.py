@@ -2,9 +2,10 @@
 
 Each row is a point a person may search for: an address (number and street), or, where a city has
 no address points yet, a ZIP code area or a neighbourhood (`kind`). `search` holds the row's words
-in one spelling (seeclick/addresses/words.py) with a space at each end; a pg_trgm GIN index answers
-the "each word, the last one still being typed" LIKE patterns of the suggestions, and a B-tree in
-text_pattern_ops the address that starts with what was typed.
+in one spelling (seeclick/addresses/words.py) with a space at each end, in the "C" collation so that
+a plain B-tree answers "starts with what was typed" in its own order (the usual case: a number, then
+the street); a pg_trgm GIN index answers the "each word, the last one still being typed" LIKE
+patterns of the rest.
 
 Revision ID: 0018
 Revises: 0016
@@ -36,12 +37,12 @@ def upgrade():
         sa.Column("postcode", sa.Text, nullable=False, server_default=""),
         sa.Column("source_id", sa.Text, nullable=False, server_default=""),
         sa.Column("label", sa.Text, nullable=False),
-        sa.Column("search", sa.Text, nullable=False),
+        sa.Column("search", sa.Text(collation="C"), nullable=False),
         sa.Column("point", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
         sa.CheckConstraint("kind IN ('address', 'postcode', 'neighbourhood')", name="known_kind"),
     )
     op.execute("CREATE INDEX ix_address_search ON address USING gin (search gin_trgm_ops)")
-    op.execute("CREATE INDEX ix_address_search_start ON address (search text_pattern_ops)")
+    op.create_index("ix_address_search_start", "address", ["search"])
 
 
 def downgrade():

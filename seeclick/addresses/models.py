@@ -22,7 +22,7 @@ class Address(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('address', 'postcode', 'neighbourhood')", name="known_kind"),
         Index("ix_address_search", "search", postgresql_using="gin", postgresql_ops={"search": "gin_trgm_ops"}),
-        Index("ix_address_search_start", "search", postgresql_ops={"search": "text_pattern_ops"}),
+        Index("ix_address_search_start", "search"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -36,5 +36,5 @@ class Address(db.Model):
     postcode: Mapped[str] = mapped_column(Text, server_default="")
     source_id: Mapped[str] = mapped_column(Text, server_default="")
     label: Mapped[str] = mapped_column(Text)
-    search: Mapped[str] = mapped_column(Text)
+    search: Mapped[str] = mapped_column(Text(collation="C"))  # byte order: a B-tree answers LIKE 'start%'
     point = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)

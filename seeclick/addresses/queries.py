@@ -12,16 +12,23 @@ from seeclick.geo import LatLon
 
 SUGGESTIONS = 8
 QUERY_LIMIT = 200  # characters of a query read; an address is shorter
-CANDIDATES = 200  # matches ranked for one query, at most (a whole street's numbers for "broadway")
+CANDIDATES = 64  # matches ranked for one query that does not start an address, at most
 
-# Every word of the query must be in the address, each from its start (the last one may be half typed),
-# which the GIN trigram index answers; at most CANDIDATES of the matches are ranked: those that start
-# with the query first, then by trigram similarity, then the shorter.
+# First the places whose words start with the query, in the order of the B-tree on `search` (collation
+# "C", so that a start is a range of it, which the trigram index cannot answer and the planner does not
+# take it for): what is typed from its start, a number then the street ("245 eastern p"), or a ZIP code or a
+# neighbourhood's name. Only when those are fewer than the limit (the Append stops reading once the
+# limit is met) the places that hold every word of the query, each from its start (the last one may
+# be half typed), which the GIN trigram index answers; at most CANDIDATES of them are ranked by trigram
+# similarity, then the shorter.
 SEARCH = """
-    SELECT id, kind, label, postcode, city, ST_Y(point), ST_X(point)
-    FROM (SELECT id, kind, label, postcode, city, point, search FROM address
-          WHERE {conditions} LIMIT {candidates}) found
-    ORDER BY search LIKE %(start)s DESC, similarity(search, %(query)s) DESC, length(search), id
+    (SELECT id, kind, label, postcode, city, ST_Y(point), ST_X(point) FROM address
+     WHERE search >= %(start)s AND search < %(after)s ORDER BY search LIMIT %(limit)s)
+    UNION ALL
+    (SELECT id, kind, label, postcode, city, ST_Y(point), ST_X(point)
+     FROM (SELECT id, kind, label, postcode, city, point, search FROM address
+           WHERE {conditions} AND NOT (search >= %(start)s AND search < %(after)s) LIMIT {candidates}) found
+     ORDER BY similarity(search, %(query)s) DESC, length(search), id LIMIT %(limit)s)
     LIMIT %(limit)s
 """
 
@@ -61,9 +68,9 @@ def parameters(query: str, typing: bool = True, limit: int = SUGGESTIONS) -> dic
     found = words.patterns(query[:QUERY_LIMIT], typing=typing)
     if found is None:
         return None
-    each, start = found
+    each, start, after = found
     values = {f"word{i}": pattern for i, pattern in enumerate(each)}
-    values.update(start=start, query=words.search_text(query[:QUERY_LIMIT]), limit=limit)
+    values.update(start=start, after=after, query=words.search_text(query[:QUERY_LIMIT]), limit=limit)
     return values
 
 

@@ -15,7 +15,7 @@ COLUMNS = ("kind", "number", "street", "unit", "city", "district", "region", "po
            "search", "point")
 INDEXES = {
     "ix_address_search": "CREATE INDEX ix_address_search ON address USING gin (search gin_trgm_ops)",
-    "ix_address_search_start": "CREATE INDEX ix_address_search_start ON address (search text_pattern_ops)",
+    "ix_address_search_start": "CREATE INDEX ix_address_search_start ON address (search)",
 }
 
 
@@ -56,7 +56,8 @@ def _address_lines(rows: Iterable[AddressRow]) -> Iterable[str]:
 def _place_lines(places: Iterable[Place]) -> Iterable[str]:
     for place in places:
         postcode = place.name if place.kind is Kind.POSTCODE else ""
-        search = words.search_text("zip " + place.name if postcode else place.name, place.borough)
+        # The name first, so that typing it finds it by the start of its words, as an address by its number.
+        search = words.search_text(place.name, "zip" if postcode else "", place.borough)
         yield _line((place.kind.value, "", "", "", place.borough, "", "", postcode, "",
                      f"{place.name}, {place.borough}" if place.borough else place.name, search,
                      f"SRID=4326;POINT({place.lon!r} {place.lat!r})"))

@@ -45,15 +45,16 @@ def display(text: str) -> str:
                     for word in text.split(" "))
 
 
-def patterns(query: str, typing: bool = True) -> tuple[list[str], str] | None:
+def patterns(query: str, typing: bool = True) -> tuple[list[str], str, str] | None:
     """LIKE patterns that every match holds (each word whole; the last one, still being typed, as a start),
-    and the pattern of the whole query as the start of an address; None when the query has no words."""
-    words = tokens(query)
-    if not words:
+    and the range of search texts that start with the whole query ([start, after) in byte order); None
+    when the query has no words."""
+    found = tokens(query)
+    if not found:
         return None
-    escaped = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words]
+    escaped = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in found]
     each = [f"% {w} %" for w in escaped]
     if typing:
         each[-1] = f"% {escaped[-1]}%"
-    whole = " " + " ".join(escaped) + ("%" if typing else " %")
-    return each, whole
+    start = " " + " ".join(found) + ("" if typing else " ")
+    return each, start, start[:-1] + chr(ord(start[-1]) + 1)
