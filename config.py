@@ -64,6 +64,12 @@ class Config:
     # without it, the extent of the areas already imported.
     CITY_EXTENT = tuple(float(v) for v in os.environ["SEECLICK_CITY_EXTENT"].split(",")) \
         if os.environ.get("SEECLICK_CITY_EXTENT") else None
+    # An outside geocoder for addresses the city's own points do not hold: "nominatim" or "pelias", and the URL
+    # of its search API (Nominatim's /search, Pelias's /v1/search). Off when empty; asked only on an explicit
+    # search, never for each key typed (seeclick/addresses/geocoder.py).
+    GEOCODER = os.environ.get("SEECLICK_GEOCODER", "")
+    GEOCODER_URL = os.environ.get("SEECLICK_GEOCODER_URL", "")
+    GEOCODER_TIMEOUT = float(os.environ.get("SEECLICK_GEOCODER_TIMEOUT", "3"))
     # Phone numbers written without + are read as this country's (ISO 3166 code), to find them in free text.
     PHONE_REGION = os.environ.get("SEECLICK_PHONE_REGION", "US")
     # Map centre as (lat, lon) and the tile server; tiles are the only third-party request a page makes.

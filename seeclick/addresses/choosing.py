@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from seeclick.addresses import queries
+from seeclick.addresses import geocoder, queries
+from seeclick.addresses.models import Kind
+from seeclick.geo import LatLon, OutsideWorld
 
 FIND = "find-address"
 USE = "use-address"
@@ -20,13 +22,33 @@ def from_form(values) -> AddressSearch:
     search = AddressSearch(query=(values.get("address_query") or "")[:queries.QUERY_LIMIT].replace("\x00", ""))
     step = values.get("step")
     if step == FIND:
-        search.results = queries.search(search.query, limit=queries.SUGGESTIONS) if search.query.strip() else []
+        search.results = found(search.query)
     elif step == USE:
-        choice = values.get("address_choice") or ""
-        search.chosen = queries.by_id(int(choice)) if choice.isdigit() and len(choice) < 19 else None
+        search.chosen = chosen(values.get("address_choice") or "")
         if search.chosen is None:
-            search.results = queries.search(search.query) if search.query.strip() else []
+            search.results = found(search.query)
     return search
+
+
+def found(query: str) -> list[queries.Found]:
+    """What an explicit search finds: the city's own places, or else the outside geocoder's, if there is one."""
+    if not query.strip():
+        return []
+    return queries.search(query) or geocoder.search(query, limit=queries.SUGGESTIONS)
+
+
+def chosen(value: str) -> queries.Found | None:
+    """The place a radio button of the results named (queries.Found.choice)."""
+    if value.isdigit() and len(value) < 19:
+        return queries.by_id(int(value))
+    if value.startswith("at:") and value.count(":") >= 2:
+        point, label = value[3:].split(":", 1)
+        try:
+            lat, lon = point.split(",")
+            return queries.Found(0, Kind.ADDRESS, " ".join(label.split())[:200], "", "", LatLon(lat, lon))
+        except (ValueError, OutsideWorld):
+            return None
+    return None
 
 
 def place_on(form, chosen: queries.Found) -> None:

@@ -1,6 +1,5 @@
 """Finding address points by what a person typed: every SELECT of the address table."""
 
-import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -48,6 +47,11 @@ class Found:
         return self.kind is not Kind.ADDRESS
 
     @property
+    def choice(self) -> str:
+        """How a result is named by its radio button: the city's place by its id, the geocoder's by its point."""
+        return str(self.id) if self.id else f"at:{self.where.lat:.6f},{self.where.lon:.6f}:{self.name}"
+
+    @property
     def label(self) -> str:
         """What the person reads in the suggestions, in their language."""
         if self.kind is Kind.POSTCODE:
@@ -93,35 +97,3 @@ def by_id(address_id: int) -> Found | None:
 def count() -> int:
     return dbapi.one("SELECT count(*) FROM address", {})[0]
 
-
-SAME_PLACE_METRES = 100  # results this close together are one place (an address's units, its two entrances)
-NOT_SEARCHED = {"ny", "nyc", "usa"}  # what a written address adds that the address points do not hold
-
-
-@dataclass(frozen=True)
-class Located:
-    """Where a written address is: the place, or the places it could be (none when nothing matched)."""
-
-    found: Found | None
-    candidates: list[Found]
-
-
-def locate(address: str) -> Located:
-    """The one place a whole written address names ("245 Eastern Pkwy, Brooklyn, NY 11238"), for a client
-    that gives no point: every word must match, and all the matches must be within SAME_PLACE_METRES; or else
-    the ZIP code area it names."""
-    given = [word for word in words.tokens(address) if word not in NOT_SEARCHED]
-    found = search(" ".join(given), typing=False, limit=5)
-    if not found:  # no address point holds it all: the ZIP code it gives, if the city knows it
-        zips = {word for word in given if len(word) == 5 and word.isdigit()}
-        found = [place for code in sorted(zips) for place in search(f"zip {code}", typing=False, limit=1)]
-    if found and all(_metres(found[0].where, other.where) <= SAME_PLACE_METRES for other in found[1:]):
-        return Located(found[0], found)
-    return Located(None, found)
-
-
-def _metres(a: LatLon, b: LatLon) -> float:
-    """The distance between two nearby points, near enough (equirectangular)."""
-    x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
-    y = math.radians(b.lat - a.lat)
-    return 6_371_000 * math.hypot(x, y)

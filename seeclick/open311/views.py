@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from seeclick.addresses import queries as addresses
+from seeclick.addresses.locating import locate
 from seeclick.extensions import csrf, db, limiter
 from seeclick.geo import LatLon, OutsideWorld
 from seeclick.neighbourhoods import naming
@@ -200,7 +200,7 @@ def place(fmt) -> tuple:
             raise params.BadRequest(_("lat and long must be given together, as WGS84 degrees.")) from None
     address = params.given(request.values, "address_string")
     if address:
-        located = addresses.locate(address)
+        located = locate(address)
         if located.found is not None:
             return located.found.where, None, located.found.approximate
         found = naming.named_in(address, known := neighbourhoods.names())

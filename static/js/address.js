@@ -62,12 +62,14 @@
     else say(words.found.replace("%(count)s", String(found.length)));
   }
 
-  function search() {
+  /* explicit: the person asked (Enter, the Find button), so the city's outside geocoder may be asked too. */
+  function search(explicit) {
     var query = input.value.trim();
     window.clearTimeout(timer);
     if (!query) { options = []; close(); return; }
     var mine = ++asked;
-    fetch(box.dataset.suggestUrl + "?q=" + encodeURIComponent(query), {headers: {"Accept": "application/json"}})
+    fetch(box.dataset.suggestUrl + "?q=" + encodeURIComponent(query) + (explicit === true ? "&find=1" : ""),
+          {headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json(); })
       .then(function (answer) { if (mine === asked) show(answer.suggestions || []); })
       .catch(function () { if (mine === asked) { close(); say(words.offline); } });
@@ -102,14 +104,14 @@
 
   input.addEventListener("input", function () {
     window.clearTimeout(timer);
-    timer = window.setTimeout(search, 150);
+    timer = window.setTimeout(function () { search(false); }, 150);
   });
 
   input.addEventListener("keydown", function (e) {
     var open = !list.hidden;
     if (e.key === "ArrowDown") {
       e.preventDefault();
-      if (!open) { if (options.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); highlight(0); } else search(); }
+      if (!open) { if (options.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); highlight(0); } else search(false); }
       else highlight(active + 1);
     } else if (e.key === "ArrowUp") {
       e.preventDefault();
@@ -117,7 +119,7 @@
     } else if (e.key === "Enter") {
       e.preventDefault();  /* Enter here never sends the report */
       if (open && active >= 0) choose(active);
-      else search();
+      else search(true);
     } else if (e.key === "Escape") {
       if (open) { e.preventDefault(); close(); }
       else if (input.value) { e.preventDefault(); input.value = ""; options = []; }
@@ -127,7 +129,7 @@
   });
 
   input.addEventListener("blur", function () { window.setTimeout(close, 150); });
-  find.addEventListener("click", function () { input.focus(); search(); });
+  find.addEventListener("click", function () { input.focus(); search(true); });
 
   /* A pin moved after choosing a ZIP code or a neighbourhood is the exact spot: no longer approximate. */
   form.addEventListener("submit", function () {
