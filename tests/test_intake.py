@@ -87,3 +87,12 @@ def test_signed_out_people_and_citizens_cannot_take_calls(client, login_as):
     assert client.get("/staff/intake/").status_code == 302
     login_as("citizen")
     assert client.get("/staff/intake/").status_code == 403
+
+
+def test_an_expired_page_keeps_everything_the_call_taker_typed(client, session, login_as, categories):
+    login_as("staff", "dot-bk")
+    form = intake_form(client, categories, csrf_token="expired", email="caller@example.org")
+    response = client.post("/staff/intake/", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "This page had expired, so nothing was sent." in page
+    assert 'value="caller@example.org"' in page

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from seeclick.accounts.permissions import staff_required
 from seeclick.addresses import choosing
-from seeclick.extensions import db
+from seeclick.extensions import csrf, db
 from seeclick.intake.forms import IntakeForm
 from seeclick.photos import services as photos
 from seeclick.reports import queries, submission
@@ -24,6 +24,7 @@ bp = Blueprint("intake", __name__, url_prefix="/staff/intake")
 
 
 @bp.route("/", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired page is shown again with nothing lost
 @staff_required
 def new():
     """The report form for a caller: place by address search or map, category and questions, their contact."""
