@@ -54,7 +54,7 @@ def test_a_manager_blocks_a_reporter_from_the_ticket_and_their_next_report_is_re
     page, _ = open_page(f"/login?next=/staff/reports/{troll_report}", viewport)
     page.fill("#email", MANAGER)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the sign-in form's, not the header's look-up
     page.click("text=Block this reporter from sending more reports")
     page.wait_for_selector("form.narrow")
     assert page.input_value("#email") == TROLL and page.input_value("#phone") == "718 555 0100"

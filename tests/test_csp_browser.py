@@ -28,7 +28,7 @@ def admin(app):
 def sign_in(page, email):
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the sign-in form's, not the header's look-up
 
 
 def test_the_check_sees_a_violation(browser, live_server):
@@ -59,6 +59,7 @@ def test_the_maps_the_report_form_and_the_staff_queue_work_under_the_policy(open
 
     page, _ = open_page("/reports/new", PHONE)
     page.wait_for_selector("#report-form .leaflet-control-zoom")
+    page.locator("#report-form .folium-map").scroll_into_view_if_needed()  # below the address search on a phone
     box = page.locator("#report-form .folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a tap drops the pin
     page.wait_for_selector("#report-form .leaflet-marker-icon")

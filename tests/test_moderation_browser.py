@@ -61,7 +61,7 @@ def test_a_citizen_flags_a_report_and_a_moderator_takes_it_down(app, open_page, 
     page, _ = open_page("/login?next=/staff/moderation", DESKTOP)
     page.fill("#email", "browser.moderator@city.example")
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the sign-in form's, not the header's look-up
     page.wait_for_selector("table.queue")
     assert "abusive or offensive" in page.inner_text("table.queue")
     screenshot(page, "moderation-2-queue-desktop")

@@ -47,7 +47,7 @@ def test_a_tap_on_the_queue_map_opens_the_ticket_which_shows_the_place(open_page
     page, _ = open_page("/login?next=/staff/queue/map", viewport)
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the sign-in form's, not the header's look-up
     wait_for_map(page)
     page.click("path.leaflet-interactive")
     popup = page.wait_for_selector(".leaflet-popup-content")
