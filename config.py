@@ -99,8 +99,12 @@ class Config:
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # an upload larger than this is refused (413) before it is read
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("SEECLICK_TIMEZONE", "America/New_York")  # times shown in city time
-    LANGUAGES = ["en"]
-    WTF_I18N_ENABLED = False  # WTForms' own messages: not re-read on every form while the city has one language
+    # The languages pages can be read in (Babel's codes; seeclick/translations/<code>/ holds each catalogue),
+    # each named in its own words on the switcher. Chinese (Simplified) covers the citizen's path so far:
+    # its other pages fall back to English (docs/translating.md).
+    LANGUAGES = ["en", "es", "zh_Hans"]
+    LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh_Hans": "中文（简体）"}
+    WTF_I18N_ENABLED = True  # WTForms' own messages ("This field is required.") in the reader's language
     # Links in emails point here.
     PUBLIC_URL = os.environ.get("SEECLICK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     # Mail goes through this SMTP server; without one (development) it is written to MAIL_DIRECTORY.

@@ -29,6 +29,7 @@ ACCESS = {
     "static": PUBLIC,
     "accounts.login": PUBLIC, "accounts.logout": PUBLIC,
     "health.healthz": PUBLIC, "home.index": PUBLIC, "stats.index": PUBLIC, "neighbourhoods.show": PUBLIC,
+    "languages.choose": PUBLIC,
     "reports.new": PUBLIC, "reports.place": PUBLIC, "reports.sent": PUBLIC, "reports.show": PUBLIC,
     "reports.support": PUBLIC, "photos.upload": PUBLIC, "photos.show": PUBLIC,
     "notifications.follow": PUBLIC, "notifications.watch_neighbourhood": PUBLIC,
@@ -58,7 +59,8 @@ ACCESS = {
 # Values for the parts of a URL whose name does not say which kind of thing it is.
 CODES = {"neighbourhoods.show": "BK0802", "notifications.watch_neighbourhood": "BK0802", "opendata.feed": "dot-bk",
          "admin.department": "dot-bk", "admin.upload_areas": "dot-bk", "admin.category": "pothole",
-         "admin.add_question": "pothole", "admin.remove_question": "pothole", "admin.question_privacy": "pothole"}
+         "admin.add_question": "pothole", "admin.remove_question": "pothole", "admin.question_privacy": "pothole",
+         "languages.choose": "en"}
 
 
 def test_every_url_has_an_access_rule_and_its_view_enforces_it(app):
