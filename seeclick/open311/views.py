@@ -42,7 +42,7 @@ def refuse_nul():
     given = [*map(str, (request.view_args or {}).values()),
              *(text for pair in request.values.items(multi=True) for text in pair)]
     if any("\x00" in (value or "") for value in given):  # a multipart part with no readable name has None
-        raise params.BadRequest("A parameter contains a NUL character (%00).")
+        raise params.BadRequest(_("A parameter contains a NUL character (%(nul)s).", nul="%00"))
 
 
 @bp.errorhandler(params.BadRequest)
@@ -329,5 +329,5 @@ def check_jurisdiction():
     """One city per endpoint: jurisdiction_id may be left out, but if given it must be ours."""
     given = params.given(request.values, "jurisdiction_id")
     if given and given != current_app.config["OPEN311_JURISDICTION"]:
-        raise params.BadRequest(f"Unknown jurisdiction_id {given!r}; this endpoint serves "
-                                f"{current_app.config['OPEN311_JURISDICTION']}.", 404)
+        raise params.BadRequest(_("Unknown jurisdiction_id %(given)r; this endpoint serves %(ours)s.", given=given,
+                                  ours=current_app.config["OPEN311_JURISDICTION"]), 404)

@@ -11,6 +11,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageCms
 
 from seeclick.geo import LatLon, OutsideWorld
@@ -58,12 +59,10 @@ def process(data: bytes, filename: str = "") -> ProcessedPhoto:
     """Check, decode and re-encode an upload; read where it was taken."""
     name = _display_name(filename)
     if not data:
-        raise PhotoError(f"The photo{name} is empty: choose it again and re-attach it.")
+        raise PhotoError(_l("The photo%(name)s is empty: choose it again and re-attach it.", name=name))
     if len(data) > MAX_BYTES:
-        raise PhotoError(
-            f"The photo{name} is larger than {MAX_BYTES // (1024 * 1024)} MB: "
-            "attach a smaller copy (most phones can share a photo at a smaller size)."
-        )
+        raise PhotoError(_l("The photo%(name)s is larger than %(mb)d MB: attach a smaller copy (most phones can "
+                            "share a photo at a smaller size).", name=name, mb=MAX_BYTES // (1024 * 1024)))
     original = _decode(data, name)
     gps = _gps(original)
     icc_profile = original.info.get("icc_profile")
@@ -91,11 +90,13 @@ def _display_name(filename: str) -> str:
 
 
 def _too_many_pixels(name: str, size: tuple[int, int] | None = None) -> PhotoError:
-    limit = f"{MAX_PIXELS / 1_000_000:g} megapixels"
+    limit = f"{MAX_PIXELS / 1_000_000:g}"
     if size:
-        return PhotoError(f"The photo{name} is {size[0] * size[1] / 1_000_000:.1f} megapixels, more than the {limit} "
-                          "we accept: attach a smaller copy.")
-    return PhotoError(f"The photo{name} is larger than {limit}, the most we accept: attach a smaller copy.")
+        return PhotoError(_l("The photo%(name)s is %(size)s megapixels, more than the %(limit)s megapixels we accept: "
+                             "attach a smaller copy.", name=name, size=f"{size[0] * size[1] / 1_000_000:.1f}",
+                             limit=limit))
+    return PhotoError(_l("The photo%(name)s is larger than %(limit)s megapixels, the most we accept: attach a smaller "
+                         "copy.", name=name, limit=limit))
 
 
 def _resizable(image: Image.Image) -> Image.Image:
@@ -151,7 +152,8 @@ def _decode(data: bytes, name: str) -> Image.Image:
             raise _too_many_pixels(name) from None
         except Exception:
             # Pillow raises many types for bytes it cannot identify; to the citizen they all mean one thing.
-            raise PhotoError(f"The file{name} is not a photo we can read: use a JPEG, PNG or WebP image.") from None
+            raise PhotoError(_l("The file%(name)s is not a photo we can read: use a JPEG, PNG or WebP image.",
+                                name=name)) from None
         # Image.open only read the header: refuse a decompression bomb before it is decoded.
         if image.width * image.height > MAX_PIXELS:
             raise _too_many_pixels(name, image.size)
@@ -164,24 +166,23 @@ def _decode(data: bytes, name: str) -> Image.Image:
         progressive = image.format == "JPEG" and (image.info.get("progressive") or image.info.get("progression"))
         if image.format == "JPEG" and (_jpeg_scans(data) > MAX_JPEG_SCANS or (
                 progressive and pixels > MAX_PROGRESSIVE_PIXELS)):
-            raise PhotoError(f"The photo{name} is saved in a way that takes too long to open: save it again as an "
-                             "ordinary JPEG (any phone or editor does), or attach a smaller copy.")
+            raise PhotoError(_l("The photo%(name)s is saved in a way that takes too long to open: save it again as an "
+                                "ordinary JPEG (any phone or editor does), or attach a smaller copy.", name=name))
         try:
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels(name) from None
         except Exception:
             # A readable header with undecodable data is nearly always an upload that stopped part way.
-            raise PhotoError(
-                f"The photo{name} was cut short or damaged on its way to us: please try attaching it again."
-            ) from None
+            raise PhotoError(_l("The photo%(name)s was cut short or damaged on its way to us: please try attaching it "
+                                "again.", name=name)) from None
     return image
 
 
 def _too_costly(name: str, image: Image.Image) -> PhotoError:
     megapixels = image.width * image.height / 1_000_000
-    return PhotoError(f"The image{name} is {megapixels:.1f} megapixels, too large to open in this format: attach it "
-                      "as a JPEG (a phone's photo is one), or a smaller copy.")
+    return PhotoError(_l("The image%(name)s is %(size)s megapixels, too large to open in this format: attach it as a "
+                         "JPEG (a phone's photo is one), or a smaller copy.", name=name, size=f"{megapixels:.1f}"))
 
 
 def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
