@@ -45,7 +45,15 @@ endif
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-venv: $(VENV)/.installed
+# Each language's catalogue (seeclick/translations/<code>/LC_MESSAGES/messages.po), compiled for gettext
+# whenever it changed; the .mo files are built, never committed.
+PO_FILES := $(wildcard seeclick/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+venv: $(VENV)/.installed $(MO_FILES)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
 
 # Installed within .ci/constraints.txt: the versions CI passed with, the same on every machine.
 $(VENV)/.installed: setup.cfg pyproject.toml .ci/constraints.txt | system
@@ -102,5 +110,10 @@ lint: venv
 bench: venv db migrate demo
 	$(BIN)/python bench/routing.py
 
-messages: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o seeclick/translations/messages.pot .
+# Every string to translate, extracted afresh into messages.pot and merged into each language's catalogue
+# (new strings come in empty, changed ones fuzzy: tests/test_translations.py fails until they are translated).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --sort-by-file \
+		--project seeclick -o seeclick/translations/messages.pot .
+	$(BIN)/pybabel update -i seeclick/translations/messages.pot -d seeclick/translations --ignore-obsolete
+	$(MAKE) --no-print-directory $(MO_FILES)
