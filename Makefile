@@ -44,6 +44,9 @@ endif
 	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@# A font with Chinese characters, so pages in Chinese are drawn (and screenshotted) as people read them.
+	@fc-list :lang=zh-cn 2>/dev/null | grep -q . || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei; }
 
 # Each language's catalogue (seeclick/translations/<code>/LC_MESSAGES/messages.po), compiled for gettext
 # whenever it changed; the .mo files are built, never committed.

@@ -10,7 +10,7 @@ Codes are Babel's: `zh_Hans` is Chinese in simplified characters, which browsers
 we do not have.
 """
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
@@ -29,18 +29,18 @@ def known(code: str | None) -> str | None:
 
 
 def match(tag: str) -> str | None:
-    """One of our languages for a browser's language tag (`es-US`, `zh-CN`), or None."""
-    try:
-        wanted = Locale.parse(tag.strip().replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):
-        return None
+    """One of our languages for a browser's language tag (`es-US`, `zh-CN`, `zh-Hant-TW`), or None."""
+    parts = tag.strip().replace("_", "-").split("-")
+    language = parts[0].lower()
+    script = next((p.title() for p in parts[1:] if len(p) == 4 and p.isalpha()), None)
+    territory = next((p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
     for code in available():
         ours = Locale.parse(code)
-        if ours.language != wanted.language:
+        if ours.language != language:
             continue
-        if ours.script and wanted.script and ours.script != wanted.script:
+        if ours.script and script and ours.script != script:
             continue
-        if ours.script == "Hans" and not wanted.script and wanted.territory in TRADITIONAL:
+        if ours.script == "Hans" and not script and territory in TRADITIONAL:
             continue
         return code
     return None
