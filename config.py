@@ -104,6 +104,9 @@ class Config:
     # its other pages fall back to English (docs/translating.md).
     LANGUAGES = ["en", "es", "zh_Hans"]
     LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh_Hans": "中文（简体）"}
+    # Each language's numbers and dates as written in the city's country (Babel locales; the words come from
+    # the language's own catalogue): Spanish as in the United States, 1,000.5 and 9:05 p.m.
+    LANGUAGE_LOCALES = {"es": "es_US"}
     WTF_I18N_ENABLED = True  # WTForms' own messages ("This field is required.") in the reader's language
     # Links in emails point here.
     PUBLIC_URL = os.environ.get("SEECLICK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")

@@ -1,6 +1,6 @@
 """Words a person reads for moments, days, numbers, lengths of time, shares and statuses, for every template,
-in the reader's language and its own forms (Babel's CLDR data): "Dec 2, 2026, 9:05 PM", "2 dic 2026, 21:05",
-"2026年12月2日 21:05"; "12,345", "12.345"; "85%", "85 %".
+in the reader's language and its own forms (Babel's CLDR data): "Dec 2, 2026, 9:05 PM", "2 dic 2026, 9:05 p.m.",
+"2026年12月2日 21:05"; "12,345"; "85%".
 
 One form for a moment and one for a day across the whole site, mail included. Written in Python
 rather than as Jinja macros: a macro call costs tens of microseconds, and the response-time

@@ -63,11 +63,18 @@ def chosen() -> str | None:
     return None
 
 
+def locale_of(code: str) -> str:
+    """The Babel locale a language is written in here: its words from its catalogue, its numbers and dates
+    as the city's region writes them (es_US: 1,000.5 and 9:05 p.m., not Spain's 1.000,5 and 21:05)."""
+    return current_app.config["LANGUAGE_LOCALES"].get(code, code)
+
+
 def select() -> str | None:
     """Babel's locale selector: None outside a request (workers, commands), which means the default."""
     if not has_request_context():
         return None
-    return chosen() or from_browser()
+    code = chosen() or from_browser()
+    return locale_of(code) if code else None
 
 
 def current() -> str:
@@ -75,7 +82,9 @@ def current() -> str:
     from flask_babel import get_locale
 
     locale = get_locale()
-    return str(locale) if locale is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if locale is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return next((code for code in available() if locale_of(code) == str(locale)), str(locale))
 
 
 def html_tag(code: str) -> str:

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import force_locale
 
+from seeclick import languages
+
 
 def public_url_for(endpoint: str, **values) -> str:
     """The full address of a page on the public site (SEECLICK_PUBLIC_URL), for links that leave the site.
@@ -32,7 +34,7 @@ def render(template: str, locale: str | None, **context) -> tuple[str, str]:
     """
     if locale not in current_app.config["LANGUAGES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
+    with force_locale(languages.locale_of(locale)):
         text = current_app.jinja_env.get_template(template).render(link=public_url_for, **context)
     subject, _, body = text.partition("\n\n")
     return subject.strip(), body
