@@ -114,9 +114,10 @@ bench: venv db migrate demo
 	$(BIN)/python bench/routing.py
 
 # Every string to translate, extracted afresh into messages.pot and merged into each language's catalogue
-# (new strings come in empty, changed ones fuzzy: tests/test_translations.py fails until they are translated).
+# (new and changed strings come in empty: tests/test_translations.py fails until they are translated).
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --sort-by-file \
 		--project seeclick -o seeclick/translations/messages.pot .
-	$(BIN)/pybabel update -i seeclick/translations/messages.pot -d seeclick/translations --ignore-obsolete
+	$(BIN)/pybabel update -i seeclick/translations/messages.pot -d seeclick/translations --ignore-obsolete \
+		--no-fuzzy-matching
 	$(MAKE) --no-print-directory $(MO_FILES)

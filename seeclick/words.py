@@ -48,9 +48,11 @@ def short_day(value: date) -> str:
     return format_skeleton(SHORT_DAY, value, locale=get_locale())
 
 
-def number(value: int | float | None) -> str:
-    """A count with the locale's grouping: 12,345."""
-    return "—" if value is None else format_decimal(value)
+def number(value: int | float | None, decimals: int | None = None) -> str:
+    """A count with the locale's grouping: 12,345; with `decimals`, always that many: 3.0."""
+    if value is None:
+        return "—"
+    return format_decimal(value) if decimals is None else format_decimal(value, "#,##0." + "0" * decimals)
 
 
 def duration(seconds: float | None) -> str:

@@ -98,7 +98,7 @@ def service_definition(service_code, fmt):
     check_jurisdiction()
     category = queries.service(service_code)
     if category is None:
-        return failure(404, f"There is no service with the code {service_code!r}.", fmt)
+        return failure(404, _("There is no service with the code %(code)r.", code=service_code), fmt)
     return answer(serialize.definition(category), fmt, "service_definition")
 
 
@@ -114,7 +114,7 @@ def request_one(service_request_id, fmt):
     check_jurisdiction()
     rows = queries.requests(queries.RequestFilter(ids=[service_request_id]), extended=extended())
     if not rows:
-        return failure(404, f"There is no service request {service_request_id!r}.", fmt)
+        return failure(404, _("There is no service request %(id)r.", id=service_request_id), fmt)
     return answer(records(rows), fmt, "service_requests")
 
 
@@ -141,11 +141,11 @@ def post_request(fmt):
     code = params.given(request.values, "service_code")
     valid_key, category_id = queries.key_and_service(params.given(request.values, "api_key"), code)
     if not valid_key:
-        return failure(403, "A valid api_key is required to post a service request.", fmt)
+        return failure(403, _("A valid api_key is required to post a service request."), fmt)
     if not code:
-        return failure(400, "service_code is required.", fmt)
+        return failure(400, _("service_code is required."), fmt)
     if category_id is None:
-        return failure(404, f"There is no service with the code {code!r}.", fmt)
+        return failure(404, _("There is no service with the code %(code)r.", code=code), fmt)
     where, neighbourhood = place(fmt)
     media_urls = params.media_urls(request.values)
     staged = []
@@ -155,7 +155,7 @@ def post_request(fmt):
                 staged.append(photos.stage(upload.read(), upload.filename)[0])
             except PhotoError as error:
                 db.session.rollback()
-                return failure(400, f"media: {error}", fmt)
+                return failure(400, _("media: %(error)s", error=error), fmt)
     name = " ".join(filter(None, (params.given(request.values, "first_name"),
                                   params.given(request.values, "last_name"))))
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -311,8 +311,8 @@ def media_link(row) -> str | None:
 def token(token, fmt):
     """Requests here are made at once (type realtime), so a token only ever names a made request."""
     check_jurisdiction()
-    return failure(404, f"There is no pending request with the token {token!r}; this endpoint answers "
-                        "with a service_request_id at once.", fmt)
+    return failure(404, _("There is no pending request with the token %(token)r; this endpoint answers with a "
+                          "service_request_id at once.", token=token), fmt)
 
 
 def records(rows) -> list[dict]:

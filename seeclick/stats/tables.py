@@ -95,7 +95,7 @@ def figures_table(rows, population: bool = False) -> Table:
                  share(r.on_time, r.judged), share(r.confirmed, r.answered),
                  Cell(number(r.reopened)), Cell(number(r.open))]
         if population:
-            cells.append(Cell(f"{r.per_thousand:.1f}") if r.per_thousand is not None
+            cells.append(Cell(number(r.per_thousand, 1)) if r.per_thousand is not None
                          else Cell("—", note=gettext("no residents")))
         table.rows.append((r, cells))
     return table
@@ -116,6 +116,7 @@ def comparison(here, city) -> list[tuple[str, Cell, Cell]]:
     rows.append((gettext("Reporter says it was fixed"), share(here.confirmed, here.answered),
                  share(city.confirmed, city.answered)))
     rows.append((gettext("Reopened"), Cell(number(here.reopened)), Cell(number(city.reopened))))
-    per = Cell(f"{here.per_thousand:.1f}") if here.per_thousand is not None else Cell("—", note=gettext("no residents"))
+    per = (Cell(number(here.per_thousand, 1)) if here.per_thousand is not None
+           else Cell("—", note=gettext("no residents")))
     rows.append((gettext("Reports per 1,000 residents"), per, Cell("")))
     return rows
