@@ -33,13 +33,30 @@ class MapParts:
         return with_nonce(self.raw_header)
 
 
+class ZoomControl(folium.elements.MacroElement):
+    """Leaflet's zoom buttons, their titles (what a screen reader says) in the reader's language."""
+
+    _template = folium.template.Template("""
+        {% macro script(this, kwargs) %}
+        L.control.zoom({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ZoomControl"
+        self.options = {"zoomInTitle": _("Zoom in"), "zoomOutTitle": _("Zoom out")}
+
+
 def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
     """A Leaflet map that loads only our own static files; the tile server is configuration."""
     # zoomSnap 0.25: fitting a city to a phone screen should not waste half the map on whole zoom steps.
-    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25, **options)
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25,
+                   zoom_control=False, **options)
     m.default_js = [("leaflet", url_for("static", filename=f"{LEAFLET}/leaflet.js"))]
     m.default_css = [("leaflet_css", url_for("static", filename=f"{LEAFLET}/leaflet.css"))]
     folium.TileLayer(tiles=tile_url, attr=attribution, name="base", control=False, max_zoom=19).add_to(m)
+    ZoomControl().add_to(m)
     return m
 
 

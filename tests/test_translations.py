@@ -26,7 +26,7 @@ CITIZEN_PATH = (
     "seeclick/reports/submission.py", "seeclick/reports/forms.py", "seeclick/reports/views.py",
     "seeclick/reports/answers.py", "seeclick/reports/models.py", "seeclick/photos/", "seeclick/words.py",
     "seeclick/errors.py", "seeclick/outages.py", "seeclick/routing/", "seeclick/geo.py", "seeclick/forms.py",
-    "seeclick/moderation/forms.py", "seeclick/notifications/views.py",
+    "seeclick/moderation/forms.py", "seeclick/notifications/views.py", "seeclick/maps.py",
 )
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
