@@ -1,9 +1,10 @@
 """Which language a page and a mail are written in.
 
-A page is in the language the reader chose with the switcher (kept in a cookie, and for a signed-in
-person in their account), else the first of their browser's languages (Accept-Language) we have,
-else the city's default. Mail is in the language its recipient used when they asked for it, kept
-beside their address (a report's reporter, a follower, a watch, an account).
+A page is in the language its address names (`?lang=`, as a feed's does), else the one the reader
+chose with the switcher (kept in a cookie, and for a signed-in person in their account), else the
+first of their browser's languages (Accept-Language) we have, else the city's default. Mail is in
+the language its recipient used when they asked for it, kept beside their address (a report's
+reporter, a follower, a watch, an account).
 
 Codes are Babel's: `zh_Hans` is Chinese in simplified characters, which browsers ask for as `zh`,
 `zh-CN`, `zh-SG` or `zh-Hans`; `zh-TW`, `zh-HK` and `zh-Hant` ask for traditional characters, which
@@ -55,7 +56,10 @@ def from_browser() -> str | None:
 
 
 def chosen() -> str | None:
-    """The language the reader chose on this browser, or in their account."""
+    """The language the address names (`?lang=es`: a feed a reader subscribed to has no cookie), or the one
+    the reader chose on this browser, or in their account."""
+    if code := known(request.args.get("lang")):
+        return code
     if code := known(request.cookies.get(COOKIE)):
         return code
     if current_user and current_user.is_authenticated:
