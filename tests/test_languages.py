@@ -192,3 +192,18 @@ def test_a_spanish_reporter_gets_spanish_mail_and_an_english_follower_english(ap
     assert "Thank you" not in receipt
     assert set(joe) == {f"Confirm: follow report #{number}", f"Report #{number} is now acknowledged"}
     assert "Crew booked for Tuesday." in joe[f"Report #{number} is now acknowledged"]
+
+
+def test_a_neighbourhoods_feed_is_in_the_language_of_the_page_it_was_found_on(client, session, make_report):
+    from seeclick.neighbourhoods.models import Neighbourhood
+
+    make_report(neighbourhood_id=session.scalar(select(Neighbourhood.id).where(Neighbourhood.code == "BK0802")))
+    page = client.get("/neighbourhoods/BK0802", headers=SPANISH).text
+    feed_url = re.search(r'href="([^"]+\.atom[^"]*)"', page)[1].replace("&amp;", "&")
+    assert feed_url.endswith("?lang=es")
+    feed = client.get(feed_url).text  # a feed reader sends no cookie and no Accept-Language
+    assert 'xml:lang="es"' in feed and ": reportes nuevos · " in feed
+    assert re.search(r"<summary>[^<]+ en [^<]+, enviado a [^<]+\.</summary>", feed)
+    assert "<title>#" in feed and " · nuevo</title>" in feed  # each report's status in Spanish
+    english = client.get(feed_url.split("?")[0]).text
+    assert 'xml:lang="en"' in english and ": new reports · " in english
