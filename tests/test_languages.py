@@ -186,7 +186,8 @@ def test_a_spanish_reporter_gets_spanish_mail_and_an_english_follower_english(ap
     for recipients, message in inbox.messages:
         mail.setdefault(recipients[0], {})[subject(message)] = body(message)
     maria, joe = mail["maria@example.org"], mail["joe@example.org"]
-    assert set(maria) == {f"Recibimos el reporte n.º {number}: Pothole", f"El reporte n.º {number} ahora está recibido"}
+    assert set(maria) == {f"Recibimos el reporte n.º {number}: Pothole",
+                          f"El reporte n.º {number} cambió de estado: recibido"}
     receipt = maria[f"Recibimos el reporte n.º {number}: Pothole"]
     assert "Gracias. Su reporte n.º" in receipt and "El plazo previsto del departamento es de" in receipt
     assert "Thank you" not in receipt
