@@ -210,3 +210,53 @@ def test_the_compiled_catalogue_is_the_one_translated(code):
     po = TRANSLATIONS / code / "LC_MESSAGES" / "messages.po"
     mo = po.with_suffix(".mo")
     assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, "run `make venv` (or make test) to compile it"
+
+
+# Text a template may hold outside gettext: units after numbers, and attributes a macro writes into a tag.
+NOT_WORDS = re.compile(r"^(?:(?:\d+ )?(?:m|km|km²\)?)\s*)+$|^(?:-?[\w-]+=\"[^\"]*\"?\s*)+$|^-?[\w-]*\"$")
+
+
+def words_outside_gettext(source: str, markup: bool) -> list[str]:
+    """The text of a template that is not inside a {{ }} or {% %}: what a reader would see untranslated."""
+    from jinja2 import Environment
+
+    environment = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+    text = "".join(value if kind == "data" else "\0" for _line, kind, value in environment.lex(source))
+    if markup:
+        text = re.sub(r"<(script|style)\b.*?</\1>", "\0", text, flags=re.S)
+        text = re.sub(r"<!--.*?-->|<[^>]*>|&\w+;|&#\d+;", "\0", text, flags=re.S)
+    return [chunk.strip() for chunk in text.split("\0")
+            if re.search(r"[^\W\d_]{2,}", chunk) and not NOT_WORDS.match(chunk.strip())]
+
+
+def test_every_word_of_a_page_or_a_mail_goes_through_gettext():
+    found = {}
+    for path in sorted((ROOT / "templates").rglob("*.*")):
+        if words := words_outside_gettext(path.read_text(), markup=path.suffix == ".html"):
+            found[path.relative_to(ROOT).as_posix()] = words
+    assert found == {}
+
+
+def test_the_template_check_catches_words_written_into_a_page():
+    assert words_outside_gettext("<p>{{ _('Saved.') }} Thank you</p>", markup=True) == ["Thank you"]
+    assert words_outside_gettext('<img alt="A pothole">', markup=True) == []  # inside a tag: see the next test
+    assert words_outside_gettext("<p>{{ _('Saved.') }} <b>250 m</b></p>", markup=True) == []
+
+
+def english_attributes(source: str) -> list[str]:
+    """Attributes a person reads (a screen reader's label, a hint in a field) written as plain text."""
+    return [m[0] for m in re.finditer(
+        r'\b(?:alt|title|placeholder|aria-label|aria-description|content|value)="[^"{]*[^\W\d_]{3,}[^"{]*"', source)
+        if not re.search(r'(?:content|value)="(?:width=|[\w-]+")', m[0])]
+
+
+def test_no_attribute_a_person_reads_is_written_in_english():
+    found = {path.name: bad for path in sorted((ROOT / "templates").rglob("*.html"))
+             if (bad := english_attributes(path.read_text()))}
+    assert found == {}
+
+
+def test_the_attribute_check_catches_a_label_not_translated():
+    assert english_attributes('<img alt="A pothole">') == ['alt="A pothole"']
+    assert english_attributes('<nav aria-label="{{ _(\'Account\') }}">') == []
+    assert english_attributes('<meta name="viewport" content="width=device-width"><option value="open">') == []
