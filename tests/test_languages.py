@@ -43,6 +43,9 @@ def test_a_spanish_browser_gets_the_home_page_and_the_report_form_in_spanish(cli
     assert "¿Cuál es el problema?" in page and "Usar mi ubicación" in page and "Enviar el reporte" in page
     assert "Report a problem" not in page
     assert "Accept-Language" in form.headers["Vary"]  # a shared cache keeps one copy per language
+    style = client.get("/static/css/site.css")
+    assert "Accept-Language" not in style.headers.get("Vary", "")  # and one of what is the same in all
+    style.close()
 
 
 def test_a_mistake_on_the_form_is_told_in_spanish(client, categories):

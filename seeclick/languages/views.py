@@ -8,6 +8,7 @@ from seeclick.extensions import db
 from seeclick.languages import COOKIE, COOKIE_DAYS, known
 
 bp = Blueprint("languages", __name__)
+SAME_IN_EVERY_LANGUAGE = {"static", "photos.show", "publicmap.tile"}
 
 
 @bp.get("/language/<code>")
@@ -27,6 +28,10 @@ def choose(code):
 
 @bp.after_app_request
 def vary(response):
-    """A page's language follows the reader's cookie and browser: a shared cache must keep one copy for each."""
-    response.vary.update(("Accept-Language", "Cookie"))
+    """A page's language follows the reader's cookie and browser: a shared cache must keep one copy for each.
+
+    Not said of files that are the same in every language (scripts, styles, photos, tiles), which caches keep once.
+    """
+    if request.endpoint not in SAME_IN_EVERY_LANGUAGE:
+        response.vary.update(("Accept-Language", "Cookie"))
     return response
