@@ -102,8 +102,11 @@ def test_the_switcher_links_back_to_the_same_page_and_never_to_another_site(clie
 
 def test_a_signed_in_persons_choice_follows_them_to_another_browser(app, client, login_as):
     user = login_as("staff", "dot-bk")
-    client.get("/language/es")
-    db.session.expire_all()  # the request wrote it in a session of its own
+    client.get("/language/zh_Hans", headers={"Sec-Fetch-Site": "cross-site"})  # a link on another site
+    db.session.expire_all()  # the request wrote in a session of its own
+    assert db.session.get(User, user.id).locale is None  # changes this browser only
+    client.get("/language/es", headers={"Sec-Fetch-Site": "same-origin"})
+    db.session.expire_all()
     assert db.session.get(User, user.id).locale == "es"
     client.delete_cookie("lang")  # as if signed in on another browser: only the account remembers
     assert heading(client.get("/reports/new", headers=ENGLISH)) == "Reportar un problema"

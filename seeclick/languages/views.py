@@ -19,7 +19,10 @@ def choose(code):
     response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     response.set_cookie(COOKIE, code, max_age=COOKIE_DAYS * 86400, samesite="Lax", httponly=True,
                         secure=request.is_secure)
-    if current_user.is_authenticated and current_user.locale != code:
+    # Kept in the account only when chosen on our own pages: a link on another site may change this browser's
+    # language (its cookie), never what an account keeps.
+    ours = request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+    if ours and current_user.is_authenticated and current_user.locale != code:
         current_user.locale = code
         db.session.commit()
     response.headers["Cache-Control"] = "no-store"
