@@ -31,6 +31,7 @@ ACCESS = {
     "health.healthz": PUBLIC, "home.index": PUBLIC, "stats.index": PUBLIC, "neighbourhoods.show": PUBLIC,
     "languages.choose": PUBLIC,
     "reports.new": PUBLIC, "reports.place": PUBLIC, "reports.sent": PUBLIC, "reports.show": PUBLIC,
+    "reports.offline_worker": PUBLIC, "reports.token": PUBLIC,
     "reports.support": PUBLIC, "photos.upload": PUBLIC, "photos.show": PUBLIC,
     "notifications.follow": PUBLIC, "notifications.watch_neighbourhood": PUBLIC,
     "notifications.watch_around_report": PUBLIC, "notifications.subscription": PUBLIC,
