@@ -128,6 +128,8 @@ class Config:
     OPEN311_POST_LIMIT = os.environ.get("SEECLICK_OPEN311_POST_LIMIT", "600 per minute")  # per API key
     # The base URL of a test endpoint (a staging copy), listed in discovery beside this one when set.
     OPEN311_TEST_URL = os.environ.get("SEECLICK_OPEN311_TEST_URL", "")
+    # Where people tell the city about a barrier on this site (the accessibility statement, /accessibility).
+    ACCESSIBILITY_CONTACT = os.environ.get("SEECLICK_ACCESSIBILITY_CONTACT", "accessibility@seeclick.example")
     # Citizens: how far to look for the same problem already reported, and how many photos.
     # The share of reports closed by their target the city aims for: a week's score is its on-time share over this.
     ON_TIME_GOAL = float(os.environ.get("SEECLICK_ON_TIME_GOAL", "0.85"))

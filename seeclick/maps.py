@@ -2,6 +2,7 @@
 
 import html
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import folium
 import folium.elements
@@ -48,11 +49,47 @@ class ZoomControl(folium.elements.MacroElement):
         self.options = {"zoomInTitle": _("Zoom in"), "zoomOutTitle": _("Zoom out")}
 
 
+# Folium's header for a map, less the viewport tag it adds to every page holding one (`maximum-scale=1.0,
+# user-scalable=no`: nobody could pinch to zoom, WCAG 1.4.4); base.html has the page's one viewport tag.
+# The rest is Folium's own: the map's size and Leaflet's global switches.
+_HEADER = folium.template.Template("""
+    {% macro header(this, kwargs) %}
+        <style>
+            #{{ this.get_name() }} {
+                position: {{this.position}};
+                width: {{this.width[0]}}{{this.width[1]}};
+                height: {{this.height[0]}}{{this.height[1]}};
+                left: {{this.left[0]}}{{this.left[1]}};
+                top: {{this.top[0]}}{{this.top[1]}};
+            }
+            .leaflet-container { font-size: {{this.font_size}}; }
+        </style>
+        <script>
+            L_NO_TOUCH = {{ this.global_switches.no_touch |tojson}};
+            L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
+        </script>
+    {% endmacro %}
+""")
+
+
+class _Macros:
+    """Folium's macros for an element (header, html, script), some of them replaced by ours."""
+
+    def __init__(self, template, **replaced):
+        self.module = SimpleNamespace(**{**template.module.__dict__, **replaced})
+
+
+class Map(folium.Map):
+    """folium.Map as our pages hold it: its html and script Folium's, its header without the viewport tag."""
+
+    _template = _Macros(folium.Map._template, header=_HEADER.module.header)
+
+
 def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
     """A Leaflet map that loads only our own static files; the tile server is configuration."""
     # zoomSnap 0.25: fitting a city to a phone screen should not waste half the map on whole zoom steps.
-    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25,
-                   zoom_control=False, **options)
+    m = Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25,
+            zoom_control=False, **options)
     m.default_js = [("leaflet", url_for("static", filename=f"{LEAFLET}/leaflet.js"))]
     m.default_css = [("leaflet_css", url_for("static", filename=f"{LEAFLET}/leaflet.css"))]
     folium.TileLayer(tiles=tile_url, attr=attribution, name="base", control=False, max_zoom=19).add_to(m)

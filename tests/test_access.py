@@ -28,8 +28,8 @@ MODERATORS = "moderators"
 ACCESS = {
     "static": PUBLIC,
     "accounts.login": PUBLIC, "accounts.logout": PUBLIC,
-    "health.healthz": PUBLIC, "home.index": PUBLIC, "stats.index": PUBLIC, "neighbourhoods.show": PUBLIC,
-    "languages.choose": PUBLIC,
+    "health.healthz": PUBLIC, "home.index": PUBLIC, "home.accessibility": PUBLIC, "stats.index": PUBLIC,
+    "neighbourhoods.show": PUBLIC, "languages.choose": PUBLIC,
     "reports.new": PUBLIC, "reports.place": PUBLIC, "reports.sent": PUBLIC, "reports.show": PUBLIC,
     "reports.offline_worker": PUBLIC, "reports.token": PUBLIC,
     "reports.support": PUBLIC, "photos.upload": PUBLIC, "photos.show": PUBLIC,

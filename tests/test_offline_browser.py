@@ -148,7 +148,7 @@ def test_a_report_made_offline_with_a_photo_is_kept_then_sent_once(app, phone, s
     made.submission_keys.append(key)
     page.click("#send")
     expect(page.locator("#drafts")).to_contain_text(SAVED)
-    expect(page.locator("#drafts")).to_contain_text("Pothole, 1 photos")
+    expect(page.locator("#drafts")).to_contain_text("Pothole, 1 photo")
     assert page.input_value("input[name=submission_key]") != key  # the next report is one of its own
     assert page.input_value("#description") == ""
     screenshot(page, "offline-1-saved")

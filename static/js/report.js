@@ -257,7 +257,8 @@
         box.className = "draft draft-" + draft.state;
         if (draft.state === "waiting") {
           box.appendChild(text("p", draftWords.waiting));
-          var what = [draft.summary, draft.photos.length ? draft.photos.length + " " + draftWords.photos : ""]
+          var what = [draft.summary, draft.photos.length === 1 ? draftWords.photo
+            : draft.photos.length ? draftWords.photos.replace("__n__", draft.photos.length) : ""]
             .filter(Boolean).join(", ");
           if (what) box.appendChild(text("p", what, "hint"));
         } else if (draft.state === "sent") {
