@@ -71,11 +71,15 @@ CONTROLS_REACHABLE = """() => {
     const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' +
       (el.textContent || el.value || el.name || '').trim().slice(0, 30) + '"';
     if (box.width < 1 || box.height < 1) { problems.push(name + ' has no size'); continue; }
-    if (box.left < -1 || box.right > innerWidth + 1) { problems.push(name + ' is off the side of the screen'); continue; }
+    if (box.left < -1 || box.right > innerWidth + 1) {
+      problems.push(name + ' is off the side of the screen');
+      continue;
+    }
     const x = Math.min(Math.max(box.left + box.width / 2, 0), innerWidth - 1);
     const y = Math.min(Math.max(box.top + Math.min(box.height, 40) / 2, 0), innerHeight - 1);
     const hit = document.elementFromPoint(x, y);
-    if (!hit || !(el === hit || el.contains(hit) || hit.contains(el) || (el.labels && [...el.labels].some(l => l.contains(hit)))))
+    const labelled = el.labels && [...el.labels].some(l => l.contains(hit));
+    if (!hit || !(el === hit || el.contains(hit) || hit.contains(el) || labelled))
       problems.push(name + ' is covered by ' + (hit ? hit.tagName.toLowerCase() + '.' + hit.className : 'nothing'));
   }
   return problems;
