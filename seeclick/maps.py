@@ -182,6 +182,25 @@ class TicketLinks(folium.elements.JSCSSMixin, folium.MacroElement):
         self.default_js = [("seeclickTickets", url_for("static", filename="js/tickets.js"))]
 
 
+class ReportLinks(folium.elements.JSCSSMixin, folium.MacroElement):
+    """Each report's circle named on hover and opening a popup with a link to its page (its `url` property).
+
+    Drawn by static/js/reportlinks.js from the features' own properties, as text (never HTML).
+    """
+
+    _template = folium.template.Template("""
+        {% macro script(this, kwargs) -%}
+        seeclickReports.attach({{ this._parent.get_name() }}, {{ this.label|tojson }});
+        {%- endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ReportLinks"
+        self.label = _("See the report")
+        self.default_js = [("seeclickReports", url_for("static", filename="js/reportlinks.js"))]
+
+
 def tickets_map(points: dict) -> folium.Map:
     """A queue's tickets as one GeoJSON layer of circles (never a Marker object per ticket), each opening its
     ticket from a popup; the city when none."""
@@ -280,15 +299,14 @@ def neighbourhood_map(outline: dict, points: dict) -> folium.Map:
                    style_function=lambda feature: {"color": "#1d4ed8", "weight": 2, "fillOpacity": 0.04},
                    tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
     if points["features"]:
-        folium.GeoJson(
-            escaped(points), name="open reports",
+        layer = folium.GeoJson(
+            points, name="open reports",  # written as text by ReportLinks' script, so not escaped here
             marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.85),
             style_function=lambda feature: {
                 "color": "#7f1d1d" if feature["properties"]["overdue"] else "#1e3a8a",
                 "fillColor": "#dc2626" if feature["properties"]["overdue"] else "#2563eb"},
-            tooltip=folium.GeoJsonTooltip(fields=["id", "category"], labels=False),
-            popup=folium.GeoJsonPopup(fields=["id", "category"], labels=False),
         ).add_to(m)
+        ReportLinks().add_to(layer)
     return fit(m, outline)
 
 

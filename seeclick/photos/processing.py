@@ -11,6 +11,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+import pillow_heif
 from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageCms
 
@@ -26,6 +27,9 @@ MAX_PIXELS = 40_000_000
 # 64 MiB at most, whatever its size up to MAX_PIXELS. The worst case per upload: bench/uploads.py.
 MAX_DECODED_BYTES = 32 * 1024 * 1024
 MAX_JPEG_DECODED_BYTES = 64 * 1024 * 1024
+# HEIC, the iPhone's own format, decodes in full too (libheif has no reduced scale): 100 MiB, 26 megapixels
+# in colour, so that an iPhone's 12- or 24-megapixel photo is taken as it comes. Measured in bench/uploads.py.
+MAX_HEIF_DECODED_BYTES = 100 * 1024 * 1024
 # A progressive JPEG is decoded once per scan; normal ones have up to a dozen, a hostile one thousands.
 MAX_JPEG_SCANS = 100
 # and keeps every coefficient of the full-size image until its last scan (3 bytes a pixel), whatever the
@@ -36,7 +40,9 @@ THUMB_SIDE = 320
 
 JPEG_QUALITY = 82
 # Pillow plugins we let near untrusted bytes; the others (EPS runs Ghostscript, TIFF, PSD, ...) never see them.
-FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "HEIF")
+# HEIC and HEIF through libheif (pillow-heif), opened like any Pillow format; its small embedded previews unread.
+pillow_heif.register_heif_opener(thumbnails=False)
 
 _SRGB = ImageCms.createProfile("sRGB")
 
@@ -152,15 +158,15 @@ def _decode(data: bytes, name: str) -> Image.Image:
             raise _too_many_pixels(name) from None
         except Exception:
             # Pillow raises many types for bytes it cannot identify; to the citizen they all mean one thing.
-            raise PhotoError(_l("The file%(name)s is not a photo we can read: use a JPEG, PNG or WebP image.",
-                                name=name)) from None
+            raise PhotoError(_l("The file%(name)s is not a photo we can read: use a JPEG, HEIC, PNG or WebP "
+                                "image.", name=name)) from None
         # Image.open only read the header: refuse a decompression bomb before it is decoded.
         if image.width * image.height > MAX_PIXELS:
             raise _too_many_pixels(name, image.size)
         pixels = image.width * image.height
         # JPEG can decode at 1/2, 1/4 or 1/8 scale, never below the size it is stored at: far less memory and time.
         image.draft(None, _stored_size(image.size))
-        limit = MAX_JPEG_DECODED_BYTES if image.format == "JPEG" else MAX_DECODED_BYTES
+        limit = {"JPEG": MAX_JPEG_DECODED_BYTES, "HEIF": MAX_HEIF_DECODED_BYTES}.get(image.format, MAX_DECODED_BYTES)
         if decoded_bytes(image) > limit:
             raise _too_costly(name, image)
         progressive = image.format == "JPEG" and (image.info.get("progressive") or image.info.get("progression"))

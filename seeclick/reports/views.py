@@ -75,8 +75,9 @@ def new():
     form = ReportForm()
     wants_json = request.method == "POST" and request.accept_mimetypes.best == "application/json"
     errors: dict[str, str] = {}
-    if request.method == "GET":
+    if request.method == "GET":  # from a link: a place (the public map), or a neighbourhood (its page)
         form.lat.data, form.lon.data = request.args.get("lat", ""), request.args.get("lon", "")
+        form.neighbourhood.data = request.args.get("neighbourhood", "")
     try:
         where = submission.parse_where(form.lat.data, form.lon.data)
     except Invalid as invalid:

@@ -31,24 +31,37 @@
     refresh();
   }
 
+  var asked = 0;  /* answers come back in any order: only the last question's is used */
+
   function refresh() {
     if (!lat.value || !lon.value) return;
+    var question = ++asked;
     var url = form.dataset.placeUrl + "?lat=" + encodeURIComponent(lat.value) + "&lon=" +
       encodeURIComponent(lon.value) + "&category=" + encodeURIComponent(category.value);
     fetch(url, {headers: {"Accept": "application/json"}}).then(function (r) { return r.json(); })
       .then(function (place) {
+        if (question !== asked) return;
         status.textContent = place.inside
           ? words.pin + (place.neighbourhood ? " " + words["in"] + " " + place.neighbourhood : "")
           : place.message;
         status.classList.toggle("errors", !place.inside);
-        offer(place.categories);
+        /* Outside the city nothing is served: the list stays as it was, for when the pin comes back. */
+        if (place.inside) offer(place.categories);
         nearby.innerHTML = place.nearby_html || "";
       })
       .catch(function () { /* offline: the server checks everything again when the form is sent */ });
   }
 
+  var categoryNote = document.getElementById("category-note");
+
+  /* The categories served at the pin; the one chosen stays chosen when it is served here too, and
+     when it is not, the page says so rather than dropping it without a word. */
   function offer(categories) {
     var chosen = category.value;
+    var chosenName = chosen && category.selectedOptions[0] ? category.selectedOptions[0].textContent : "";
+    var served = !chosen || categories.some(function (c) { return String(c.id) === chosen; });
+    categoryNote.textContent = served ? "" : words.notHere.replace("__category__", chosenName);
+    categoryNote.hidden = served;
     var groups = {};
     category.innerHTML = "";
     var none = document.createElement("option");
@@ -80,7 +93,7 @@
     });
   }
 
-  category.addEventListener("change", function () { showQuestions(); refresh(); });
+  category.addEventListener("change", function () { categoryNote.hidden = true; showQuestions(); refresh(); });
 
   if (map) {
     map.on("click", function (e) { setPin(e.latlng); });
