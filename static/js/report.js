@@ -275,8 +275,10 @@
             .filter(Boolean).join(", ");
           if (what) box.appendChild(text("p", what, "hint"));
         } else if (draft.state === "sent") {
-          var said = text("p", draftWords.sent + " ");
+          var parts = draftWords.sent.split("__number__");
+          var said = text("p", parts[0]);
           said.appendChild(text("strong", "#" + draft.publicId, "tracking"));
+          said.appendChild(document.createTextNode(parts[1] || ""));
           box.appendChild(said);
           var link = text("a", draftWords.see);
           link.href = draft.url;
