@@ -6,9 +6,9 @@ Each case is processed in a fresh child process (forked from this one, which has
 round after round with the cases interleaved; printed: the best time of the rounds, the child's
 peak resident memory above that of a child that did nothing (ru_maxrss), and the ratio of the time
 to the floor's: a 12-megapixel phone JPEG, processed in the same run. A refused case costs the header
-read only. The images are made here (HEIC through pillow-heif's x265) (noise compresses worst, so it is the slowest to decode
-for its pixels; flat colour makes the smallest files for the most pixels); each is the costliest of its
-format that the limits let through, within the 15 MB a file may be.
+read only. The images are made here (noise compresses worst, so it is the slowest to decode
+for its pixels; flat colour makes the smallest files for the most pixels; HEIC through pillow-heif's
+x265); each is the costliest of its format that the limits let through, within the 15 MB a file may be.
 """
 
 import argparse
