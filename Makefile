@@ -44,8 +44,19 @@ endif
 	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@# A font with Chinese characters, so pages in Chinese are drawn (and screenshotted) as people read them.
+	@fc-list :lang=zh-cn 2>/dev/null | grep -q . || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei; }
 
-venv: $(VENV)/.installed
+# Each language's catalogue (seeclick/translations/<code>/LC_MESSAGES/messages.po), compiled for gettext
+# whenever it changed; the .mo files are built, never committed.
+PO_FILES := $(wildcard seeclick/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+venv: $(VENV)/.installed $(MO_FILES)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
 
 # Installed within .ci/constraints.txt: the versions CI passed with, the same on every machine.
 $(VENV)/.installed: setup.cfg pyproject.toml .ci/constraints.txt | system
@@ -103,5 +114,11 @@ bench: venv db migrate demo
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/addresses.py
 
-messages: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o seeclick/translations/messages.pot .
+# Every string to translate, extracted afresh into messages.pot and merged into each language's catalogue
+# (new and changed strings come in empty: tests/test_translations.py fails until they are translated).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --sort-by-file \
+		--project seeclick -o seeclick/translations/messages.pot .
+	$(BIN)/pybabel update -i seeclick/translations/messages.pot -d seeclick/translations --ignore-obsolete \
+		--no-fuzzy-matching
+	$(MAKE) --no-print-directory $(MO_FILES)

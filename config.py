@@ -105,8 +105,15 @@ class Config:
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # an upload larger than this is refused (413) before it is read
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("SEECLICK_TIMEZONE", "America/New_York")  # times shown in city time
-    LANGUAGES = ["en"]
-    WTF_I18N_ENABLED = False  # WTForms' own messages: not re-read on every form while the city has one language
+    # The languages pages can be read in (Babel's codes; seeclick/translations/<code>/ holds each catalogue),
+    # each named in its own words on the switcher. Chinese (Simplified) covers the citizen's path so far:
+    # its other pages fall back to English (docs/translating.md).
+    LANGUAGES = ["en", "es", "zh_Hans"]
+    LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh_Hans": "中文（简体）"}
+    # Each language's numbers and dates as written in the city's country (Babel locales; the words come from
+    # the language's own catalogue): Spanish as in the United States, 1,000.5 and 9:05 p.m.
+    LANGUAGE_LOCALES = {"es": "es_US"}
+    WTF_I18N_ENABLED = True  # WTForms' own messages ("This field is required.") in the reader's language
     # Links in emails point here.
     PUBLIC_URL = os.environ.get("SEECLICK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     # Mail goes through this SMTP server; without one (development) it is written to MAIL_DIRECTORY.
@@ -127,6 +134,8 @@ class Config:
     OPEN311_POST_LIMIT = os.environ.get("SEECLICK_OPEN311_POST_LIMIT", "600 per minute")  # per API key
     # The base URL of a test endpoint (a staging copy), listed in discovery beside this one when set.
     OPEN311_TEST_URL = os.environ.get("SEECLICK_OPEN311_TEST_URL", "")
+    # Where people tell the city about a barrier on this site (the accessibility statement, /accessibility).
+    ACCESSIBILITY_CONTACT = os.environ.get("SEECLICK_ACCESSIBILITY_CONTACT", "accessibility@seeclick.example")
     # Citizens: how far to look for the same problem already reported, and how many photos.
     # The share of reports closed by their target the city aims for: a week's score is its on-time share over this.
     ON_TIME_GOAL = float(os.environ.get("SEECLICK_ON_TIME_GOAL", "0.85"))

@@ -7,8 +7,8 @@ round after round with the cases interleaved; printed: the best time of the roun
 peak resident memory above that of a child that did nothing (ru_maxrss), and the ratio of the time
 to the floor's: a 12-megapixel phone JPEG, processed in the same run. A refused case costs the header
 read only. The images are made here (noise compresses worst, so it is the slowest to decode
-for its pixels; flat colour makes the smallest files for the most pixels); each is the costliest of its
-format that the limits let through, within the 15 MB a file may be.
+for its pixels; flat colour makes the smallest files for the most pixels; HEIC through pillow-heif's
+x265); each is the costliest of its format that the limits let through, within the 15 MB a file may be.
 """
 
 import argparse
@@ -53,6 +53,7 @@ def side(pixel_bytes):
 
 def cases():
     colour, palette, grey = side(4), side(5), side(1)
+    heif = int((processing.MAX_HEIF_DECODED_BYTES / 4) ** 0.5)
     return [
         ("floor: phone JPEG 4032x3024 (12 MP)", saved(busy("RGB", (4032, 3024)), "JPEG", quality=85)),
         ("JPEG 7744x5163 (40 MP), baseline", saved(noisy((7744, 5163)), "JPEG", quality=50)),
@@ -66,6 +67,11 @@ def cases():
         (f"WebP RGB {colour}x{colour} (at the limit)", saved(noisy((colour, colour)), "WEBP", quality=80, method=0)),
         (f"GIF {palette}x{palette} (at the limit)", saved(busy("P", (palette, palette)), "GIF")),
         ("BMP RGB 2236x2236 (the 15 MB file limit)", saved(busy("RGB", (2236, 2236)), "BMP")),
+        # x265's fastest preset: the files are larger for the same picture, so slower to decode, and made in seconds.
+        ("HEIC 4032x3024 (12 MP, an iPhone's), noise", saved(noisy((4032, 3024)), "HEIF", quality=60,
+                                                            enc_params={"preset": "ultrafast"})),
+        (f"HEIC {heif}x{heif} (at the limit), noise", saved(noisy((heif, heif)), "HEIF", quality=30,
+                                                          enc_params={"preset": "ultrafast"})),
         ("refused: PNG RGB 7280x5456 (39.7 MP, 154 KB)", saved(Image.new("RGB", (7280, 5456), (90, 120, 200)), "PNG")),
     ]
 
@@ -116,7 +122,8 @@ def main():
     floor = best[made[0][0]][0]
     print(f"limits: {processing.MAX_PIXELS / 1e6:g} MP, {processing.MAX_DECODED_BYTES >> 20} MiB decoded, "
           f"{processing.MAX_BYTES >> 20} MB a file, {processing.MAX_JPEG_SCANS} JPEG scans, "
-          f"{processing.MAX_PROGRESSIVE_PIXELS / 1e6:g} MP progressive; best of {args.rounds} rounds")
+          f"{processing.MAX_PROGRESSIVE_PIXELS / 1e6:g} MP progressive, {processing.MAX_HEIF_DECODED_BYTES >> 20} MiB "
+          f"HEIC; best of {args.rounds} rounds")
     print(f"{'case':48} {'file':>9} {'outcome':>8} {'seconds':>8} {'x floor':>8} {'+MB':>6}")
     for name, data in made:
         seconds, kb, outcome = best[name]

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,9 +38,8 @@ def create_app(test_config=None):
 
 
 def init_extensions(app):
-    from flask_babel import get_locale
-
     from seeclick import (
+        languages,
         models,  # noqa: F401  (the whole metadata, for Flask-Migrate)
         security,
     )
@@ -52,11 +51,9 @@ def init_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
-    def locale():  # the browser's language among ours; outside a request (workers, commands) the default
-        return request.accept_languages.best_match(app.config["LANGUAGES"]) if has_request_context() else None
-
-    babel.init_app(app, locale_selector=locale)
-    app.jinja_env.globals["get_locale"] = get_locale
+    babel.init_app(app, locale_selector=languages.select)
+    app.jinja_env.globals["current_language"] = languages.current
+    app.jinja_env.globals["html_lang"] = lambda: languages.html_tag(languages.current())
     app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)
     app.jinja_env.add_extension("jinja2.ext.do")
     from seeclick import words
@@ -80,6 +77,7 @@ def register_blueprints(app):
     from seeclick.health.views import bp as health
     from seeclick.home.views import bp as home
     from seeclick.intake.views import bp as intake
+    from seeclick.languages.views import bp as languages
     from seeclick.moderation.views import bp as moderation
     from seeclick.neighbourhoods.views import bp as neighbourhoods
     from seeclick.notifications.views import bp as notifications
@@ -99,6 +97,7 @@ def register_blueprints(app):
     app.register_blueprint(intake)
     app.register_blueprint(health)
     app.register_blueprint(home)
+    app.register_blueprint(languages)
     app.register_blueprint(reports)
     app.register_blueprint(addresses)
     app.register_blueprint(photos)

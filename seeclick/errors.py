@@ -2,7 +2,30 @@
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+# Werkzeug's names and descriptions of the errors a person meets, in the reader's language; a view
+# that aborts with words of its own (abort(400, _("..."))) keeps them.
+TITLES = {400: _l("Bad Request"), 401: _l("Unauthorized"), 403: _l("Forbidden"), 404: _l("Not Found"),
+          405: _l("Method Not Allowed"), 409: _l("Conflict"), 410: _l("Gone"), 413: _l("Request Entity Too Large"),
+          415: _l("Unsupported Media Type"), 422: _l("Unprocessable Entity"), 429: _l("Too Many Requests"),
+          500: _l("Internal Server Error"), 503: _l("Service Unavailable")}
+DESCRIPTIONS = {
+    400: _l("The page could not understand what was sent. Go back, check the form and send it again."),
+    401: _l("Sign in to see this page."),
+    403: _l("You may not see or do this."),
+    404: _l("There is no page at this address. Check the address, or start again from the home page."),
+    405: _l("This page cannot be used that way."),
+    410: _l("This is no longer here."),
+    415: _l("That kind of file is not taken here."),
+    500: _l("Something went wrong on our side. Please try again in a minute."),
+    503: _l("The service is unavailable for a moment. Please try again in a minute."),
+}
+
+
+def title(error) -> str:
+    return str(TITLES.get(error.code, error.name))
 
 
 def wants_json():
@@ -24,6 +47,8 @@ def plain_words(error) -> str:
         if limit is not None and limit.error_message:
             return error.description
         return _("Too many tries from here in a short time. Wait a minute, then try again.")
+    if error.description == type(error).description and error.code in DESCRIPTIONS:  # Werkzeug's own words
+        return str(DESCRIPTIONS[error.code])
     return error.description
 
 
@@ -40,4 +65,4 @@ def register(app):
             return open311_error(error)
         if wants_json():
             return jsonify(error=error.name, description=plain_words(error)), error.code
-        return render_template("error.html", title=_(error.name), message=plain_words(error)), error.code
+        return render_template("error.html", title=title(error), message=plain_words(error)), error.code

@@ -6,6 +6,7 @@ y = latitude (WKT and GeoJSON order). Leaflet and people speak (lat, lon); conve
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import MultiPolygon, Point, Polygon
 
@@ -26,11 +27,13 @@ class LatLon:
         try:
             lat, lon = float(self.lat), float(self.lon)
         except (TypeError, ValueError):
-            raise OutsideWorld(f"latitude {self.lat!r}, longitude {self.lon!r} are not numbers") from None
+            raise OutsideWorld(_l("latitude %(lat)r, longitude %(lon)r are not numbers", lat=self.lat,
+                                    lon=self.lon)) from None
         object.__setattr__(self, "lat", lat)
         object.__setattr__(self, "lon", lon)
         if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
-            raise OutsideWorld(f"latitude {self.lat}, longitude {self.lon} is not a place on Earth")
+            raise OutsideWorld(_l("latitude %(lat)s, longitude %(lon)s is not a place on Earth", lat=self.lat,
+                                  lon=self.lon))
 
     def to_point(self) -> Point:
         return Point(self.lon, self.lat)

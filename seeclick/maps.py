@@ -2,6 +2,7 @@
 
 import html
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import folium
 import folium.elements
@@ -33,13 +34,66 @@ class MapParts:
         return with_nonce(self.raw_header)
 
 
+class ZoomControl(folium.elements.MacroElement):
+    """Leaflet's zoom buttons, their titles (what a screen reader says) in the reader's language."""
+
+    _template = folium.template.Template("""
+        {% macro script(this, kwargs) %}
+        L.control.zoom({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ZoomControl"
+        self.options = {"zoomInTitle": _("Zoom in"), "zoomOutTitle": _("Zoom out")}
+
+
+# Folium's header for a map, less the viewport tag it adds to every page holding one (`maximum-scale=1.0,
+# user-scalable=no`: nobody could pinch to zoom, WCAG 1.4.4); base.html has the page's one viewport tag.
+# The rest is Folium's own: the map's size and Leaflet's global switches.
+_HEADER = folium.template.Template("""
+    {% macro header(this, kwargs) %}
+        <style>
+            #{{ this.get_name() }} {
+                position: {{this.position}};
+                width: {{this.width[0]}}{{this.width[1]}};
+                height: {{this.height[0]}}{{this.height[1]}};
+                left: {{this.left[0]}}{{this.left[1]}};
+                top: {{this.top[0]}}{{this.top[1]}};
+            }
+            .leaflet-container { font-size: {{this.font_size}}; }
+        </style>
+        <script>
+            L_NO_TOUCH = {{ this.global_switches.no_touch |tojson}};
+            L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
+        </script>
+    {% endmacro %}
+""")
+
+
+class _Macros:
+    """Folium's macros for an element (header, html, script), some of them replaced by ours."""
+
+    def __init__(self, template, **replaced):
+        self.module = SimpleNamespace(**{**template.module.__dict__, **replaced})
+
+
+class Map(folium.Map):
+    """folium.Map as our pages hold it: its html and script Folium's, its header without the viewport tag."""
+
+    _template = _Macros(folium.Map._template, header=_HEADER.module.header)
+
+
 def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
     """A Leaflet map that loads only our own static files; the tile server is configuration."""
     # zoomSnap 0.25: fitting a city to a phone screen should not waste half the map on whole zoom steps.
-    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25, **options)
+    m = Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, zoom_snap=0.25,
+            zoom_control=False, **options)
     m.default_js = [("leaflet", url_for("static", filename=f"{LEAFLET}/leaflet.js"))]
     m.default_css = [("leaflet_css", url_for("static", filename=f"{LEAFLET}/leaflet.css"))]
     folium.TileLayer(tiles=tile_url, attr=attribution, name="base", control=False, max_zoom=19).add_to(m)
+    ZoomControl().add_to(m)
     return m
 
 
@@ -126,6 +180,25 @@ class TicketLinks(folium.elements.JSCSSMixin, folium.MacroElement):
         self.url = url_for("staff.ticket", public_id="__id__")  # the script puts each ticket's number in
         self.label = _("Open the ticket")
         self.default_js = [("seeclickTickets", url_for("static", filename="js/tickets.js"))]
+
+
+class ReportLinks(folium.elements.JSCSSMixin, folium.MacroElement):
+    """Each report's circle named on hover and opening a popup with a link to its page (its `url` property).
+
+    Drawn by static/js/reportlinks.js from the features' own properties, as text (never HTML).
+    """
+
+    _template = folium.template.Template("""
+        {% macro script(this, kwargs) -%}
+        seeclickReports.attach({{ this._parent.get_name() }}, {{ this.label|tojson }});
+        {%- endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ReportLinks"
+        self.label = _("See the report")
+        self.default_js = [("seeclickReports", url_for("static", filename="js/reportlinks.js"))]
 
 
 def tickets_map(points: dict) -> folium.Map:
@@ -226,15 +299,14 @@ def neighbourhood_map(outline: dict, points: dict) -> folium.Map:
                    style_function=lambda feature: {"color": "#1d4ed8", "weight": 2, "fillOpacity": 0.04},
                    tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
     if points["features"]:
-        folium.GeoJson(
-            escaped(points), name="open reports",
+        layer = folium.GeoJson(
+            points, name="open reports",  # written as text by ReportLinks' script, so not escaped here
             marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.85),
             style_function=lambda feature: {
                 "color": "#7f1d1d" if feature["properties"]["overdue"] else "#1e3a8a",
                 "fillColor": "#dc2626" if feature["properties"]["overdue"] else "#2563eb"},
-            tooltip=folium.GeoJsonTooltip(fields=["id", "category"], labels=False),
-            popup=folium.GeoJsonPopup(fields=["id", "category"], labels=False),
         ).add_to(m)
+        ReportLinks().add_to(layer)
     return fit(m, outline)
 
 

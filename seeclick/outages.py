@@ -82,8 +82,9 @@ def unavailable(error):
     if request.path.startswith("/open311/"):
         from seeclick.open311.views import failure
 
-        response = failure(503, "The service is briefly unavailable (its database cannot be reached); nothing was "
-                                "stored by this request. Retry it, with the same Idempotency-Key, after Retry-After.")
+        response = failure(503, _("The service is briefly unavailable (its database cannot be reached); nothing "
+                                  "was stored by this request. Retry it, with the same Idempotency-Key, after "
+                                  "Retry-After."))
         response.headers.update(headers)
         return response
     from seeclick.errors import wants_json

@@ -3,7 +3,8 @@
 The Content-Security-Policy allows scripts and styles from this site and, inline, only those carrying
 the request's nonce (our templates and the Folium maps' parts, see maps.parts()): an injected
 <script> or inline event handler never runs. Pages may not be framed; images may come from the tile
-server; nothing else leaves for another origin. Staff and admin pages (contact details, internal
+server; nothing else leaves for another origin. The one worker is the report form's service worker, served by
+this site. Staff and admin pages (contact details, internal
 notes) and every page for a signed-in person are never stored by a browser or a proxy.
 """
 
@@ -56,6 +57,7 @@ def policy() -> str:
         f"style-src 'self' 'nonce-{n}'",
         f"img-src 'self' data: blob: {tile_origin(current_app.config['TILE_URL'])}".rstrip(),
         "connect-src 'self'",
+        "worker-src 'self'",  # the report form's service worker (/reports/offline.js), a file of this site
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",

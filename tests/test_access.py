@@ -28,8 +28,10 @@ MODERATORS = "moderators"
 ACCESS = {
     "static": PUBLIC,
     "accounts.login": PUBLIC, "accounts.logout": PUBLIC,
-    "health.healthz": PUBLIC, "home.index": PUBLIC, "stats.index": PUBLIC, "neighbourhoods.show": PUBLIC,
+    "health.healthz": PUBLIC, "home.index": PUBLIC, "home.accessibility": PUBLIC, "stats.index": PUBLIC,
+    "neighbourhoods.show": PUBLIC, "languages.choose": PUBLIC,
     "reports.new": PUBLIC, "reports.place": PUBLIC, "reports.sent": PUBLIC, "reports.show": PUBLIC,
+    "reports.offline_worker": PUBLIC, "reports.token": PUBLIC,
     "reports.support": PUBLIC, "photos.upload": PUBLIC, "photos.show": PUBLIC, "addresses.suggest": PUBLIC,
     "reports.find": PUBLIC,
     "notifications.follow": PUBLIC, "notifications.watch_neighbourhood": PUBLIC,
@@ -60,7 +62,8 @@ ACCESS = {
 # Values for the parts of a URL whose name does not say which kind of thing it is.
 CODES = {"neighbourhoods.show": "BK0802", "notifications.watch_neighbourhood": "BK0802", "opendata.feed": "dot-bk",
          "admin.department": "dot-bk", "admin.upload_areas": "dot-bk", "admin.category": "pothole",
-         "admin.add_question": "pothole", "admin.remove_question": "pothole", "admin.question_privacy": "pothole"}
+         "admin.add_question": "pothole", "admin.remove_question": "pothole", "admin.question_privacy": "pothole",
+         "languages.choose": "en"}
 
 
 def test_every_url_has_an_access_rule_and_its_view_enforces_it(app):

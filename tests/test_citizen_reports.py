@@ -516,3 +516,57 @@ def test_the_expectation_is_kept_a_few_minutes_then_counted_again(client, sessio
     assert "no history yet" in client.get(location).get_data(as_text=True)
     now[0] += 1
     assert "Of the last 11 reports like this here, 11 were fixed" in client.get(location).get_data(as_text=True)
+
+
+def draft_from_phone(client, categories, **overrides):
+    """A report kept on a phone while offline, as static/js/drafts.js sends it: a fresh token, JSON asked for."""
+    data = report_form(client, categories, **overrides)
+    data["csrf_token"] = client.get("/reports/token").get_json()["csrf_token"]
+    return data
+
+
+def test_a_draft_sent_from_the_phone_is_answered_with_its_tracking_number_once(client, session, categories):
+    data = draft_from_phone(client, categories, key="draft-1")
+    data["photos"] = (io.BytesIO(phone_jpeg()), "IMG_0003.jpg")
+    first = client.post("/reports/new", data=data, content_type="multipart/form-data",
+                        headers={"Accept": "application/json"})
+    assert first.status_code == 201, first.get_data(as_text=True)
+    report = session.scalar(select(Report).where(Report.submission_key == "draft-1"))
+    assert first.get_json() == {"public_id": report.public_id, "url": f"/reports/{report.public_id}",
+                                "sent_url": f"/reports/{report.public_id}/sent"}
+    # Its answer was lost on the way: the phone sends the same draft, photo and all, again.
+    again = draft_from_phone(client, categories, key="draft-1")
+    again["photos"] = (io.BytesIO(phone_jpeg()), "IMG_0003.jpg")
+    retry = client.post("/reports/new", data=again, content_type="multipart/form-data",
+                        headers={"Accept": "application/json"})
+    assert retry.status_code == 201 and retry.get_json()["public_id"] == report.public_id
+    assert session.scalar(select(func.count()).where(Report.submission_key == "draft-1")) == 1
+    assert session.scalar(select(func.count()).where(Photo.report_id == report.id)) == 1
+
+
+def test_a_draft_the_server_refuses_comes_back_with_its_problems_by_field(client, session, categories):
+    data = draft_from_phone(client, categories, key="draft-2", email="ana@", description="")
+    response = client.post("/reports/new", data=data, headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    answer = response.get_json()
+    assert answer["expired"] is False
+    assert answer["errors"]["email"].startswith("This does not look like an email address")
+    assert answer["errors"]["description"] == "Describe the problem, or add a photo of it."
+    assert session.scalar(select(func.count()).where(Report.submission_key == "draft-2")) == 0
+
+
+def test_a_draft_with_a_stale_token_is_told_so_and_makes_nothing(client, session, categories):
+    data = draft_from_phone(client, categories, key="draft-3")
+    data["csrf_token"] = "from-a-page-kept-since-yesterday"
+    response = client.post("/reports/new", data=data, headers={"Accept": "application/json"})
+    assert response.status_code == 422 and response.get_json()["expired"] is True
+    assert session.scalar(select(func.count()).where(Report.submission_key == "draft-3")) == 0
+
+
+def test_the_form_may_be_kept_offline_but_not_a_signed_in_persons(client, login_as):
+    assert client.get("/reports/new").headers["X-Offline-Copy"] == "keep"
+    worker = client.get("/reports/offline.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    assert "importScripts" in worker.get_data(as_text=True)
+    login_as("admin")
+    assert "X-Offline-Copy" not in client.get("/reports/new").headers

@@ -10,6 +10,7 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, ImageFile
 from PIL.TiffImagePlugin import IFDRational
 
+from seeclick.photos import processing
 from seeclick.photos.processing import (
     MAX_BYTES,
     MAX_DECODED_BYTES,
@@ -53,6 +54,12 @@ def phone_jpeg(size=(640, 480), gps=None, orientation=None):
     return encode(Image.radial_gradient("L").resize(size).convert("RGB"), exif=exif, comment=b"secret note")
 
 
+def iphone_heic(size=(640, 480), gps=None, orientation=None):
+    """A real HEIC, as an iPhone saves its photos (HEVC through libheif), with the same camera data as phone_jpeg."""
+    image = Image.open(io.BytesIO(phone_jpeg(size, gps, orientation)))
+    return encode(image, "HEIF", quality=80, exif=image.getexif().tobytes())
+
+
 def reopen(data):
     image = Image.open(io.BytesIO(data))
     image.load()
@@ -80,6 +87,30 @@ def test_phone_photo_gives_its_place_and_keeps_none_of_its_metadata():
     assert reopen(photo.image).size == (photo.width, photo.height) == (640, 480)
     assert max(reopen(photo.thumbnail).size) <= THUMB_SIDE
     assert photo.sha256 == hashlib.sha256(photo.image).hexdigest()
+
+
+def test_an_iphone_heic_photo_gives_its_place_and_is_kept_as_a_jpeg_without_its_metadata():
+    data = iphone_heic(gps=gps_ifd(40.6782, -73.9442))
+    assert data[4:12] == b"ftypheic" and CAMERA_MAKE.encode() in data  # a real HEIC, camera data and all
+
+    photo = process(data, "IMG_0007.HEIC")
+    assert photo.gps.lat == pytest.approx(40.6782, abs=1e-4) and photo.gps.lon == pytest.approx(-73.9442, abs=1e-4)
+    assert_no_metadata(photo.image)
+    assert_no_metadata(photo.thumbnail)
+    assert (photo.width, photo.height) == (640, 480)
+
+
+def test_a_sideways_heic_is_stored_upright():
+    photo = process(iphone_heic(size=(64, 48), orientation=6), "IMG_0008.HEIC")
+    assert (photo.width, photo.height) == (48, 64)
+
+
+def test_a_heic_too_costly_to_decode_is_refused_from_its_header(monkeypatch):
+    monkeypatch.setattr(processing, "MAX_HEIF_DECODED_BYTES", 640 * 480 * 4 - 1)  # one byte short of this photo
+    with pytest.raises(PhotoError, match=r"0\.3 megapixels, too large to open in this format"):
+        process(iphone_heic(), "IMG_0009.HEIC")
+    monkeypatch.setattr(processing, "MAX_HEIF_DECODED_BYTES", 640 * 480 * 4)
+    assert process(iphone_heic(), "IMG_0009.HEIC").width == 640
 
 
 def test_southern_and_eastern_hemispheres_are_negative_latitude_positive_longitude():
@@ -154,7 +185,7 @@ def test_transparent_png_becomes_a_jpeg_on_white():
     assert red > 200 and green < 60 and blue < 60
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP", "HEIF"])
 def test_every_accepted_format_is_stored_as_jpeg(fmt):
     photo = process(encode(Image.new("RGB", (64, 48), "orange"), fmt))
 
@@ -173,7 +204,7 @@ def test_anything_but_a_photo_is_refused_by_name(data, filename):
         process(data, filename)
 
     assert str(refused.value) == (
-        f'The file "{filename}" is not a photo we can read: use a JPEG, PNG or WebP image.'
+        f'The file "{filename}" is not a photo we can read: use a JPEG, HEIC, PNG or WebP image.'
     )
 
 

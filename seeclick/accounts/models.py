@@ -48,6 +48,7 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(pg_enum(Role, "user_role"), default=Role.CITIZEN)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(16))  # the language they chose; None: their browser's
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     department = relationship("Department")

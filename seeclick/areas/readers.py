@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import shapefile
 import shapely
+from flask_babel import gettext as _
 from pyproj import CRS, Proj, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_crs_info
@@ -36,8 +37,8 @@ class AreaFileError(ValueError):
     def __init__(self, path, problems: list[str]):
         self.problems = problems
         listed = "\n".join(f"  - {p}" for p in problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"{path}: cannot import:\n{listed}{more}")
+        more = "\n  " + _("... and %(count)d more", count=len(problems) - 20) if len(problems) > 20 else ""
+        super().__init__(_("%(path)s: cannot import:", path=path) + f"\n{listed}{more}")
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Feature:
 
     def label(self, name_property=None) -> str:
         name = self.properties.get(name_property) if name_property else None
-        return f"feature {self.number}" + (f" ({name_property}={name})" if name is not None else "")
+        return _("feature %(number)d", number=self.number) + (f" ({name_property}={name})" if name is not None else "")
 
 
 @dataclass
@@ -69,7 +70,8 @@ def parse_crs(text: str, where: str) -> CRS:
     try:
         return CRS.from_user_input(text)
     except CRSError as error:
-        raise AreaFileError(where, [f"unknown coordinate reference system {text!r}: {error}"]) from None
+        raise AreaFileError(where, [_("unknown coordinate reference system %(crs)r: %(error)s", crs=text,
+                                      error=error)]) from None
 
 
 # A file whose features land farther than this from the city's expected extent was read in the wrong CRS.
@@ -89,21 +91,23 @@ def read(path, crs: str | None = None, name_property: str | None = None,
     """
     path = Path(path)
     if not path.exists():
-        raise AreaFileError(path, ["no such file"])
+        raise AreaFileError(path, [_("no such file")])
     suffixes = "".join(path.suffixes[-2:]).lower()
     if suffixes.endswith((".geojson", ".json", ".topojson", ".geojson.gz", ".json.gz", ".topojson.gz")):
         declared, raw = _read_geojson(path)
     elif suffixes.endswith((".shp", ".zip")):
         declared, raw = _read_shapefile(path)
     else:
-        raise AreaFileError(path, ["unknown format: expected .geojson, .json, .topojson, .shp or .zip (a zipped "
-                                   "Shapefile)"])
+        raise AreaFileError(path, [_("unknown format: expected .geojson, .json, .topojson, .shp or .zip (a zipped "
+                                     "Shapefile)")])
     _check_properties(path, raw, {"--name-property": name_property, **(properties or {})})
 
     if declared is not None and crs is not None and parse_crs(crs, path) != declared:
-        raise AreaFileError(path, [f"the file declares {declared.to_string()} but {crs} was asked for"])
+        raise AreaFileError(path, [_("the file declares %(declared)s but %(asked)s was asked for",
+                                     declared=declared.to_string(), asked=crs)])
     if declared is None and crs is None and path.suffix.lower() in (".shp", ".zip"):
-        raise AreaFileError(path, ["the Shapefile has no .prj; give its coordinate reference system (--crs EPSG:NNNN)"])
+        raise AreaFileError(path, [_("the Shapefile has no .prj; give its coordinate reference system "
+                                     "(--crs EPSG:NNNN)")])
     source = declared or (parse_crs(crs, path) if crs else WGS84)  # GeoJSON without `crs` is WGS 84
     features, raw_bounds = _clean(path, raw, source, name_property)
     if expected is not None:
@@ -114,8 +118,8 @@ def read(path, crs: str | None = None, name_property: str | None = None,
 def _check_properties(path, raw: list, wanted: dict[str, str | None]) -> None:
     """Each property an option names is a property of the features (a misspelt one would name nothing)."""
     present = set().union(*(properties.keys() for properties, _ in raw)) if raw else set()
-    problems = [f"{option} {name!r} is not a property of this file's features; they have: "
-                f"{', '.join(sorted(map(str, present))) or 'no properties at all'}"
+    problems = [_("%(option)s %(name)r is not a property of this file's features; they have: %(present)s",
+                  option=option, name=name, present=", ".join(sorted(map(str, present))) or _("no properties at all"))
                 for option, name in wanted.items() if name and name not in present]
     if problems:
         raise AreaFileError(path, problems)
@@ -140,12 +144,19 @@ def _check_place(path, features, raw_bounds, source: CRS, expected, declared: bo
     city = ((expected[0] + expected[2]) / 2, (expected[1] + expected[3]) / 2)
     km = _geod_km(centre, city)
     likely = likely_crs(raw_bounds, expected, source)
-    where = "its .prj or its crs member" if declared else "--crs"
-    advice = (f"it is probably in {likely[0]}; " + (f"(or {', '.join(likely[1:])}); " if likely[1:] else "")
-              + f"correct {where}" if likely else f"check {where}: no CRS puts it on the city")
-    raise AreaFileError(path, [
-        f"read in {_crs_name(source)}, the file lands around ({centre[0]:.3f}, {centre[1]:.3f}), {km:,.0f} km from "
-        f"the city's areas ({expected[0]:.2f}, {expected[1]:.2f} to {expected[2]:.2f}, {expected[3]:.2f}): {advice}"])
+    where = _("its .prj or its crs member") if declared else "--crs"
+    if likely:
+        advice = _("it is probably in %(crs)s; ", crs=likely[0])
+        if likely[1:]:
+            advice += _("(or %(others)s); ", others=", ".join(likely[1:]))
+        advice += _("correct %(where)s", where=where)
+    else:
+        advice = _("check %(where)s: no CRS puts it on the city", where=where)
+    raise AreaFileError(path, [_(
+        "read in %(crs)s, the file lands around (%(lon).3f, %(lat).3f), %(km)s km from the city's areas "
+        "(%(west).2f, %(south).2f to %(east).2f, %(north).2f): %(advice)s", crs=_crs_name(source), lon=centre[0],
+        lat=centre[1], km=f"{km:,.0f}", west=expected[0], south=expected[1], east=expected[2], north=expected[3],
+        advice=advice)])
 
 
 def _crs_name(crs: CRS) -> str:
@@ -197,9 +208,9 @@ def _read_geojson(path):
         with opener(path, "rt", encoding="utf-8") as f:
             data = json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise AreaFileError(path, [f"not readable GeoJSON: {error}"]) from None
+        raise AreaFileError(path, [_("not readable GeoJSON: %(error)s", error=error)]) from None
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature", "Topology"):
-        raise AreaFileError(path, ["not a GeoJSON FeatureCollection, nor a TopoJSON Topology"])
+        raise AreaFileError(path, [_("not a GeoJSON FeatureCollection, nor a TopoJSON Topology")])
     declared = None
     name = (data.get("crs") or {}).get("properties", {}).get("name")
     if name:
@@ -208,7 +219,7 @@ def _read_geojson(path):
         return declared, _topojson_features(path, data)
     features = data.get("features") if data["type"] == "FeatureCollection" else [data]
     if not isinstance(features, list):
-        raise AreaFileError(path, ["the FeatureCollection has no features list"])
+        raise AreaFileError(path, [_("the FeatureCollection has no features list")])
     return declared, [(f.get("properties") or {}, f.get("geometry")) for f in features if isinstance(f, dict)]
 
 
@@ -250,7 +261,8 @@ def _topojson_features(path, data) -> list[tuple[dict, dict | None]]:
                 found.append((member.get("properties") or {}, geometry(member)))
         return found
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
-        raise AreaFileError(path, [f"not a readable TopoJSON Topology: {type(error).__name__}: {error}"]) from None
+        raise AreaFileError(path, [_("not a readable TopoJSON Topology: %(error)s",
+                                     error=f"{type(error).__name__}: {error}")]) from None
 
 
 def _read_shapefile(path):
@@ -264,7 +276,7 @@ def _read_shapefile(path):
                     if match:
                         parts[ext] = io.BytesIO(archive.read(match[0]))
             if "shp" not in parts or "dbf" not in parts:
-                raise AreaFileError(path, ["the zip holds no .shp with its .dbf"])
+                raise AreaFileError(path, [_("the zip holds no .shp with its .dbf")])
             prj = parts.pop("prj", None)
             reader = shapefile.Reader(**parts)
             prj_text = prj.read().decode("utf-8", "replace") if prj else None
@@ -281,7 +293,7 @@ def _read_shapefile(path):
     except (shapefile.ShapefileException, zipfile.BadZipFile, OSError, ValueError, struct.error) as error:
         if isinstance(error, AreaFileError):
             raise
-        raise AreaFileError(path, [f"not a readable Shapefile: {error}"]) from None
+        raise AreaFileError(path, [_("not a readable Shapefile: %(error)s", error=error)]) from None
     declared = parse_crs(prj_text, path) if prj_text else None
     return declared, records
 
@@ -294,15 +306,15 @@ def _clean(path, raw: Iterable, source: CRS, name_property) -> tuple[list[Featur
         feature = Feature(number, properties, None)
         label = feature.label(name_property)
         if not geometry or not geometry.get("coordinates"):
-            problems.append(f"{label} has no geometry")
+            problems.append(_("%(feature)s has no geometry", feature=label))
             continue
         if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            problems.append(f"{label} is a {geometry.get('type')}, not a polygon")
+            problems.append(_("%(feature)s is a %(kind)s, not a polygon", feature=label, kind=geometry.get("type")))
             continue
         try:
             geom = shapely.force_2d(shape(geometry))  # heights mean nothing to a service area
         except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError) as error:
-            problems.append(f"{label} has malformed coordinates: {error}")
+            problems.append(_("%(feature)s has malformed coordinates: %(error)s", feature=label, error=error))
             continue
         if not geom.is_empty:
             boxes.append(geom.bounds)
@@ -310,23 +322,22 @@ def _clean(path, raw: Iterable, source: CRS, name_property) -> tuple[list[Featur
             geom = shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
         minx, miny, maxx, maxy = geom.bounds if not geom.is_empty else (0, 0, 0, 0)
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90) or not np.isfinite(geom.bounds).all():
-            problems.append(
-                f"{label} has coordinates outside longitude/latitude ({minx:.1f}, {miny:.1f}); "
-                "declare the file's coordinate reference system (--crs)"
-            )
+            problems.append(_("%(feature)s has coordinates outside longitude/latitude (%(x).1f, %(y).1f); declare the "
+                              "file's coordinate reference system (--crs)", feature=label, x=minx, y=miny))
             continue
         if not geom.is_valid:
             feature.repaired = explain_validity(geom)
             geom = as_multipolygon(shapely.make_valid(geom))
         geom = as_multipolygon(geom)
         if geom.is_empty or geom.area == 0:
-            problems.append(f"{label} has no area" + (f" ({feature.repaired})" if feature.repaired else ""))
+            problems.append(_("%(feature)s has no area", feature=label)
+                            + (f" ({feature.repaired})" if feature.repaired else ""))
             continue
         feature.geometry = geom
         features.append(feature)
     if problems:
         raise AreaFileError(path, problems)
     if not features:
-        raise AreaFileError(path, ["the file holds no features"])
+        raise AreaFileError(path, [_("the file holds no features")])
     boxes = np.array(boxes)
     return features, (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())

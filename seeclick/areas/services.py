@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from seeclick.areas.readers import Feature
@@ -24,7 +25,8 @@ def department_resolver(code: str | None = None, property_name: str | None = Non
         try:
             return departments[wanted]
         except KeyError:
-            raise UnknownDepartment(f"{feature.label(property_name)}: no department with code {wanted!r}") from None
+            raise UnknownDepartment(_("%(feature)s: no department with code %(code)r",
+                                      feature=feature.label(property_name), code=wanted)) from None
 
     return resolve
 
@@ -64,9 +66,11 @@ def upsert_neighbourhoods(features: Iterable[Feature], code_property: str, name_
     for feature in features:
         code = str(_plain(feature.properties.get(code_property)) or "").strip()
         if not code:
-            raise ValueError(f"{feature.label()} has no {code_property!r} property")
+            raise ValueError(_("%(feature)s has no %(property)r property", feature=feature.label(),
+                               property=code_property))
         if code in seen:
-            raise ValueError(f"{feature.label()}: neighbourhood code {code!r} appears twice")
+            raise ValueError(_("%(feature)s: neighbourhood code %(code)r appears twice", feature=feature.label(),
+                               code=code))
         seen.add(code)
         hood = existing.get(code) or Neighbourhood(code=code)
         hood.name = str(feature.properties.get(name_property) or code)[:200]

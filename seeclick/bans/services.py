@@ -2,12 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from seeclick.bans import matching, queries
 from seeclick.bans.models import Ban, BanKind
 from seeclick.extensions import db
+from seeclick.words import when as _when
 
 DURATIONS = (1, 7, 30, 90, 365)  # days a ban can last; it always ends, and can be lifted sooner
 REASON_LIMIT = 1000
@@ -51,7 +51,7 @@ def ban(actor, reason: str, days: str | int, email: str = "", phone: str = "", r
             errors[field] = problem
         elif found := queries.in_force_on(kind, value, now):
             errors[field] = _l("This %(what)s is already blocked until %(until)s.", what=kind.label,
-                               until=format_datetime(found.expires_at, "medium"))
+                               until=_when(found.expires_at))
         else:
             wanted.append((kind, value))
     if not wanted and not errors.keys() & {"email", "phone", "browser"}:

@@ -15,3 +15,10 @@ def index():
     summary = queries.city_summary()
     map_parts = maps.parts(maps.city_map(neighbourhoods.outlines()))
     return render_template("home/index.html", summary=summary, map=map_parts, city=current_app.config["CITY_NAME"])
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement: what works, the known limits, and how to report a barrier."""
+    return render_template("home/accessibility.html", city=current_app.config["CITY_NAME"],
+                           contact=current_app.config["ACCESSIBILITY_CONTACT"])

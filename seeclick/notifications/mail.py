@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import force_locale
 
+from seeclick import languages
+
 
 def public_url_for(endpoint: str, **values) -> str:
     """The full address of a page on the public site (SEECLICK_PUBLIC_URL), for links that leave the site.
@@ -23,14 +25,16 @@ def public_url_for(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def render(template: str, **context) -> tuple[str, str]:
-    """The subject and body of a mail from its template: the first paragraph is the subject.
+def render(template: str, locale: str | None, **context) -> tuple[str, str]:
+    """The subject and body of a mail from its template, in the recipient's language (None: the city's
+    default): the first paragraph is the subject.
 
-    Written in the city's default language for now; the templates' gettext calls are ready for
-    each person's own language once people choose one. The template alone, not render_template:
-    mail is written outside requests too (workers, commands).
+    The template alone, not render_template: mail is written outside requests too (workers, commands),
+    and in a request for someone else than the reader of the page (a follower, a department).
     """
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(languages.locale_of(locale)):
         text = current_app.jinja_env.get_template(template).render(link=public_url_for, **context)
     subject, _, body = text.partition("\n\n")
     return subject.strip(), body

@@ -38,6 +38,8 @@ class Subscription:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language the person asked in: their mail is written in it (seeclick.languages).
+    locale: Mapped[str] = mapped_column(String(16), server_default="en", default="en")
 
     @property
     def active(self) -> bool:

@@ -28,9 +28,10 @@ def active_followers(report_id: int) -> list[Follower]:
         .order_by(Follower.id)).all()
 
 
-def department_staff_emails(department_id: int) -> list[str]:
-    return db.session.scalars(select(User.email).where(
-        User.department_id == department_id, User.active, User.role.in_(DEPARTMENT_ROLES))).all()
+def department_staff(department_id: int) -> list[tuple[str, str | None]]:
+    """(email, chosen language) of the department's active staff."""
+    return [tuple(row) for row in db.session.execute(select(User.email, User.locale).where(
+        User.department_id == department_id, User.active, User.role.in_(DEPARTMENT_ROLES)))]
 
 
 def watch_of_neighbourhood(neighbourhood_id: int, email: str) -> Watch | None:

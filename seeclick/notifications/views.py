@@ -19,6 +19,8 @@ from seeclick.reports.forms import ConfirmForm, EmailOnlyForm
 from seeclick.reports.views import removed, render_report
 
 bp = Blueprint("notifications", __name__)
+# The answer opens at its message (base.html), not at the form far below it: on a phone it would be off-screen.
+MESSAGES = "#messages"
 
 # The same answer whatever the address: it must not tell who reported, follows or watches what.
 SAME_ANSWER = _l("Check your email: if this address does not get this digest yet, we sent it a link to start it.")
@@ -49,7 +51,7 @@ def follow(public_id):
     following.follow(report, email)
     db.session.commit()
     flash(_("Check your email: if this address does not get updates yet, we sent it a link to start them."))
-    return redirect(url_for("reports.show", public_id=public_id) + "#follow", code=303)
+    return redirect(url_for("reports.show", public_id=public_id) + MESSAGES, code=303)
 
 
 @bp.post("/neighbourhoods/<code>/watch")
@@ -63,7 +65,7 @@ def watch_neighbourhood(code):
         watching.watch_neighbourhood(place, email)
         db.session.commit()
         flash(SAME_ANSWER)
-    return redirect(url_for("neighbourhoods.show", code=code) + "#watch", code=303)
+    return redirect(url_for("neighbourhoods.show", code=code) + MESSAGES, code=303)
 
 
 @bp.post("/reports/<public_id>/watch")
@@ -80,7 +82,7 @@ def watch_around_report(public_id):
         watching.watch_circle(latlon(from_db(report.location)), int(radius), email)
         db.session.commit()
         flash(SAME_ANSWER)
-    return redirect(url_for("reports.show", public_id=public_id) + "#watch", code=303)
+    return redirect(url_for("reports.show", public_id=public_id) + MESSAGES, code=303)
 
 
 @dataclass(frozen=True)

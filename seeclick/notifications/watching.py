@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import insert
 
+from seeclick import languages
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
 from seeclick.neighbourhoods.models import Neighbourhood
@@ -22,12 +23,16 @@ def watch_neighbourhood(neighbourhood: Neighbourhood, email: str) -> Watch:
 
 def watch_circle(where: LatLon, radius_m: int, email: str) -> Watch:
     if radius_m not in RADII:
-        raise ValueError(f"radius must be one of {RADII}")
+        raise ValueError(_l("Choose a distance of %(radii)s metres.", radii=", ".join(map(str, RADII))))
     return _ask(Watch(centre=to_db(where.to_point()), radius_m=radius_m, email=email.strip()))
 
 
 def _ask(watch: Watch) -> Watch:
-    """Send a confirmation link, unless the address already gets this digest (answered the same either way)."""
+    """Send a confirmation link, unless the address already gets this digest (answered the same either way).
+
+    The mail, and the digests after it, are in the language of the page they asked from.
+    """
+    watch.locale = languages.current()
     if subscriptions.ask(watch):
         _mail(Event.CONFIRM, f"watch-confirm:{watch.id}:{watch.token[:12]}", watch, "email/watch_confirm.txt")
     return watch
@@ -66,7 +71,7 @@ def place_name(watch: Watch) -> str:
 
 
 def _mail(event, key, watch, template, **context):
-    subject, body = mail.render(template, watch=watch, place=place_name(watch), **context)
+    subject, body = mail.render(template, watch.locale, watch=watch, place=place_name(watch), **context)
     db.session.execute(insert(Notification).values(
         event=event, event_key=key, recipient=watch.email, report_id=None, subject=subject, body=body,
     ).on_conflict_do_nothing())

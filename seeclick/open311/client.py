@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 
 import orjson
 import requests
+from flask_babel import gettext as _
 
 TIMEOUT = (5, 30)  # seconds to connect, and to wait for an answer
 MAX_ANSWER = 20 * 1024 * 1024  # bytes: a larger answer is refused, not read into memory
@@ -97,17 +98,17 @@ def read_items(body: bytes, fmt: str) -> list[dict]:
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            raise CityError(f"the answer is not JSON ({error})") from None
+            raise CityError(_("the answer is not JSON (%(error)s)", error=error)) from None
         if isinstance(document, dict):  # a list wrapped in its root's name, as some servers do
             document = next((v for v in document.values() if isinstance(v, list)), [document])
         if not isinstance(document, list):
-            raise CityError("the answer is not an Open311 list")
+            raise CityError(_("the answer is not an Open311 list"))
         return [{k: v if isinstance(v, list) else "" if v is None else str(v) for k, v in item.items()}
                 for item in document if isinstance(item, dict)]
     try:
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError as error:
-        raise CityError(f"the answer is not well-formed XML ({error})") from None
+        raise CityError(_("the answer is not well-formed XML (%(error)s)", error=error)) from None
     items = []
     for element in root:
         item: dict = {}
@@ -128,7 +129,7 @@ def errors_in(body: bytes, fmt: str) -> str:
         found = [f"{e.get('code', '')}: {e.get('description', '')}".strip(": ") for e in read_items(body, fmt)]
     except CityError:
         found = []
-    return "; ".join(filter(None, found)) or body[:300].decode("utf-8", "replace").strip() or "(an empty answer)"
+    return "; ".join(filter(None, found)) or body[:300].decode("utf-8", "replace").strip() or _("(an empty answer)")
 
 
 def w3c_time(text: str) -> datetime | None:
@@ -197,12 +198,14 @@ class Client:
                 for chunk in answer.iter_content(64 * 1024):
                     body += chunk
                     if len(body) > MAX_ANSWER:
-                        raise CityError(f"{method} {url}: the answer is larger than {MAX_ANSWER // 2**20} MB")
+                        raise CityError(_("%(method)s %(url)s: the answer is larger than %(mb)d MB", method=method,
+                                          url=url, mb=MAX_ANSWER // 2**20))
         except requests.RequestException as error:
-            raise CityError(f"{method} {url}: {type(error).__name__}: {error}") from None
+            raise CityError(_("%(method)s %(url)s: %(error)s", method=method, url=url,
+                              error=f"{type(error).__name__}: {error}")) from None
         if answer.status_code >= 300:
-            raise CityError(f"{method} {url}: HTTP {answer.status_code}: {errors_in(body, self.fmt)}",
-                            answer.status_code)
+            raise CityError(_("%(method)s %(url)s: HTTP %(status)d: %(errors)s", method=method, url=url,
+                              status=answer.status_code, errors=errors_in(body, self.fmt)), answer.status_code)
         return body
 
     def _query(self, **values) -> dict:
@@ -221,7 +224,8 @@ class Client:
                           headers={"Idempotency-Key": idempotency_key})
         items = read_items(body, self.fmt)
         if not items:
-            raise CityError(f"POST requests: the answer holds no request: {errors_in(body, self.fmt)}")
+            raise CityError(_("POST requests: the answer holds no request: %(errors)s",
+                              errors=errors_in(body, self.fmt)))
         made = items[0]
         if str(made.get("service_request_id") or "").strip():
             return str(made["service_request_id"]).strip()
@@ -230,7 +234,8 @@ class Client:
             found = read_items(self._call("GET", f"tokens/{token}", params=self._query()), self.fmt)
             if found and str(found[0].get("service_request_id") or "").strip():
                 return str(found[0]["service_request_id"]).strip()
-            raise CityError(f"POST requests: the city answered with the token {token!r}, not yet a request")
+            raise CityError(_("POST requests: the city answered with the token %(token)r, not yet a request",
+                              token=token))
         return None
 
     def updates(self, start: datetime, end: datetime) -> list[Incoming]:

@@ -43,7 +43,7 @@ def refuse_nul():
     given = [*map(str, (request.view_args or {}).values()),
              *(text for pair in request.values.items(multi=True) for text in pair)]
     if any("\x00" in (value or "") for value in given):  # a multipart part with no readable name has None
-        raise params.BadRequest("A parameter contains a NUL character (%00).")
+        raise params.BadRequest(_("A parameter contains a NUL character (%(nul)s).", nul="%00"))
 
 
 @bp.errorhandler(params.BadRequest)
@@ -99,7 +99,7 @@ def service_definition(service_code, fmt):
     check_jurisdiction()
     category = queries.service(service_code)
     if category is None:
-        return failure(404, f"There is no service with the code {service_code!r}.", fmt)
+        return failure(404, _("There is no service with the code %(code)r.", code=service_code), fmt)
     return answer(serialize.definition(category), fmt, "service_definition")
 
 
@@ -115,7 +115,7 @@ def request_one(service_request_id, fmt):
     check_jurisdiction()
     rows = queries.requests(queries.RequestFilter(ids=[service_request_id]), extended=extended())
     if not rows:
-        return failure(404, f"There is no service request {service_request_id!r}.", fmt)
+        return failure(404, _("There is no service request %(id)r.", id=service_request_id), fmt)
     return answer(records(rows), fmt, "service_requests")
 
 
@@ -142,11 +142,11 @@ def post_request(fmt):
     code = params.given(request.values, "service_code")
     valid_key, category_id = queries.key_and_service(params.given(request.values, "api_key"), code)
     if not valid_key:
-        return failure(403, "A valid api_key is required to post a service request.", fmt)
+        return failure(403, _("A valid api_key is required to post a service request."), fmt)
     if not code:
-        return failure(400, "service_code is required.", fmt)
+        return failure(400, _("service_code is required."), fmt)
     if category_id is None:
-        return failure(404, f"There is no service with the code {code!r}.", fmt)
+        return failure(404, _("There is no service with the code %(code)r.", code=code), fmt)
     where, neighbourhood, approximate = place(fmt)
     media_urls = params.media_urls(request.values)
     staged = []
@@ -156,7 +156,7 @@ def post_request(fmt):
                 staged.append(photos.stage(upload.read(), upload.filename)[0])
             except PhotoError as error:
                 db.session.rollback()
-                return failure(400, f"media: {error}", fmt)
+                return failure(400, _("media: %(error)s", error=error), fmt)
     name = " ".join(filter(None, (params.given(request.values, "first_name"),
                                   params.given(request.values, "last_name"))))
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -318,8 +318,8 @@ def media_link(row) -> str | None:
 def token(token, fmt):
     """Requests here are made at once (type realtime), so a token only ever names a made request."""
     check_jurisdiction()
-    return failure(404, f"There is no pending request with the token {token!r}; this endpoint answers "
-                        "with a service_request_id at once.", fmt)
+    return failure(404, _("There is no pending request with the token %(token)r; this endpoint answers with a "
+                          "service_request_id at once.", token=token), fmt)
 
 
 def records(rows) -> list[dict]:
@@ -336,5 +336,5 @@ def check_jurisdiction():
     """One city per endpoint: jurisdiction_id may be left out, but if given it must be ours."""
     given = params.given(request.values, "jurisdiction_id")
     if given and given != current_app.config["OPEN311_JURISDICTION"]:
-        raise params.BadRequest(f"Unknown jurisdiction_id {given!r}; this endpoint serves "
-                                f"{current_app.config['OPEN311_JURISDICTION']}.", 404)
+        raise params.BadRequest(_("Unknown jurisdiction_id %(given)r; this endpoint serves %(ours)s.", given=given,
+                                  ours=current_app.config["OPEN311_JURISDICTION"]), 404)

@@ -10,6 +10,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
+from seeclick import languages
 from seeclick.categories.models import Category
 from seeclick.departments.models import Department
 from seeclick.neighbourhoods.models import Neighbourhood
@@ -101,11 +102,14 @@ def feed(kind, code):
     model, filter_name = KINDS[kind]
     group = queries.group(model, code) or abort(404)
     rows = queries.latest({filter_name: code})
-    root = Element("feed", xmlns="http://www.w3.org/2005/Atom")
+    root = Element("feed", {"xmlns": "http://www.w3.org/2005/Atom",
+                            "xml:lang": languages.html_tag(languages.current())})
     SubElement(root, "title").text = _("%(name)s: new reports · %(city)s", name=group.name,
                                        city=current_app.config["CITY_NAME"])
-    SubElement(root, "id").text = url_for(".feed", kind=kind, code=code, _external=True)
-    SubElement(root, "link", rel="self", href=url_for(".feed", kind=kind, code=code, _external=True))
+    itself = url_for(".feed", kind=kind, code=code, lang=languages.known(request.args.get("lang")),
+                     _external=True)
+    SubElement(root, "id").text = itself
+    SubElement(root, "link", rel="self", href=itself)
     SubElement(root, "updated").text = _value(rows[0].created_at if rows else datetime.now(UTC))
     for row in rows:
         entry = SubElement(root, "entry")

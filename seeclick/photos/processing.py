@@ -11,6 +11,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
+import pillow_heif
+from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageCms
 
 from seeclick.geo import LatLon, OutsideWorld
@@ -25,6 +27,9 @@ MAX_PIXELS = 40_000_000
 # 64 MiB at most, whatever its size up to MAX_PIXELS. The worst case per upload: bench/uploads.py.
 MAX_DECODED_BYTES = 32 * 1024 * 1024
 MAX_JPEG_DECODED_BYTES = 64 * 1024 * 1024
+# HEIC, the iPhone's own format, decodes in full too (libheif has no reduced scale): 100 MiB, 26 megapixels
+# in colour, so that an iPhone's 12- or 24-megapixel photo is taken as it comes. Measured in bench/uploads.py.
+MAX_HEIF_DECODED_BYTES = 100 * 1024 * 1024
 # A progressive JPEG is decoded once per scan; normal ones have up to a dozen, a hostile one thousands.
 MAX_JPEG_SCANS = 100
 # and keeps every coefficient of the full-size image until its last scan (3 bytes a pixel), whatever the
@@ -35,7 +40,9 @@ THUMB_SIDE = 320
 
 JPEG_QUALITY = 82
 # Pillow plugins we let near untrusted bytes; the others (EPS runs Ghostscript, TIFF, PSD, ...) never see them.
-FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "HEIF")
+# HEIC and HEIF through libheif (pillow-heif), opened like any Pillow format; its small embedded previews unread.
+pillow_heif.register_heif_opener(thumbnails=False)
 
 _SRGB = ImageCms.createProfile("sRGB")
 
@@ -58,12 +65,10 @@ def process(data: bytes, filename: str = "") -> ProcessedPhoto:
     """Check, decode and re-encode an upload; read where it was taken."""
     name = _display_name(filename)
     if not data:
-        raise PhotoError(f"The photo{name} is empty: choose it again and re-attach it.")
+        raise PhotoError(_l("The photo%(name)s is empty: choose it again and re-attach it.", name=name))
     if len(data) > MAX_BYTES:
-        raise PhotoError(
-            f"The photo{name} is larger than {MAX_BYTES // (1024 * 1024)} MB: "
-            "attach a smaller copy (most phones can share a photo at a smaller size)."
-        )
+        raise PhotoError(_l("The photo%(name)s is larger than %(mb)d MB: attach a smaller copy (most phones can "
+                            "share a photo at a smaller size).", name=name, mb=MAX_BYTES // (1024 * 1024)))
     original = _decode(data, name)
     gps = _gps(original)
     icc_profile = original.info.get("icc_profile")
@@ -91,11 +96,13 @@ def _display_name(filename: str) -> str:
 
 
 def _too_many_pixels(name: str, size: tuple[int, int] | None = None) -> PhotoError:
-    limit = f"{MAX_PIXELS / 1_000_000:g} megapixels"
+    limit = f"{MAX_PIXELS / 1_000_000:g}"
     if size:
-        return PhotoError(f"The photo{name} is {size[0] * size[1] / 1_000_000:.1f} megapixels, more than the {limit} "
-                          "we accept: attach a smaller copy.")
-    return PhotoError(f"The photo{name} is larger than {limit}, the most we accept: attach a smaller copy.")
+        return PhotoError(_l("The photo%(name)s is %(size)s megapixels, more than the %(limit)s megapixels we accept: "
+                             "attach a smaller copy.", name=name, size=f"{size[0] * size[1] / 1_000_000:.1f}",
+                             limit=limit))
+    return PhotoError(_l("The photo%(name)s is larger than %(limit)s megapixels, the most we accept: attach a smaller "
+                         "copy.", name=name, limit=limit))
 
 
 def _resizable(image: Image.Image) -> Image.Image:
@@ -151,37 +158,37 @@ def _decode(data: bytes, name: str) -> Image.Image:
             raise _too_many_pixels(name) from None
         except Exception:
             # Pillow raises many types for bytes it cannot identify; to the citizen they all mean one thing.
-            raise PhotoError(f"The file{name} is not a photo we can read: use a JPEG, PNG or WebP image.") from None
+            raise PhotoError(_l("The file%(name)s is not a photo we can read: use a JPEG, HEIC, PNG or WebP "
+                                "image.", name=name)) from None
         # Image.open only read the header: refuse a decompression bomb before it is decoded.
         if image.width * image.height > MAX_PIXELS:
             raise _too_many_pixels(name, image.size)
         pixels = image.width * image.height
         # JPEG can decode at 1/2, 1/4 or 1/8 scale, never below the size it is stored at: far less memory and time.
         image.draft(None, _stored_size(image.size))
-        limit = MAX_JPEG_DECODED_BYTES if image.format == "JPEG" else MAX_DECODED_BYTES
+        limit = {"JPEG": MAX_JPEG_DECODED_BYTES, "HEIF": MAX_HEIF_DECODED_BYTES}.get(image.format, MAX_DECODED_BYTES)
         if decoded_bytes(image) > limit:
             raise _too_costly(name, image)
         progressive = image.format == "JPEG" and (image.info.get("progressive") or image.info.get("progression"))
         if image.format == "JPEG" and (_jpeg_scans(data) > MAX_JPEG_SCANS or (
                 progressive and pixels > MAX_PROGRESSIVE_PIXELS)):
-            raise PhotoError(f"The photo{name} is saved in a way that takes too long to open: save it again as an "
-                             "ordinary JPEG (any phone or editor does), or attach a smaller copy.")
+            raise PhotoError(_l("The photo%(name)s is saved in a way that takes too long to open: save it again as an "
+                                "ordinary JPEG (any phone or editor does), or attach a smaller copy.", name=name))
         try:
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels(name) from None
         except Exception:
             # A readable header with undecodable data is nearly always an upload that stopped part way.
-            raise PhotoError(
-                f"The photo{name} was cut short or damaged on its way to us: please try attaching it again."
-            ) from None
+            raise PhotoError(_l("The photo%(name)s was cut short or damaged on its way to us: please try attaching it "
+                                "again.", name=name)) from None
     return image
 
 
 def _too_costly(name: str, image: Image.Image) -> PhotoError:
     megapixels = image.width * image.height / 1_000_000
-    return PhotoError(f"The image{name} is {megapixels:.1f} megapixels, too large to open in this format: attach it "
-                      "as a JPEG (a phone's photo is one), or a smaller copy.")
+    return PhotoError(_l("The image%(name)s is %(size)s megapixels, too large to open in this format: attach it as a "
+                         "JPEG (a phone's photo is one), or a smaller copy.", name=name, size=f"{megapixels:.1f}"))
 
 
 def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:

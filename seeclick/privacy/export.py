@@ -49,7 +49,7 @@ def _report(report, as_written: dict | None) -> dict:
         "department": report.department.name,
         "status": report.status.value,
         "made_at": _time(report.created_at), "closed_at": _time(report.closed_at),
-        "channel": report.channel.value,
+        "channel": report.channel.value, "language": report.reporter_locale,
         "contact": {"name": report.reporter_name, "email": report.reporter_email, "phone": report.reporter_phone,
                     "name_shown_publicly": report.show_name},
         # Only a keyed hash of the browser's cookie is kept, which says nothing to anyone but this site.
@@ -61,7 +61,7 @@ def _follow(follower) -> dict:
     return {"report": follower.report.public_id,
             "page": public_url_for("reports.show", public_id=follower.report.public_id),
             "asked_at": _time(follower.created_at), "confirmed_at": _time(follower.confirmed_at),
-            "stopped_at": _time(follower.stopped_at)}
+            "stopped_at": _time(follower.stopped_at), "language": follower.locale}
 
 
 def _watch(watch) -> dict:
@@ -70,7 +70,7 @@ def _watch(watch) -> dict:
             "centre": {"latitude": centre.lat, "longitude": centre.lon} if centre else None,
             "radius_m": watch.radius_m,
             "asked_at": _time(watch.created_at), "confirmed_at": _time(watch.confirmed_at),
-            "stopped_at": _time(watch.stopped_at)}
+            "stopped_at": _time(watch.stopped_at), "language": watch.locale}
 
 
 def _mail(notification) -> dict:

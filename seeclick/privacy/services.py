@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, text
 from sqlalchemy.dialects.postgresql import insert
 
+from seeclick import languages
 from seeclick.extensions import db
 from seeclick.moderation.models import Act
 from seeclick.notifications import mail
@@ -45,7 +46,7 @@ def send_link(address: str) -> bool:
     if not queries.held(address):
         return False
     now = datetime.now(UTC)
-    subject, body = mail.render("email/own_data.txt", address=address)
+    subject, body = mail.render("email/own_data.txt", languages.current(), address=address)
     written = db.session.execute(insert(Notification).values(
         event=Event.OWN_DATA, event_key=f"own-data:{now:%Y-%m-%dT%H}", recipient=address, report_id=None,
         subject=subject, body=body).on_conflict_do_nothing())

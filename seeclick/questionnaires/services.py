@@ -47,8 +47,8 @@ def ask(now: datetime | None = None) -> int:
                                       expires_at=now + LINKS_LAST)
         db.session.add(questionnaire)
         db.session.flush()
-        subject, body = mail.render("email/questionnaire.txt", report=report, questionnaire=questionnaire,
-                                    follower=follower)
+        subject, body = mail.render("email/questionnaire.txt", follower.locale, report=report,
+                                    questionnaire=questionnaire, follower=follower)
         db.session.execute(insert(Notification).values(
             event=Event.QUESTIONNAIRE, event_key=f"questionnaire:{questionnaire.id}", recipient=follower.email,
             report_id=report.id, subject=subject, body=body).on_conflict_do_nothing())

@@ -147,6 +147,8 @@ class Report(db.Model):
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)
     # A keyed hash of the token of the browser that sent it (so a ban can name the browser); never the token.
     reporter_browser: Mapped[str | None] = mapped_column(String(64))
+    # The language the reporter wrote in (seeclick.languages): their receipt and the mail that follows it are in it.
+    reporter_locale: Mapped[str] = mapped_column(String(16), server_default="en", default="en")
     # When the contact details above were removed (the reporter asked, or the report was closed long ago).
     contact_removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The report this one was merged into, when it was closed as a duplicate.

@@ -19,6 +19,7 @@ from seeclick.extensions import db
 from seeclick.notifications import services as notify
 from seeclick.reports.lifecycle import Action, IllegalTransition, Transition, transition
 from seeclick.reports.models import Report, Status, Support, Update, UpdateKind
+from seeclick.words import number
 
 NOTE_LIMIT = 4000
 
@@ -245,7 +246,7 @@ def _required(text: str, message: str, field: str = "note") -> str:
 def _limited(text: str, field: str = "note") -> str:
     if len(text) > NOTE_LIMIT:
         raise MissingNote(gettext("Keep it under %(limit)s characters (this one has %(count)s).",
-                                  limit=f"{NOTE_LIMIT:,}", count=f"{len(text):,}"), field)
+                                  limit=number(NOTE_LIMIT), count=number(len(text))), field)
     return text
 
 

@@ -17,7 +17,7 @@ from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert
 
-from seeclick import dbapi
+from seeclick import dbapi, languages
 from seeclick.bans import matching
 from seeclick.bans import queries as bans
 from seeclick.caching import Kept
@@ -35,6 +35,7 @@ from seeclick.reports import queries
 from seeclick.reports.models import Channel, Report, Support
 from seeclick.routing import route_candidates
 from seeclick.routing.decide import OutsideServiceArea, RoutingError
+from seeclick.words import number
 
 DESCRIPTION_LIMIT = 4000
 ADDRESS_LIMIT = 500
@@ -113,13 +114,13 @@ INSERT_REPORT = """
         INSERT INTO report (category_id, department_id, location, location_approximate, neighbourhood_id, address,
                             description, answers, status, channel, reporter_name, reporter_email, reporter_phone,
                             reporter_browser, show_name, submission_key, created_at, updated_at, due_at, version,
-                            hidden_reason, hidden_at, contact_in_text, media_urls)
+                            hidden_reason, hidden_at, contact_in_text, media_urls, reporter_locale)
         VALUES (%(category_id)s, %(department_id)s, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326),
                 %(approximate)s, %(neighbourhood_id)s, %(address)s, %(description)s, %(answers)s::jsonb, 'new',
                 %(channel)s, %(name)s, %(email)s, %(phone)s, %(browser)s, %(show_name)s, %(submission_key)s, now(),
                 now(), now() + make_interval(hours => %(sla_hours)s), 1,
                 CASE WHEN %(review_first)s THEN 'awaiting_review'::moderation_reason END,
-                CASE WHEN %(review_first)s THEN now() END, %(contact_in_text)s, %(media_urls)s::text[])
+                CASE WHEN %(review_first)s THEN now() END, %(contact_in_text)s, %(media_urls)s::text[], %(locale)s)
         ON CONFLICT (submission_key) DO NOTHING
         RETURNING id, public_id
     ), sending AS (
@@ -231,6 +232,7 @@ def submit(draft: Draft) -> tuple[Made, bool]:
         "show_name": draft.show_name and bool(draft.name.strip()),
         "submission_key": draft.submission_key or None, "sla_hours": category.sla_hours,
         "review_first": category.review_first, "contact_in_text": bool(contact), "media_urls": draft.media_urls,
+        "locale": languages.current(),
     }
     row = dbapi.one(INSERT_REPORT, values)
     if row is None:  # the key is taken: by this very form (a retry, a double tap), or by a changed one
@@ -243,7 +245,7 @@ def submit(draft: Draft) -> tuple[Made, bool]:
     made = Made(report_id, public_id, category, DepartmentRef(decision.department_id, department_name), email)
     photos.attach(attached, made)
     if email:  # the history query only when there is someone to tell
-        notify.reporter_receipt(made, email, expectation=expectation(made))
+        notify.reporter_receipt(made, email, expectation=expectation(made), locale=values["locale"])
     return made, True
 
 
@@ -277,7 +279,7 @@ def _check_text(draft: Draft) -> dict[str, str]:
         errors["form"] = _("This form is damaged; reload the page and send again.")
     if len(draft.description) > DESCRIPTION_LIMIT:
         errors["description"] = _("Keep the description under %(limit)s characters (this one has %(count)s).",
-                                  limit=f"{DESCRIPTION_LIMIT:,}", count=f"{len(draft.description):,}")
+                                  limit=number(DESCRIPTION_LIMIT), count=number(len(draft.description)))
     if len(draft.address) > ADDRESS_LIMIT:
         errors["address"] = _("Keep the address under %(limit)d characters.", limit=ADDRESS_LIMIT)
     if len(draft.name) > 200:

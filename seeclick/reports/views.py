@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from seeclick import maps, ratelimits
 from seeclick.accounts.permissions import can_act
@@ -63,23 +65,30 @@ def support_report_limit():
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
-@limiter.limit(report_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+@limiter.limit(report_limit, methods=["POST"], deduct_when=lambda response: response.status_code in (201, 303))
 @csrf.exempt  # the form checks its own token, so an expired page is shown again with nothing lost
 def new():
-    """The report form: where, what, photos, who; shown again with every problem beside its field."""
+    """The report form: where, what, photos, who; shown again with every problem beside its field.
+
+    A draft kept on the phone while offline (static/js/drafts.js) is sent here too, asking for JSON:
+    it is answered 201 with its tracking number, or 422 with the problems by field.
+    """
     form = ReportForm()
+    wants_json = request.method == "POST" and request.accept_mimetypes.best == "application/json"
     errors: dict[str, str] = {}
-    if request.method == "GET":
+    if request.method == "GET":  # from a link: a place (the public map), or a neighbourhood (its page)
         form.lat.data, form.lon.data = request.args.get("lat", ""), request.args.get("lon", "")
+        form.neighbourhood.data = request.args.get("neighbourhood", "")
     try:
         where = submission.parse_where(form.lat.data, form.lon.data)
     except Invalid as invalid:
         where = None
         errors.update(invalid.errors)
-    staged = []
+    staged, expired = [], False
     address_search = choosing.from_form(request.form) if form.is_submitted() else choosing.AddressSearch()
     if form.is_submitted():
         if not form.validate():  # the CSRF token: an expired page is told, and nothing typed is lost
+            expired = True
             errors["form"] = _("This page had expired, so nothing was sent. Check what you typed and send again.")
         else:
             uploaded, places, upload_errors = stage_uploads(form)
@@ -102,14 +111,59 @@ def new():
                     db.session.commit()
                     # Only this browser is told whether a receipt went to an email address.
                     session["sent"] = [public_id, *session.get("sent", [])][:10]
+                    if wants_json:
+                        return remember_browser(sent_json(public_id), token)
                     return remember_browser(redirect(url_for("reports.sent", public_id=public_id), code=303), token)
                 except Invalid as invalid:
                     db.session.rollback()
                     errors.update(invalid.errors)
             staged = photos.staged(tokens(form, uploaded), skip_expired=True)
+    if wants_json:
+        return draft_problems(where, errors, expired)
     page, status = render_form(form, where, errors, staged, address_search=address_search)
     # Never from the cache: Back then Send would resend an old form's key.
-    return page, status, {"Cache-Control": "no-store"}
+    headers = {"Cache-Control": "no-store"}
+    if request.method == "GET" and not current_user.is_authenticated:
+        headers["X-Offline-Copy"] = "keep"  # the service worker may keep this page to open it offline
+    return page, status, headers
+
+
+def sent_json(public_id):
+    """The answer to a draft sent from the phone: its tracking number and the pages to see it on."""
+    response = jsonify(public_id=public_id, sent_url=url_for("reports.sent", public_id=public_id),
+                       url=url_for("reports.show", public_id=public_id))
+    response.status_code = 201
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def draft_problems(where, errors, expired):
+    """Why a draft sent from the phone was not made, by field, for its citizen to fix (nothing was stored).
+
+    `expired` says the page's token alone was refused (the phone asks for a fresh one and sends again);
+    `where` is the place the server chose, from a photo, for the citizen to check.
+    """
+    if not errors:  # a form sent without "send": nothing to make, and nothing wrong either
+        errors = {"form": _("Press “Send the report” to send it.")}
+    return jsonify(errors=errors, expired=expired,
+                   where={"lat": where.lat, "lon": where.lon} if where else None), 422, {"Cache-Control": "no-store"}
+
+
+@bp.get("/reports/offline.js")
+def offline_worker():
+    """The service worker that keeps the report form, and drafts of reports, on the phone (static/js/offline.js).
+
+    Served under /reports/ so that it looks after the citizens' pages only: the form, the answer, a report.
+    """
+    script = (Path(current_app.static_folder) / "js" / "offline.js").read_bytes()
+    # no-cache: the browser asks for it at each visit, and takes a new version at once
+    return script, 200, {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"}
+
+
+@bp.get("/reports/token")
+def token():
+    """A fresh form token for a draft kept on the phone, asked for just before it is sent."""
+    return jsonify(csrf_token=generate_csrf()), 200, {"Cache-Control": "no-store"}
 
 
 def stage_uploads(form):

@@ -4,6 +4,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 
 class RoutingError(ValueError):
     """A report that cannot be routed; the message is fit to show the citizen."""
@@ -41,12 +43,13 @@ def decide(candidates: Iterable[Candidate], fallback_department_id: int | None, 
     """Pick the department for a report from the areas containing its point."""
     candidates = list(candidates)
     if not candidates:
-        raise OutsideServiceArea("This place is outside the service area.")
+        raise OutsideServiceArea(_l("This place is outside the service area."))
     handling = [c for c in candidates if c.handles]
     if handling:
         best = min(handling, key=lambda c: (c.area_m2, c.department_id))
         return Route(best.department_id, Reason.LOCAL)
     if fallback_department_id is not None:
         return Route(fallback_department_id, Reason.FALLBACK)
-    what = f"“{category_name}”" if category_name else "This category"
-    raise NotServedHere(f"{what} is not handled at this place.")
+    if category_name:
+        raise NotServedHere(_l("“%(category)s” is not handled at this place.", category=category_name))
+    raise NotServedHere(_l("This category is not handled at this place."))

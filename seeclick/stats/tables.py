@@ -11,7 +11,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from seeclick.stats.figures import Reliability, Unit, in_unit, reliability, unit_for, wilson
-from seeclick.words import percent
+from seeclick.words import number, percent
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def share(successes: int, trials: int) -> Cell:
         return too_few()
     low, high = wilson(successes, trials)
     return Cell(percent(successes / trials), kind is Reliability.FLAGGED,
-                gettext("%(low)s to %(high)s, of %(n)s", low=percent(low), high=percent(high), n=f"{trials:,}"))
+                gettext("%(low)s to %(high)s, of %(n)s", low=percent(low), high=percent(high), n=number(trials)))
 
 
 def time(seconds: float | None, unit: Unit, sample: int, low: float | None = None, high: float | None = None,
@@ -86,16 +86,16 @@ def figures_table(rows, population: bool = False) -> Table:
         columns.append(Column("per_thousand", _l("Reports per 1,000 residents")))
     table = Table(columns)
     for r in rows:
-        cells = [Cell(f"{r.reports:,}"),
-                 share(r.closed, r.reports) if r.reports >= 30 else Cell(f"{r.closed:,}"),
+        cells = [Cell(number(r.reports)),
+                 share(r.closed, r.reports) if r.reports >= 30 else Cell(number(r.closed)),
                  time(r.km_p50, units["km_p50"], r.reports, r.km_p50_low, r.km_p50_high, interval=True),
                  time(r.km_p90, units["km_p90"], r.reports),
                  time(r.close_mean, units["close_mean"], r.closed),
                  time(r.ack_p50, units["ack_p50"], r.acknowledged),
                  share(r.on_time, r.judged), share(r.confirmed, r.answered),
-                 Cell(f"{r.reopened:,}"), Cell(f"{r.open:,}")]
+                 Cell(number(r.reopened)), Cell(number(r.open))]
         if population:
-            cells.append(Cell(f"{r.per_thousand:.1f}") if r.per_thousand is not None
+            cells.append(Cell(number(r.per_thousand, 1)) if r.per_thousand is not None
                          else Cell("—", note=gettext("no residents")))
         table.rows.append((r, cells))
     return table
@@ -103,7 +103,7 @@ def figures_table(rows, population: bool = False) -> Table:
 
 def comparison(here, city) -> list[tuple[str, Cell, Cell]]:
     """A neighbourhood's figures beside the city's, a figure a row, each time row in one unit for both."""
-    rows = [(gettext("Reports in the last year"), Cell(f"{here.reports:,}"), Cell(f"{city.reports:,}"))]
+    rows = [(gettext("Reports in the last year"), Cell(number(here.reports)), Cell(number(city.reports)))]
     for key, label, sample, interval in (("km_p50", TIMES["km_p50"], "reports", True),
                                          ("km_p90", TIMES["km_p90"], "reports", False),
                                          ("close_mean", TIMES["close_mean"], "closed", False),
@@ -115,7 +115,8 @@ def comparison(here, city) -> list[tuple[str, Cell, Cell]]:
     rows.append((gettext("Closed on time"), share(here.on_time, here.judged), share(city.on_time, city.judged)))
     rows.append((gettext("Reporter says it was fixed"), share(here.confirmed, here.answered),
                  share(city.confirmed, city.answered)))
-    rows.append((gettext("Reopened"), Cell(f"{here.reopened:,}"), Cell(f"{city.reopened:,}")))
-    per = Cell(f"{here.per_thousand:.1f}") if here.per_thousand is not None else Cell("—", note=gettext("no residents"))
+    rows.append((gettext("Reopened"), Cell(number(here.reopened)), Cell(number(city.reopened))))
+    per = (Cell(number(here.per_thousand, 1)) if here.per_thousand is not None
+           else Cell("—", note=gettext("no residents")))
     rows.append((gettext("Reports per 1,000 residents"), per, Cell("")))
     return rows

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, render_template, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -15,6 +15,7 @@ from seeclick.neighbourhoods import queries as neighbourhoods
 from seeclick.stats import charts, queries, rendered
 from seeclick.stats.figures import HIDE_BELOW, Reliability, Score, reliability, unit_for, wilson
 from seeclick.stats.tables import figures_table
+from seeclick.words import percent, short_day
 
 bp = Blueprint("stats", __name__)
 
@@ -48,9 +49,10 @@ def _dashboard() -> Dashboard:
     weeks, months = queries.weekly(), queries.monthly()
     unit = unit_for(w.km_p50 for w in weeks)
     chart = charts.weekly_line(
-        [(format_date(w.week, "MMM d"), w.km_p50 if reliability(w.reports) is not Reliability.TOO_FEW else None,
+        [(short_day(w.week), w.km_p50 if reliability(w.reports) is not Reliability.TOO_FEW else None,
           w.km_p50_low, w.km_p50_high) for w in weeks],
-        unit=unit.seconds, label=_("Half closed within, by week reported, with its 95% interval"),
+        unit=unit.seconds,
+        label=_("Half closed within, by week reported, with its %(level)s interval", level=percent(0.95)),
         unit_label=str(unit.label))
     parts = maps.parts(m)
     html = render_template(
