@@ -8,7 +8,7 @@ the street); a pg_trgm GIN index answers the "each word, the last one still bein
 patterns of the rest.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-02
 """
 
