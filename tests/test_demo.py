@@ -115,6 +115,16 @@ def test_demo_load_if_empty_leaves_an_existing_city_alone(cli, session):
     assert session.scalar(select(func.count()).select_from(Department)) == before
 
 
+def test_demo_load_if_empty_gives_a_city_loaded_before_the_address_search_its_places(cli, session):
+    session.execute(text("DELETE FROM address"))
+    result = cli.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0 and "added 440 places to the address search" in result.output
+    found = cli.invoke(args=["addresses", "find", "11215"])
+    assert "ZIP code 11215, Brooklyn" in found.output
+    again = cli.invoke(args=["demo", "load", "--if-empty"])
+    assert again.output.strip() == "demo city already loaded"
+
+
 def schema_of(session, table):
     return session.execute(text("""
         SELECT 'index', indexname, indexdef FROM pg_indexes WHERE tablename = :t

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from seeclick.addresses import queries as address_queries
 from seeclick.demo import data_build, generate, services
 from seeclick.extensions import db
 from seeclick.publicmap import queries as map_counts
@@ -39,6 +40,10 @@ def demo():
 def load(reports, seed, replace, if_empty):
     """Load New York City: departments, categories, service areas, neighbourhoods and reports."""
     if if_empty and services.is_loaded():
+        if not address_queries.count():  # a city loaded before the address search came: its places, once
+            click.echo(f"demo city already loaded; added {services.load_places():,} places to the address search")
+            db.session.commit()
+            return
         click.echo("demo city already loaded")
         return
     started = time.perf_counter()
