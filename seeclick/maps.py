@@ -164,8 +164,8 @@ def parts(m: folium.Map) -> MapParts:
 class TicketLinks(folium.elements.JSCSSMixin, folium.MacroElement):
     """Each ticket's circle named on hover and opening a popup with a link to its ticket on a tap or click.
 
-    Drawn by static/js/tickets.js from the features' own properties, as text (never HTML): what the
-    tickets say cannot become markup, and nothing is added to the page per ticket.
+    Drawn by static/js/tickets.js (on static/js/maplinks.js) from the features' own properties, as text
+    (never HTML): what the tickets say cannot become markup, and nothing is added to the page per ticket.
     """
 
     _template = folium.template.Template("""
@@ -179,18 +179,19 @@ class TicketLinks(folium.elements.JSCSSMixin, folium.MacroElement):
         self._name = "TicketLinks"
         self.url = url_for("staff.ticket", public_id="__id__")  # the script puts each ticket's number in
         self.label = _("Open the ticket")
-        self.default_js = [("seeclickTickets", url_for("static", filename="js/tickets.js"))]
+        self.default_js = [("seeclickMapLinks", url_for("static", filename="js/maplinks.js")),
+                           ("seeclickTickets", url_for("static", filename="js/tickets.js"))]
 
 
 class ReportLinks(folium.elements.JSCSSMixin, folium.MacroElement):
     """Each report's circle named on hover and opening a popup with a link to its page (its `url` property).
 
-    Drawn by static/js/reportlinks.js from the features' own properties, as text (never HTML).
+    Drawn by static/js/maplinks.js from the features' own properties, as text (never HTML).
     """
 
     _template = folium.template.Template("""
         {% macro script(this, kwargs) -%}
-        seeclickReports.attach({{ this._parent.get_name() }}, {{ this.label|tojson }});
+        seeclickMapLinks.attach({{ this._parent.get_name() }}, {label: {{ this.label|tojson }}, fields: ["category"]});
         {%- endmacro %}
     """)
 
@@ -198,7 +199,7 @@ class ReportLinks(folium.elements.JSCSSMixin, folium.MacroElement):
         super().__init__()
         self._name = "ReportLinks"
         self.label = _("See the report")
-        self.default_js = [("seeclickReports", url_for("static", filename="js/reportlinks.js"))]
+        self.default_js = [("seeclickMapLinks", url_for("static", filename="js/maplinks.js"))]
 
 
 def tickets_map(points: dict) -> folium.Map:
