@@ -94,16 +94,20 @@ def watcher(app):
         db.session.commit()
 
 
-def test_the_follow_and_watch_answers_are_on_a_phones_screen(app, citizen, made, watcher):  # noqa: F811
+def pothole_reported(app, cleanup, key, description):
+    """A pothole reported in Crown Heights as the form sends it, committed (and removed after the test)."""
     with app.app_context():
         pothole = db.session.scalar(select(Category).where(Category.code == "pothole"))
-        made.submission_keys.append("wrong-turns-follow")
+        cleanup.submission_keys.append(key)
         report, _ = submission.submit(submission.Draft(category_id=pothole.id, where=CROWN_HEIGHTS,
-                                                       description="A hole by the bus stop.",
-                                                       answers={"size": ["small"]},
-                                                       submission_key="wrong-turns-follow"))
+                                                       description=description, answers={"size": ["small"]},
+                                                       submission_key=key))
         db.session.commit()
-        public_id = report.public_id
+        return report.public_id
+
+
+def test_the_follow_and_watch_answers_are_on_a_phones_screen(app, citizen, made, watcher):  # noqa: F811
+    public_id = pothole_reported(app, made, "wrong-turns-follow", "A hole by the bus stop.")
     page = citizen(f"/reports/{public_id}", PHONE)
     page.fill("#email", "ana@example.org")
     page.click("#follow button[type=submit]")
@@ -119,15 +123,8 @@ def test_the_follow_and_watch_answers_are_on_a_phones_screen(app, citizen, made,
 
 
 def test_a_neighbourhoods_page_reports_there_and_its_map_links_each_report(app, citizen, made):  # noqa: F811
+    public_id = pothole_reported(app, made, "wrong-turns-neighbourhood", "A hole by the museum.")
     with app.app_context():
-        pothole = db.session.scalar(select(Category).where(Category.code == "pothole"))
-        made.submission_keys.append("wrong-turns-neighbourhood")
-        report, _ = submission.submit(submission.Draft(category_id=pothole.id, where=CROWN_HEIGHTS,
-                                                       description="A hole by the museum.",
-                                                       answers={"size": ["small"]},
-                                                       submission_key="wrong-turns-neighbourhood"))
-        db.session.commit()
-        public_id = report.public_id
         code = db.session.scalar(select(Report).where(Report.public_id == public_id)).neighbourhood.code
     caching.forget_all()  # the page keeps its open reports for 30 s: show this one now
     page = citizen(f"/neighbourhoods/{code}", PHONE)
