@@ -152,9 +152,10 @@ class S3Store:
             raise StoreError("SEECLICK_PHOTO_S3_BUCKET is not set: name the bucket that holds the photos.")
         self.bucket = bucket
         addressing = {"addressing_style": "path"} if endpoint_url else {}
-        self.client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None,
-                                   config=BotoConfig(s3=addressing, retries={"max_attempts": 3, "mode": "standard"},
-                                                     connect_timeout=5, read_timeout=30))
+        # Each photo being streamed holds a connection from the pool until it is sent.
+        config = BotoConfig(s3=addressing, retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
+                            read_timeout=30, max_pool_connections=32)
+        self.client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None, config=config)
         from botocore.exceptions import BotoCoreError, ClientError
 
         self.errors = (BotoCoreError, ClientError)
