@@ -154,11 +154,25 @@ def test_an_object_whose_row_was_rolled_back_is_swept_a_day_on(app, session, buc
     session.commit()
     photos.stage(phone_jpeg(size=(320, 240)), "lost.jpg")  # written to the bucket, then the transaction fails
     session.rollback()
-    assert len(bucket_objects(app, bucket)) == 4
+    boto3.client("s3", endpoint_url=app.config["PHOTO_S3_ENDPOINT_URL"], region_name=REGION).put_object(
+        Bucket=bucket, Key="notes/README.txt", Body=b"not a photo")  # someone else's: never swept
+    assert len(bucket_objects(app, bucket)) == 5
 
     assert storage.sweep() == 0  # an object this young may belong to a transaction still running
     assert storage.sweep(now=datetime.now(UTC) + timedelta(days=1, minutes=5)) == 2
-    assert set(bucket_objects(app, bucket)) == {f"{kept.key}.jpg", f"{kept.key}.thumb.jpg"}
+    assert set(bucket_objects(app, bucket)) == {f"{kept.key}.jpg", f"{kept.key}.thumb.jpg", "notes/README.txt"}
+    assert storage.sweep(now=datetime.now(UTC) + timedelta(days=2)) == 0
+
+
+def test_a_file_a_crash_left_half_written_in_the_directory_is_swept(session, photo_dir):
+    kept, _ = photos.stage(phone_jpeg(), "kept.jpg")
+    session.commit()
+    folder = next(photo_dir.iterdir())
+    (folder / ".tmp1234.partial").write_bytes(b"half a photo")
+    (folder / "orphan.jpg").write_bytes(b"a photo whose row was rolled back")
+
+    assert storage.sweep(now=datetime.now(UTC) + timedelta(days=2)) == 2
+    assert set(local_files(photo_dir)) == {f"{kept.key}.jpg", f"{kept.key}.thumb.jpg"}
 
 
 def test_staged_photos_never_sent_are_purged_with_their_objects(app, session, photo_dir, monkeypatch):

@@ -65,6 +65,12 @@ def object_name(key: str, thumbnail: bool = False) -> str:
     return f"{key}.thumb.jpg" if thumbnail else f"{key}.jpg"
 
 
+def _ours(listed: str) -> bool:
+    """An object of a photo, or a temporary file a crash left while writing one (anything else is left alone)."""
+    name = listed.rsplit("/", 1)[-1]
+    return key_of(listed) is not None or (name.startswith(".") and name.endswith(".partial"))
+
+
 def key_of(listed: str) -> str | None:
     """The key a listed object belongs to (None for a file no photo would have, such as a temporary one)."""
     name = listed.rsplit("/", 1)[-1]
@@ -303,7 +309,7 @@ def sweep(now: datetime | None = None, batch: int = 1000) -> int:
     cutoff = (now or datetime.now(UTC)) - ORPHANED_AFTER
     removed = 0
     for target in configured():
-        old = (name for name, written in target.listing() if written < cutoff)
+        old = (name for name, written in target.listing() if written < cutoff and _ours(name))
         while chunk := [name for _, name in zip(range(batch), old, strict=False)]:
             keys = {key_of(name) for name in chunk} - {None}
             named = set(db.session.scalars(select(Photo.key).where(Photo.store == target.name,
