@@ -14,7 +14,7 @@ PHOTO_SIGNED_URLS, PHOTO_SIGNED_URL_SECONDS (docs/production.md).
 import os
 import secrets
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,7 +45,7 @@ class Blob:
 
     size: int
     chunks: Iterable[bytes]
-    close: callable = field(default=lambda: None)
+    close: Callable[[], None] = field(default=lambda: None)
 
 
 def _chunks(f) -> Iterator[bytes]:
