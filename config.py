@@ -102,6 +102,17 @@ class Config:
     LOGIN_ACCOUNT_LIMIT = "10 per hour;30 per day"
     LOGIN_DEVICE_LIMIT = "5 per minute;30 per hour"
     PROXIES = int(os.environ.get("SEECLICK_PROXIES", "0"))  # reverse proxies in front that set X-Forwarded-For
+    # Where new photos' bytes go (seeclick/photos/storage.py): "local" (a directory, never under static/), "s3" (a
+    # private bucket of any S3-compatible store; credentials from boto3's chain: AWS_ACCESS_KEY_ID...), or
+    # "database" (the photo rows, as before). `flask photos move --to ...` takes existing photos elsewhere.
+    PHOTO_STORE = os.environ.get("SEECLICK_PHOTO_STORE", "local")
+    PHOTO_DIR = os.environ.get("SEECLICK_PHOTO_DIR") or str(INSTANCE / "photos")
+    PHOTO_S3_BUCKET = os.environ.get("SEECLICK_PHOTO_S3_BUCKET", "")
+    PHOTO_S3_ENDPOINT_URL = os.environ.get("SEECLICK_PHOTO_S3_ENDPOINT_URL", "")  # empty: AWS itself
+    PHOTO_S3_REGION = os.environ.get("SEECLICK_PHOTO_S3_REGION", "")
+    # Public photos in the bucket answered by a redirect to a URL signed for this long, rather than through the app.
+    PHOTO_SIGNED_URLS = os.environ.get("SEECLICK_PHOTO_SIGNED_URLS", "0") == "1"
+    PHOTO_SIGNED_URL_SECONDS = int(os.environ.get("SEECLICK_PHOTO_SIGNED_URL_SECONDS", "300"))
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # an upload larger than this is refused (413) before it is read
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("SEECLICK_TIMEZONE", "America/New_York")  # times shown in city time
@@ -159,3 +170,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE") or local_redis_url(1) or "memory://"
     RATELIMIT_SWALLOW_ERRORS = False  # a test must see Redis fail, not pass unthrottled
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
+    # The tests' own directory (each test gets a temporary one of its own: tests/conftest.py).
+    PHOTO_STORE = "local"
+    PHOTO_DIR = str(INSTANCE / "test-photos")
+    PHOTO_S3_BUCKET = ""
+    PHOTO_SIGNED_URLS = False

@@ -25,6 +25,10 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = instance_secret()
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         raise RuntimeError("No database: set DATABASE_URL, or run `make run` to start the local cluster.")
+    if app.config["PHOTO_STORE"] not in ("database", "local", "s3"):
+        raise RuntimeError(f"SEECLICK_PHOTO_STORE is {app.config['PHOTO_STORE']!r}: use local, s3 or database.")
+    if app.config["PHOTO_STORE"] == "s3" and not app.config["PHOTO_S3_BUCKET"]:
+        raise RuntimeError("SEECLICK_PHOTO_STORE is s3 but SEECLICK_PHOTO_S3_BUCKET is not set: name the bucket.")
 
     if app.config["PROXIES"]:  # behind a reverse proxy: throttle and log the citizen's address, not the proxy's
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -123,6 +127,7 @@ def register_commands(app):
     from seeclick.departments.cli import departments
     from seeclick.notifications.cli import jobs_group
     from seeclick.open311.cli import apikeys, open311
+    from seeclick.photos.cli import photos
 
     app.cli.add_command(users)
     app.cli.add_command(addresses)
@@ -136,6 +141,7 @@ def register_commands(app):
     app.cli.add_command(apikeys)
     app.cli.add_command(open311)
     app.cli.add_command(cities)
+    app.cli.add_command(photos)
 
 
 def register_errors(app):

@@ -3,9 +3,9 @@
 The Content-Security-Policy allows scripts and styles from this site and, inline, only those carrying
 the request's nonce (our templates and the Folium maps' parts, see maps.parts()): an injected
 <script> or inline event handler never runs. Pages may not be framed; images may come from the tile
-server; nothing else leaves for another origin. The one worker is the report form's service worker, served by
-this site. Staff and admin pages (contact details, internal
-notes) and every page for a signed-in person are never stored by a browser or a proxy.
+server (and the photo bucket, with signed URLs on); nothing else leaves for another origin. The one
+worker is the report form's service worker, served by this site. Staff and admin pages (contact
+details, internal notes) and every page for a signed-in person are never stored by a browser or a proxy.
 """
 
 import re
@@ -49,13 +49,22 @@ def tile_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
+def photo_origin() -> str:
+    """The photo bucket's origin when public photos are answered by signed URLs to it (seeclick/photos/storage.py)."""
+    if not current_app.config["PHOTO_SIGNED_URLS"]:
+        return ""
+    from seeclick.photos import storage
+
+    return storage.signed_origin()
+
+
 def policy() -> str:
     n = nonce()
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' 'nonce-{n}'",
         f"style-src 'self' 'nonce-{n}'",
-        f"img-src 'self' data: blob: {tile_origin(current_app.config['TILE_URL'])}".rstrip(),
+        f"img-src 'self' data: blob: {tile_origin(current_app.config['TILE_URL'])} {photo_origin()}".rstrip(),
         "connect-src 'self'",
         "worker-src 'self'",  # the report form's service worker (/reports/offline.js), a file of this site
         "font-src 'self'",

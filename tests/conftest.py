@@ -22,7 +22,7 @@ from seeclick.geo import LatLon, to_db
 from seeclick.reports.models import Report
 from seeclick.routing import route
 
-pytest_plugins = ["tests.browser", "tests.faults", "tests.geocoders"]
+pytest_plugins = ["tests.browser", "tests.faults", "tests.geocoders", "tests.s3"]
 
 SHIPPED_DATA = Path(__file__).resolve().parent.parent / "seeclick" / "demo" / "data"
 
@@ -117,6 +117,20 @@ def fresh_limits(app):
     """Rate limits (sign-in throttling) start from zero in every test."""
     with app.app_context():
         limiter.reset()
+
+
+PHOTO_SETTINGS = ("PHOTO_STORE", "PHOTO_DIR", "PHOTO_S3_BUCKET", "PHOTO_S3_ENDPOINT_URL", "PHOTO_S3_REGION",
+                  "PHOTO_SIGNED_URLS")
+
+
+@pytest.fixture(autouse=True)
+def photo_dir(app, tmp_path_factory):
+    """Each test's photos in a directory of its own (the local store, as a new installation keeps them)."""
+    directory = tmp_path_factory.mktemp("photos")
+    saved = {name: app.config[name] for name in PHOTO_SETTINGS}
+    app.config.update(PHOTO_STORE="local", PHOTO_DIR=str(directory), PHOTO_S3_BUCKET="", PHOTO_SIGNED_URLS=False)
+    yield directory
+    app.config.update(saved)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """`flask backup` then `flask restore` into a new database: the restored service serves the same reports and photos."""
 
 import json
+import shutil
 import uuid
 
 import pytest
@@ -16,8 +17,9 @@ from tests.faults import DATABASE, sqlalchemy_url
 from tests.test_photos import phone_jpeg
 
 
-def app_on(url):
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
+def app_on(url, photo_dir, store="local"):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "PHOTO_STORE": store,
+                       "PHOTO_DIR": str(photo_dir)})
 
 
 @pytest.fixture
@@ -46,19 +48,25 @@ def file_reports(app, count=3):
     return made
 
 
-def test_a_restored_database_serves_the_same_reports_and_photos(durable_cluster, restored_url, tmp_path):
-    source = app_on(durable_cluster.url(DATABASE))
+@pytest.mark.parametrize("store", ["database", "local"])
+def test_a_restored_database_serves_the_same_reports_and_photos(durable_cluster, restored_url, tmp_path, store):
+    """Photos in the database come back with the archive; photos in a directory with a copy of the directory."""
+    source = app_on(durable_cluster.url(DATABASE), tmp_path / "photos", store)
     made = file_reports(source)
     before = {public_id: source.test_client().get(f"/photos/{token}.jpg").data for public_id, token in made}
+    assert all(before.values())
     archive = tmp_path / "seeclick.dump"
 
     result = source.test_cli_runner().invoke(args=["backup", str(archive)])
     assert result.exit_code == 0, result.output
     assert "photos" in result.output and archive.stat().st_size > 0
+    if store == "local":
+        assert "are in the photo store, not in this archive: the directory " in result.output
+        shutil.copytree(tmp_path / "photos", tmp_path / "photos-copy")  # the directory backed up beside it
     result = source.test_cli_runner().invoke(args=["restore", str(archive), "--into", restored_url])
     assert result.exit_code == 0, result.output
 
-    restored = app_on(restored_url)
+    restored = app_on(restored_url, tmp_path / "photos-copy")
     client = restored.test_client()
     for public_id, token in made:
         page = client.get(f"/reports/{public_id}")
@@ -78,7 +86,7 @@ def test_a_restored_database_serves_the_same_reports_and_photos(durable_cluster,
 
 
 def test_restore_refuses_a_database_that_holds_the_service_already(durable_cluster, tmp_path):
-    source = app_on(durable_cluster.url(DATABASE))
+    source = app_on(durable_cluster.url(DATABASE), tmp_path / "photos")
     archive = tmp_path / "seeclick.dump"
     assert source.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
     refused = source.test_cli_runner().invoke(args=["restore", str(archive)])  # into itself

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from seeclick.extensions import db
+from seeclick.photos import storage
 from seeclick.photos.models import Photo
 from seeclick.reports.models import Report
 from tests.browser import PHONE, screenshot, wait_until_true, watch_csp
@@ -126,7 +127,7 @@ def reports_made(app, key) -> list[Made]:
     """The reports in the database made with this form's key, each with its photos."""
     with app.app_context():
         found = [Made(r.public_id, r.address, r.description, r.answers, r.reporter_email,
-                      db.session.scalars(select(Photo.image).where(Photo.report_id == r.id)).all())
+                      [storage.read(p) for p in db.session.scalars(select(Photo).where(Photo.report_id == r.id))])
                  for r in db.session.scalars(select(Report).where(Report.submission_key == key))]
         db.session.rollback()
         return found

@@ -14,6 +14,7 @@ from seeclick.categories.models import Category
 from seeclick.departments.models import Department
 from seeclick.extensions import db
 from seeclick.notifications.models import Notification, Watch
+from seeclick.photos import storage
 from seeclick.photos.models import Photo
 from seeclick.reports import submission
 from seeclick.reports.models import Report
@@ -161,5 +162,6 @@ def test_an_iphone_heic_photo_is_added_and_kept_without_its_metadata(app, citize
     public_id = SENT.search(page.url)["public_id"]
     with app.app_context():
         report = db.session.scalar(select(Report).where(Report.public_id == public_id))
-        [image] = db.session.scalars(select(Photo.image).where(Photo.report_id == report.id)).all()
+        [photo] = db.session.scalars(select(Photo).where(Photo.report_id == report.id)).all()
+        image = storage.read(photo)
     assert_no_metadata(image)

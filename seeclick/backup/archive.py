@@ -1,9 +1,14 @@
 """Back up the whole database (reports, updates, photos, accounts, the job queue) with pg_dump, and restore it.
 
-Photos are kept in PostgreSQL (photo.image, photo.thumbnail), so one archive holds everything the
-service knows; nothing under instance/ but the secret key is needed besides (SECRET_KEY: the
-sessions, device and browser tokens are signed with it). The archive is pg_dump's custom format:
-compressed, restorable table by table, readable by pg_restore of the same or a later version.
+The archive holds every row, photo rows included, but a photo's bytes only when they are in the
+database location (installations from before the photo stores, or SEECLICK_PHOTO_STORE=database).
+Photos in the local directory (SEECLICK_PHOTO_DIR) or a bucket are backed up as that store is: the
+directory copied with the archive (rsync), the bucket versioned or replicated by its provider
+(docs/production.md, "Photos"); the summary counts them so nobody is surprised. Objects are never
+overwritten with other bytes (each key is given once), so copying the store after the dump gives
+every photo the archive names. Besides, only the secret key is needed (SECRET_KEY: the sessions,
+device and browser tokens are signed with it). The archive is pg_dump's custom format: compressed,
+restorable table by table, readable by pg_restore of the same or a later version.
 """
 
 import os
@@ -26,6 +31,7 @@ class Summary:
     reports: int
     photos: int
     tables: int
+    photos_in_stores: int = 0  # of the photos, those whose bytes are in a directory or a bucket, not in the archive
 
 
 def _libpq(url: str) -> tuple[list[str], dict]:
@@ -69,7 +75,11 @@ def summary(url: str) -> Summary:
                 return Summary(0, 0, tables)
             reports, photos = connection.execute(text(
                 "SELECT (SELECT count(*) FROM report), (SELECT count(*) FROM photo)")).one()
-            return Summary(reports, photos, tables)
+            stores = connection.execute(text("SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' "
+                                             "AND table_name = 'photo' AND column_name = 'store'")).scalar()
+            outside = connection.execute(text("SELECT count(*) FROM photo WHERE store <> 'database'")).scalar() \
+                if stores else 0
+            return Summary(reports, photos, tables, outside)
     finally:
         engine.dispose()
 

@@ -1,4 +1,4 @@
-"""`flask backup` and `flask restore`: the whole database, photos included, with pg_dump and pg_restore."""
+"""`flask backup` and `flask restore`: the whole database with pg_dump and pg_restore (and photos kept in it)."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +10,13 @@ from flask.cli import with_appcontext
 from seeclick.backup import archive
 
 
+def _store() -> str:
+    config = current_app.config
+    if config["PHOTO_S3_BUCKET"]:
+        return f"the directory {config['PHOTO_DIR']} and the bucket {config['PHOTO_S3_BUCKET']}"
+    return f"the directory {config['PHOTO_DIR']}"
+
+
 def _database_url(url: str | None) -> str:
     return url or current_app.config["SQLALCHEMY_DATABASE_URI"]
 
@@ -18,7 +25,7 @@ def _database_url(url: str | None) -> str:
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup(path):
-    """Write the database (photos included) to PATH, by default instance/backups/seeclick-<time>.dump."""
+    """Write the database to PATH, by default instance/backups/seeclick-<time>.dump (photo stores: see the output)."""
     path = path or Path(current_app.instance_path) / "backups" / f"seeclick-{datetime.now(UTC):%Y%m%d-%H%M%S}.dump"
     try:
         done = archive.backup(_database_url(None), path)
@@ -26,6 +33,9 @@ def backup(path):
         raise click.ClickException(str(error)) from None
     click.echo(f"backup: {path} ({path.stat().st_size / 1e6:.1f} MB): {done.reports} reports, {done.photos} photos, "
                f"{done.tables} tables")
+    if done.photos_in_stores:
+        click.echo(f"backup: the bytes of {done.photos_in_stores} photos are in the photo store, not in this archive: "
+                   f"{_store()}; back it up beside the archive (docs/production.md, \"Photos\").")
 
 
 @click.command("restore")

@@ -31,7 +31,9 @@ class Photo(db.Model):
 
     Uploaded before the report exists (staged, report_id NULL) so a flaky connection sends it
     once and a form shown again keeps it; staged photos never attached are purged after a day.
-    Kept in the database so a report and its photos are saved, or not, in one transaction.
+    The bytes are in a photo store (`store`, `key`: seeclick/photos/storage.py), written before
+    the row commits, so a report and its photos are still saved, or not, in one transaction;
+    photos from before the stores keep theirs in the row (store "database", image and thumbnail).
     """
 
     __tablename__ = "photo"
@@ -40,14 +42,19 @@ class Photo(db.Model):
         Index("ix_photo_staged_created_at", "created_at", postgresql_where=text("report_id IS NULL")),
         CheckConstraint("update_id IS NULL OR report_id IS NOT NULL", name="after_photo_has_report"),
         CheckConstraint("(hidden_reason IS NULL) = (hidden_at IS NULL)", name="hidden_has_a_time"),
+        CheckConstraint("CASE WHEN store = 'database' THEN image IS NOT NULL AND thumbnail IS NOT NULL "
+                        "ELSE key IS NOT NULL END", name="bytes_somewhere"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
     update_id: Mapped[int | None] = mapped_column(ForeignKey("report_update.id"))
-    image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # Where the bytes are: "database" (image and thumbnail here), "local" or "s3" (objects named by key).
+    store: Mapped[str] = mapped_column(String(16), server_default="database")
+    key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
