@@ -47,7 +47,9 @@ def configure(app):
     """Before the engines are made: the replica as a second bind, with the primary's engine options."""
     url = app.config.get("REPLICA_DATABASE_URL")
     if url:
-        app.config["SQLALCHEMY_BINDS"] = {**app.config.get("SQLALCHEMY_BINDS", {}), BIND: url}
+        # Flask-SQLAlchemy gives SQLALCHEMY_ENGINE_OPTIONS to the default engine only (pre-ping, timeouts).
+        options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "url": url}
+        app.config["SQLALCHEMY_BINDS"] = {**app.config.get("SQLALCHEMY_BINDS", {}), BIND: options}
 
 
 def init_app(app, db):
