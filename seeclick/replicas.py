@@ -137,4 +137,4 @@ def fall_back_to_primary(replica, primary, retry_seconds, connect_args):
     @event.listens_for(replica, "checkout")
     def try_replica_again(dbapi_connection, record, proxy):
         if "primary_since" in record.info and time.monotonic() >= away_until[0]:
-            raise exc.DisconnectionError("a connection to the primary in the replica's place: try the replica")
+            raise exc.DisconnectionError()  # the pool makes a new connection, to the replica if it answers

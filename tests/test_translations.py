@@ -136,7 +136,8 @@ GETTEXT = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "p
 # Read only on an operator's terminal, in English like the rest of the command line: the CLI, backups,
 # the demo loader, the local servers, and errors of configuration. The address-point files are read by
 # `flask addresses import` alone (boundary files, read by the admin pages too, are translated).
-OPERATOR_MODULES = ("cli.py", "backup/", "demo/", "devdb.py", "devredis.py", "supervise.py", "jobs.py",
+OPERATOR_MODULES = ("cli.py", "backup/", "demo/", "devdb.py", "devredis.py", "devpgbouncer.py", "devreplica.py",
+                    "supervise.py", "jobs.py",
                     "addresses/readers.py")
 OPERATOR_ERRORS = {"RuntimeError", "ClickException", "UsageError", "BadParameter", "ImportError_", "ImportRefused"}
 SAID_TO_PEOPLE = {"abort", "flash", "failure"}  # a page's error, a flashed message, an Open311 error body
