@@ -70,7 +70,8 @@ class Pooler:
     def configure(self):
         """Write the configuration afresh (the cluster's port and password may have changed since)."""
         chosen = os.environ.get("SEECLICK_PGBOUNCER_PORT") if self.settings_file.name == "devpgbouncer.json" else None
-        port = int(chosen or (self.port() if self.settings_file.exists() else devdb.free_port(self.preferred_port)))
+        # The port it had, unless something else took it while it was stopped.
+        port = int(chosen or devdb.free_port(self.port() if self.settings_file.exists() else self.preferred_port))
         owner = "postgres" if os.geteuid() == 0 else None
         devdb.make_reachable(self.directory)
         cluster = self.cluster.settings()

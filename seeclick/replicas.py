@@ -54,9 +54,9 @@ def configure(app):
 
 def init_app(app, db):
     """After the engines are made: fall back to the primary when the replica is away."""
-    app.after_request(mark_own_writes)
     if not app.config.get("REPLICA_DATABASE_URL"):
         return
+    app.after_request(mark_own_writes)
     with app.app_context():
         fall_back_to_primary(db.engines[BIND], db.engines[None], app.config["REPLICA_RETRY_SECONDS"],
                              app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}))
@@ -90,13 +90,13 @@ class RoutingSession(Session):
     """Flask-SQLAlchemy's session, choosing between the primary and the replica statement by statement."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, sql=None, **kwargs):
-        if bind is None:
-            if self._flushing or writes(clause, sql):
-                self.info["wrote"] = True
-            elif not self.info.get("wrote"):
-                engine = self._db.engines.get(BIND)
-                if engine is not None and reads_replica():
-                    return engine
+        if bind is None and not self.info.get("wrote"):
+            replica = self._db.engines.get(BIND)  # None without a replica: nothing to choose
+            if replica is not None:
+                if self._flushing or writes(clause, sql):
+                    self.info["wrote"] = True
+                elif reads_replica():
+                    return replica
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
