@@ -17,12 +17,17 @@ APT_PACKAGES := postgresql postgresql-contrib
 # PostGIS for whichever PostgreSQL major version the distribution ships.
 POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 
-.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints soak
+.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints soak pooler replica
 
 # The web app and, beside it, the job worker that sends mail (to instance/mail/ without SMTP settings),
 # started again whenever it dies (seeclick/supervise.py; systemd in production, docs/production.md).
-run: venv db migrate demo
-	$(BIN)/python -m seeclick.supervise --keep '$(FLASK) jobs worker' -- $(FLASK) run --host $(HOST) --port $(PORT)
+# POOLER=1: the app through the local PgBouncer (the worker on a direct connection); REPLICA=1: public pages read
+# from the local streaming replica (docs/production.md).
+RUN_ENV := $(if $(POOLER),DATABASE_URL="$$($(PYTHON) seeclick/devpgbouncer.py url)" \
+	SEECLICK_DIRECT_DATABASE_URL="$$($(PYTHON) seeclick/devdb.py url)") \
+	$(if $(REPLICA),SEECLICK_REPLICA_DATABASE_URL="$$($(PYTHON) seeclick/devreplica.py url)")
+run: venv db migrate demo $(if $(POOLER),pooler) $(if $(REPLICA),replica)
+	$(RUN_ENV) $(BIN)/python -m seeclick.supervise --keep '$(FLASK) jobs worker' -- $(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: venv db migrate
 	$(FLASK) jobs worker
@@ -41,6 +46,9 @@ endif
 	@# The throttles count in Redis, shared by every worker (the local one: seeclick/devredis.py).
 	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; }
+	@# The pooler in front of PostgreSQL (the local one: seeclick/devpgbouncer.py).
+	@test -x /usr/sbin/pgbouncer || command -v pgbouncer >/dev/null || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer; }
 	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
@@ -96,7 +104,17 @@ migrate: venv db
 demo: migrate
 	$(FLASK) demo load --if-empty --reports $(DEMO_REPORTS)
 
+# PgBouncer in transaction mode in front of the local cluster; `devpgbouncer.py url NAME` prints its URL.
+pooler: db
+	$(PYTHON) seeclick/devpgbouncer.py start
+
+# A hot standby of the local cluster (pg_basebackup -R, instance/replica-pgdata); `devreplica.py url` prints its URL.
+replica: db
+	$(PYTHON) seeclick/devreplica.py start
+
 stop:
+	$(PYTHON) seeclick/devpgbouncer.py stop
+	$(PYTHON) seeclick/devreplica.py stop
 	$(PYTHON) seeclick/devdb.py stop
 	$(PYTHON) seeclick/devredis.py stop
 

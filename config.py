@@ -59,6 +59,13 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")  # without it, create_app() takes instance_secret()
     SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("DATABASE_URL")) or local_database_url("seeclick")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    # With DATABASE_URL naming a pooler in transaction mode (PgBouncer), what needs a session of its own (the
+    # job worker's LISTEN, migrations, backups) connects here, straight to PostgreSQL; without it, DATABASE_URL.
+    DIRECT_DATABASE_URL = normalise(os.environ.get("SEECLICK_DIRECT_DATABASE_URL"))
+    # A hot standby the public pages that only read are read from (seeclick/replicas.py); off when empty.
+    REPLICA_DATABASE_URL = normalise(os.environ.get("SEECLICK_REPLICA_DATABASE_URL"))
+    REPLICA_RETRY_SECONDS = 10  # the replica unreachable: read from the primary this long before trying again
+    READ_OWN_WRITES_SECONDS = 60  # a browser that wrote reads the primary this long (past any replica's lag)
     CITY_NAME = os.environ.get("SEECLICK_CITY_NAME", "New York City")
     # Where the city is (min lon, min lat, max lon, max lat), to refuse boundary files read in the wrong CRS;
     # without it, the extent of the areas already imported.
@@ -166,6 +173,8 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = normalise(os.environ.get("TEST_DATABASE_URL")) or local_database_url("seeclick_test")
+    DIRECT_DATABASE_URL = None  # the tests that use a pooler or a replica name their own (tests/topology.py)
+    REPLICA_DATABASE_URL = None
     # The tests' own Redis database: each test starts from zero without touching the app's counts.
     RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE") or local_redis_url(1) or "memory://"
     RATELIMIT_SWALLOW_ERRORS = False  # a test must see Redis fail, not pass unthrottled

@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
+from sqlalchemy.pool import NullPool
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -17,6 +18,12 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
+    """The application's engine, or one straight to PostgreSQL when the app goes through a pooler."""
+    direct = current_app.config.get("DIRECT_DATABASE_URL")
+    if direct:
+        from sqlalchemy import create_engine
+
+        return create_engine(direct, poolclass=NullPool)
     return current_app.extensions['migrate'].db.engine
 
 

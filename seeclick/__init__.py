@@ -45,13 +45,16 @@ def init_extensions(app):
     from seeclick import (
         languages,
         models,  # noqa: F401  (the whole metadata, for Flask-Migrate)
+        replicas,
         security,
     )
     from seeclick.accounts.models import User
     from seeclick.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     security.init_app(app)
+    replicas.configure(app)
     db.init_app(app)
+    replicas.init_app(app, db)
     csrf.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

@@ -6,7 +6,11 @@ itself (bench/routing.py, bench/submission.py); where that matters, the SQL is p
 
 Such a statement is still announced to SQLAlchemy's `before_cursor_execute` and
 `after_cursor_execute` listeners of the engine (a query counter, a profiler) and to its echo, so
-it is never invisible; with no listener the cost is one check.
+it is never invisible; with no listener the cost is one check. It reads from the replica where the
+request may (seeclick/replicas.py); statements that write go to the primary.
+
+Nothing here outlives the statement's transaction: psycopg2 never prepares statements on the server,
+so this runs as well through a pooler in transaction mode (PgBouncer).
 """
 
 from seeclick.extensions import db
@@ -15,7 +19,7 @@ from seeclick.extensions import db
 def rows(statement: str, parameters: dict) -> list[tuple]:
     """Every row the statement returns (none for a statement without RETURNING)."""
     db.session.flush()  # the cursor must see this session's pending changes, as a query would
-    connection = db.session.connection()
+    connection = db.session.connection(bind_arguments={"sql": statement})  # the primary, or a replica (replicas.py)
     cursor = connection.connection.cursor()
     try:
         listened = bool(connection.dispatch.before_cursor_execute or connection.dispatch.after_cursor_execute)

@@ -9,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
+from seeclick.replicas import RoutingSession
+
 # Deterministic constraint names, so migrations can refer to them.
 naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -18,7 +20,7 @@ naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
+db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention), session_options={"class_": RoutingSession})
 migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()

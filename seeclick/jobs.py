@@ -32,11 +32,22 @@ def conninfo(sqlalchemy_url: str) -> str:
 
 
 def bind(flask_app):
-    """Run tasks in this application; a connector to its database, for the worker."""
+    """Run tasks in this application; a connector to its database, for the worker.
+
+    The worker LISTENs, which a pooler in transaction mode cannot carry (the next transaction may run on
+    another server connection): it connects to DIRECT_DATABASE_URL when DATABASE_URL names a pooler.
+    Without that setting DATABASE_URL may still be one, so psycopg never prepares statements on the
+    server then (it would after a few runs of the same query), since the next client of that server
+    connection would find them, or not find its own.
+    """
     global _flask_app
     _flask_app = flask_app
     queue.perform_import_paths()
-    return PsycopgConnector(conninfo=conninfo(flask_app.config["SQLALCHEMY_DATABASE_URI"]))
+    direct = flask_app.config.get("DIRECT_DATABASE_URL")
+    if direct:
+        return PsycopgConnector(conninfo=conninfo(direct))
+    return PsycopgConnector(conninfo=conninfo(flask_app.config["SQLALCHEMY_DATABASE_URI"]),
+                            kwargs={"prepare_threshold": None})
 
 
 def in_app_context(function):

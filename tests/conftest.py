@@ -22,7 +22,7 @@ from seeclick.geo import LatLon, to_db
 from seeclick.reports.models import Report
 from seeclick.routing import route
 
-pytest_plugins = ["tests.browser", "tests.faults", "tests.geocoders", "tests.s3"]
+pytest_plugins = ["tests.browser", "tests.faults", "tests.geocoders", "tests.s3", "tests.topology"]
 
 SHIPPED_DATA = Path(__file__).resolve().parent.parent / "seeclick" / "demo" / "data"
 

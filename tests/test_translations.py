@@ -137,8 +137,8 @@ GETTEXT = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "p
 # the demo loader, the local servers, and errors of configuration. The address-point files are read by
 # `flask addresses import` alone (boundary files, read by the admin pages too, are translated); the photo
 # stores' errors (a bucket unreachable, a setting missing) are logged or shown by `flask photos` only.
-OPERATOR_MODULES = ("cli.py", "backup/", "demo/", "devdb.py", "devredis.py", "supervise.py", "jobs.py",
-                    "addresses/readers.py", "photos/storage.py", "photos/moves.py")
+OPERATOR_MODULES = ("cli.py", "backup/", "demo/", "devdb.py", "devredis.py", "devpgbouncer.py", "devreplica.py",
+                    "supervise.py", "jobs.py", "addresses/readers.py", "photos/storage.py", "photos/moves.py")
 OPERATOR_ERRORS = {"RuntimeError", "ClickException", "UsageError", "BadParameter", "ImportError_", "ImportRefused"}
 SAID_TO_PEOPLE = {"abort", "flash", "failure"}  # a page's error, a flashed message, an Open311 error body
 

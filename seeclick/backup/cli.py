@@ -18,7 +18,7 @@ def _store() -> str:
 
 
 def _database_url(url: str | None) -> str:
-    return url or current_app.config["SQLALCHEMY_DATABASE_URI"]
+    return url or current_app.config.get("DIRECT_DATABASE_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"]
 
 
 @click.command("backup")
