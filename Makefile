@@ -17,12 +17,18 @@ APT_PACKAGES := postgresql postgresql-contrib
 # PostGIS for whichever PostgreSQL major version the distribution ships.
 POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 
-.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints soak
+.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints soak cluster
 
 # The web app and, beside it, the job worker that sends mail (to instance/mail/ without SMTP settings),
 # started again whenever it dies (seeclick/supervise.py; systemd in production, docs/production.md).
 run: venv db migrate demo
 	$(BIN)/python -m seeclick.supervise --keep '$(FLASK) jobs worker' -- $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The demo city as production runs it on several hosts: nginx on http://127.0.0.1:5080 in front of two gunicorn
+# instances that share only the database, Redis and the photo store, and the job worker beside them
+# (seeclick/devbalancer.py; its nginx.conf, logs and tile cache in instance/balancer/).
+cluster: venv db migrate demo
+	$(BIN)/python -m seeclick.supervise --keep '$(FLASK) jobs worker' -- $(PYTHON) seeclick/devbalancer.py run
 
 worker: venv db migrate
 	$(FLASK) jobs worker
@@ -41,6 +47,9 @@ endif
 	@# The throttles count in Redis, shared by every worker (the local one: seeclick/devredis.py).
 	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; }
+	@# The load balancer in front of several app servers (make cluster, the tests; seeclick/devbalancer.py).
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx; }
 	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
@@ -97,6 +106,7 @@ demo: migrate
 	$(FLASK) demo load --if-empty --reports $(DEMO_REPORTS)
 
 stop:
+	$(PYTHON) seeclick/devbalancer.py stop
 	$(PYTHON) seeclick/devdb.py stop
 	$(PYTHON) seeclick/devredis.py stop
 
