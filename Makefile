@@ -112,10 +112,12 @@ stop:
 
 # Minutes of citizens on the web form and Open311 under gunicorn while PostgreSQL (a durable cluster of
 # its own, instance/soak-pgdata) is crashed and restarted and the worker is killed: nothing acknowledged lost.
+# SOAK_SERVERS=2: across two app servers behind nginx (seeclick/devbalancer.py).
 SOAK_SECONDS ?= 90
+SOAK_SERVERS ?= 1
 soak: venv
 	$(PYTHON) seeclick/devredis.py start
-	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS) --servers $(SOAK_SERVERS)
 
 lint: venv
 	$(BIN)/ruff check seeclick tests bench migrations config.py wsgi.py

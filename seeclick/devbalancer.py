@@ -5,7 +5,8 @@ Run with the system Python (standard library only; the app servers are the virtu
     python3 seeclick/devbalancer.py start    # write nginx.conf, start two gunicorns and nginx in front
     python3 seeclick/devbalancer.py stop
     python3 seeclick/devbalancer.py run      # start, stay in the foreground, stop on Ctrl-C (make cluster)
-    python3 seeclick/devbalancer.py conf     # print the nginx configuration (the model for production)
+    python3 seeclick/devbalancer.py conf [--production]   # print the nginx configuration it writes
+    (--servers N: that many app servers; --name NAME: another set of them, in instance/NAME/, as the soak runs)
 
 Like devdb.py and devredis.py beside it: loopback only, ports of its own (nginx on SEECLICK_BALANCER_PORT,
 by default 5080 or a free port if that one is taken; each app server on the next free one), kept in
@@ -20,6 +21,7 @@ open-source nginx has no active ones; a monitor watches /healthz), streams expor
 text, and caches public map tiles as a CDN would, for no longer than their own max-age.
 """
 
+import argparse
 import http.client
 import json
 import os
@@ -119,13 +121,24 @@ http {{
 }}
 """
 
-# Only where nginx is run by devbalancer.py itself; under systemd the distribution's nginx.conf says these.
+# The process: run by devbalancer.py itself, or by the distribution's nginx.service.
 PROCESS = """\
 daemon on;
 pid {pid};
 worker_processes 2;
 error_log {error_log} warn;
 {user}"""
+PRODUCTION_PROCESS = """\
+user www-data;
+worker_processes auto;
+pid /run/nginx.pid;
+error_log /var/log/nginx/error.log warn;
+"""
+# Behind HTTPS in production (SEECLICK_SECURE_COOKIES=1): the certificate's paths are the host's.
+PRODUCTION_LISTEN = """443 ssl;
+        server_name 311.example.gov;
+        ssl_certificate /etc/ssl/certs/311.example.gov.pem;
+        ssl_certificate_key /etc/ssl/private/311.example.gov.key"""
 
 TEMP_PATHS = """\
     client_body_temp_path {temp}/client;
@@ -241,21 +254,22 @@ class Balancer:
         """app-<i>.access.log (one line a request) or app-<i>.log (gunicorn's own)."""
         return self.root / f"app-{i}.{kind}.log" if kind == "access" else self.root / f"app-{i}.log"
 
-    def conf(self, production=False):
-        """The nginx configuration; `production` leaves out what only a project-local nginx needs."""
-        s = self.settings()
+    def conf(self, production=False, upstreams=None):
+        """The nginx configuration: this one's, or (`production`) the model docs/production.md shows, in front
+        of `upstreams` ("host:port" of each app server; by default this one's)."""
+        upstreams = upstreams or [f"127.0.0.1:{p}" for p in self.settings()["servers"]]
         reveal = "            add_header X-Upstream $upstream_addr always;" if self.reveal_upstream else ""
         user = ""
         if os.geteuid() == 0:
             user = f"user {self.worker_user()};\n"
         return NGINX_CONF.format(
-            process="" if production else PROCESS.format(pid=self.nginx_pidfile, error_log=self.root / "error.log",
-                                                         user=user),
+            process=PRODUCTION_PROCESS if production else PROCESS.format(
+                pid=self.nginx_pidfile, error_log=self.root / "error.log", user=user),
             access_log="/var/log/nginx/seeclick.access.log" if production else self.root / "access.log",
             temp_paths="" if production else TEMP_PATHS.format(temp=self.root / "temp"),
             cache="/var/cache/nginx/seeclick" if production else self.root / "cache",
-            servers="\n".join(f"        server 127.0.0.1:{p} max_fails=2 fail_timeout=10s;" for p in s["servers"]),
-            listen="80" if production else f"127.0.0.1:{s['port']}",
+            servers="\n".join(f"        server {u} max_fails=2 fail_timeout=10s;" for u in upstreams),
+            listen=PRODUCTION_LISTEN if production else f"127.0.0.1:{self.port}",
             reveal=reveal,
         ).replace("\n\n\n", "\n\n").replace("\n\n        }", "\n        }")
 
@@ -401,15 +415,12 @@ class Balancer:
             self.stop_server(i)
 
 
-DEFAULT = Balancer()
-
-
-def run():
+def run(balancer):
     """Start, then wait in the foreground until SIGINT or SIGTERM, and stop everything."""
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    DEFAULT.start()
-    print(f"devbalancer: the city is on {DEFAULT.url}; Ctrl-C stops it")
+    balancer.start()
+    print(f"devbalancer: seeclick is on {balancer.url}; Ctrl-C stops it", flush=True)
     try:
         while not stopping:
             time.sleep(0.5)
@@ -418,23 +429,27 @@ def run():
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C (or one passed on again) waits for the stop
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        DEFAULT.stop()
+        balancer.stop()
 
 
 def main(argv):
-    command = argv[1] if len(argv) > 1 else "start"
-    if command == "start":
-        DEFAULT.start()
-    elif command == "stop":
-        DEFAULT.stop()
-    elif command == "run":
-        run()
-    elif command == "conf":
-        if not DEFAULT.settings_file.exists():
-            DEFAULT.configure()
-        print(DEFAULT.conf(production="--production" in argv), end="")
+    parser = argparse.ArgumentParser(prog="devbalancer", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", nargs="?", default="start", choices=("start", "stop", "run", "conf"))
+    parser.add_argument("--servers", type=int, default=2, help="how many app servers (gunicorn instances)")
+    parser.add_argument("--name", default="balancer", help="its directory and settings under instance/")
+    parser.add_argument("--production", action="store_true", help="conf: without what only a local nginx needs")
+    args = parser.parse_args(argv[1:])
+    balancer = Balancer(INSTANCE, name=args.name, servers=args.servers)
+    if args.command == "start":
+        balancer.start()
+    elif args.command == "stop":
+        balancer.stop()
+    elif args.command == "run":
+        run(balancer)
     else:
-        sys.exit(f"devbalancer: unknown command {command!r} (start, stop, run, conf)")
+        if not balancer.settings_file.exists():
+            balancer.configure()
+        print(balancer.conf(production=args.production), end="")
 
 
 if __name__ == "__main__":

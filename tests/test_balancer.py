@@ -21,7 +21,7 @@ from seeclick.accounts import services as accounts
 from seeclick.accounts.models import Role, User
 from seeclick.categories.models import Category
 from seeclick.departments.models import Department
-from seeclick.devbalancer import Balancer
+from seeclick.devbalancer import ROOT, Balancer
 from seeclick.devdb import INSTANCE
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
@@ -298,3 +298,9 @@ def test_one_server_killed_the_other_answers_and_a_report_is_still_made(app, clu
         cluster.start_server(both_up.index(killed))
     with app.app_context():
         assert db.session.scalar(select(Report.id).where(Report.description == fields["description"]))
+
+
+def test_the_model_for_production_is_the_configuration_the_cluster_runs():
+    """docs/production.md shows what devbalancer.py writes, for two hosts, so the two never drift apart."""
+    written = Balancer(INSTANCE).conf(production=True, upstreams=["app1.internal:8000", "app2.internal:8000"])
+    assert f"```nginx\n{written}```" in (ROOT / "docs" / "production.md").read_text()
