@@ -419,9 +419,9 @@ def run(balancer):
     """Start, then wait in the foreground until SIGINT or SIGTERM, and stop everything."""
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    balancer.start()
-    print(f"devbalancer: seeclick is on {balancer.url}; Ctrl-C stops it", flush=True)
     try:
+        balancer.start()
+        print(f"devbalancer: seeclick is on {balancer.url}; Ctrl-C stops it", flush=True)
         while not stopping:
             time.sleep(0.5)
     except KeyboardInterrupt:
