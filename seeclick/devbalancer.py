@@ -22,6 +22,7 @@ text, and caches public map tiles as a CDN would, for no longer than their own m
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -326,24 +327,17 @@ class Balancer:
     def stop_server(self, i, number=signal.SIGTERM, wait=30):
         """Stop app server i: its master and every worker (its process group)."""
         pid = read_pid(self.server_pidfile(i))
-        if not pid or not alive(pid):
-            return
-        try:
-            os.killpg(pid, number)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if alive(pid):
-            os.killpg(pid, signal.SIGKILL)
-        if i in self.processes:
+        if pid and alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, number)
+            deadline = time.monotonic() + wait
+            while alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+        if i in self.processes:  # started here: reaped, whether stopped now or dead already
             self.processes.pop(i).wait()
         self.server_pidfile(i).unlink(missing_ok=True)
-
-    def server_running(self, i):
-        pid = read_pid(self.server_pidfile(i))
-        return bool(pid and alive(pid))
 
     # --- nginx -----------------------------------------------------------------------------------
 
