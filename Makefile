@@ -17,7 +17,7 @@ APT_PACKAGES := postgresql postgresql-contrib
 # PostGIS for whichever PostgreSQL major version the distribution ships.
 POSTGIS_CONTROL := $(wildcard /usr/share/postgresql/*/extension/postgis.control)
 
-.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints soak pooler replica
+.PHONY: run worker test system venv db testdb migrate demo stop lint bench messages constraints soak pooler replica cluster
 
 # The web app and, beside it, the job worker that sends mail (to instance/mail/ without SMTP settings),
 # started again whenever it dies (seeclick/supervise.py; systemd in production, docs/production.md).
@@ -28,6 +28,12 @@ RUN_ENV := $(if $(POOLER),DATABASE_URL="$$($(PYTHON) seeclick/devpgbouncer.py ur
 	$(if $(REPLICA),SEECLICK_REPLICA_DATABASE_URL="$$($(PYTHON) seeclick/devreplica.py url)")
 run: venv db migrate demo $(if $(POOLER),pooler) $(if $(REPLICA),replica)
 	$(RUN_ENV) $(BIN)/python -m seeclick.supervise --keep '$(FLASK) jobs worker' -- $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The demo city as production runs it on several hosts: nginx on http://127.0.0.1:5080 in front of two gunicorn
+# instances that share only the database, Redis and the photo store, and the job worker beside them
+# (seeclick/devbalancer.py; its nginx.conf, logs and tile cache in instance/balancer/).
+cluster: venv db migrate demo
+	$(BIN)/python -m seeclick.supervise --keep '$(FLASK) jobs worker' -- $(PYTHON) seeclick/devbalancer.py run
 
 worker: venv db migrate
 	$(FLASK) jobs worker
@@ -49,6 +55,9 @@ endif
 	@# The pooler in front of PostgreSQL (the local one: seeclick/devpgbouncer.py).
 	@test -x /usr/sbin/pgbouncer || command -v pgbouncer >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer; }
+	@# The load balancer in front of several app servers (make cluster, the tests; seeclick/devbalancer.py).
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx; }
 	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
@@ -113,6 +122,7 @@ replica: db
 	$(PYTHON) seeclick/devreplica.py start
 
 stop:
+	$(PYTHON) seeclick/devbalancer.py stop
 	$(PYTHON) seeclick/devpgbouncer.py stop
 	$(PYTHON) seeclick/devreplica.py stop
 	$(PYTHON) seeclick/devdb.py stop
@@ -120,10 +130,12 @@ stop:
 
 # Minutes of citizens on the web form and Open311 under gunicorn while PostgreSQL (a durable cluster of
 # its own, instance/soak-pgdata) is crashed and restarted and the worker is killed: nothing acknowledged lost.
+# SOAK_SERVERS=2: across two app servers behind nginx (seeclick/devbalancer.py).
 SOAK_SECONDS ?= 90
+SOAK_SERVERS ?= 1
 soak: venv
 	$(PYTHON) seeclick/devredis.py start
-	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS) --servers $(SOAK_SERVERS)
 
 lint: venv
 	$(BIN)/ruff check seeclick tests bench migrations config.py wsgi.py

@@ -87,6 +87,9 @@ class Config:
         "SEECLICK_TILE_ATTRIBUTION",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
     )
+    # How long a browser or a cache (nginx, a CDN) may keep a public map tile, in seconds: a report a moderator
+    # hides leaves every map within this, so keep it short (docs/production.md).
+    MAP_TILE_MAX_AGE = int(os.environ.get("SEECLICK_MAP_TILE_MAX_AGE", "60"))
     # Staff sessions end after a working day; cookies are never readable by scripts.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SEECLICK_SESSION_HOURS", "10")))
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,13 +2,16 @@
 restarted and the job worker is killed with kill -9. Nothing acknowledged may be lost or made twice.
 
     make soak                     # or: .venv/bin/python bench/soak.py [--seconds 90] [--web 4] [--api 3]
+    make soak SOAK_SERVERS=2      # across two app servers behind nginx (--servers 2, seeclick/devbalancer.py)
 
 What runs, all on loopback, started here and stopped at the end:
 - a PostGIS cluster of its own under instance/soak-pgdata with the durable settings production uses
   (fsync, synchronous_commit and full_page_writes on: PostgreSQL's defaults), the demo city loaded;
 - the project-local Redis (the throttles' shared counts, database 2);
 - an SMTP server (aiosmtpd) that keeps every message it is sent;
-- gunicorn (3 workers) and the job worker beside it under seeclick/supervise.py, as `make run` does.
+- gunicorn (3 workers) and the job worker beside it under seeclick/supervise.py, as `make run` does;
+  with --servers N, N gunicorn instances behind nginx instead (seeclick/devbalancer.py, as `make cluster`
+  runs them, in instance/soak-balancer/): every citizen goes through the balancer.
 
 Citizens are threads: --web of them fill in /reports/new (the page, then Send, as a browser does),
 --api of them POST Open311 requests with an API key each and an Idempotency-Key per request. Each
@@ -48,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from seeclick import devredis  # noqa: E402
+from seeclick.devbalancer import Balancer  # noqa: E402
 from seeclick.devdb import INSTANCE, Cluster, free_port  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
@@ -190,6 +194,14 @@ class Citizen(threading.Thread):
                 self.log.acknowledged[description] = json.loads(answer)[0]["service_request_id"]
 
 
+def served(balancer):
+    """Requests each app server behind the balancer has logged so far (nothing without one)."""
+    if balancer is None:
+        return []
+    return [len(path.read_text().splitlines()) if path.exists() else 0
+            for path in (balancer.server_log(i, "access") for i in range(balancer.count))]
+
+
 def wait_for(predicate, seconds):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -214,6 +226,8 @@ def main():
     parser.add_argument("--web", type=int, default=4, help="citizens on the web form")
     parser.add_argument("--api", type=int, default=3, help="Open311 clients")
     parser.add_argument("--drain", type=int, default=240, help="most seconds to wait for the mail afterwards")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="app servers: 1 is gunicorn alone, more are gunicorn instances behind nginx")
     args = parser.parse_args()
 
     cluster = Cluster(INSTANCE, name="soak-pgdata", durable=True, databases=(DATABASE,), preferred_port=54349)
@@ -224,12 +238,22 @@ def main():
     sink = Sink()
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port(2525))
     smtp.start()
-    port = free_port(5077)
+    balancer = None
+    if args.servers > 1:
+        balancer = Balancer(INSTANCE, name="soak-balancer", servers=args.servers, preferred_port=5090)
+        balancer.configure()
+        port = balancer.port
+        web = [str(BIN / "python"), str(ROOT / "seeclick" / "devbalancer.py"), "run", "--name", "soak-balancer",
+               "--servers", str(args.servers)]
+    else:
+        port = free_port(5077)
+        web = [str(BIN / "gunicorn"), "wsgi:app", "--workers", "3", "--bind", f"127.0.0.1:{port}",
+               "--no-control-socket", "--log-level", "warning"]
     env = dict(os.environ, DATABASE_URL=cluster.url(DATABASE), SEECLICK_RATELIMIT_STORAGE=devredis.url(2),
                SEECLICK_SMTP_HOST="127.0.0.1", SEECLICK_SMTP_PORT=str(smtp.port),
                SEECLICK_PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(ROOT))
     print(f"soak: PostgreSQL {cluster.url(DATABASE).rsplit('@', 1)[1]} (durable), SMTP 127.0.0.1:{smtp.port}, "
-          f"web 127.0.0.1:{port}")
+          f"web 127.0.0.1:{port}" + (f" (nginx in front of {args.servers} app servers)" if balancer else ""))
     flask(env, "db", "upgrade")
     flask(env, "demo", "load", "--if-empty", "--reports", "2000")
     psql(cluster, "DELETE FROM procrastinate_jobs; UPDATE notification SET sent_at = now() WHERE sent_at IS NULL")
@@ -243,16 +267,16 @@ def main():
 
     supervisor = subprocess.Popen(
         [str(BIN / "python"), "-m", "seeclick.supervise", "--keep", f"{BIN / 'flask'} --app wsgi jobs worker", "--",
-         str(BIN / "gunicorn"), "wsgi:app", "--workers", "3", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
-         "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+         *web], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         stderr=open(INSTANCE / "soak.log", "w"))  # noqa: SIM115  (open for the whole run)
     log = Log()
     outages, worker_killed = [], None
     try:
         probe = Citizen("web", port, log, 0, category)
-        if not wait_for(lambda: probe.request("GET", "/healthz")[0] == 200, 60):
+        if not wait_for(lambda: probe.request("GET", "/healthz")[0] == 200, 60 * args.servers):
             sys.exit("soak: the service did not start; see instance/soak.log")
         wait_for(lambda: worker_pid(supervisor) is not None, 30)
+        served_before = served(balancer)
         start = time.monotonic()
         deadline = start + args.seconds
         citizens = [Citizen("web", port, log, deadline, category) for _ in range(args.web)]
@@ -291,6 +315,7 @@ def main():
         ours = f"SELECT description FROM report WHERE description LIKE 'soak-{RUN}-%'"
         for line in psql(cluster, ours).splitlines():
             stored[line] += 1
+        spread = [after - before for before, after in zip(served_before, served(balancer), strict=True)]
     finally:
         supervisor.send_signal(signal.SIGTERM)
         try:
@@ -333,6 +358,9 @@ def main():
     print(f"duplicated:                       {duplicated}")
     print(f"stored but never acknowledged:    {made_unacknowledged}  (the citizen's last try was cut off at the end)")
     print(f"500s:                             {statuses.get(500, 0)}")
+    print(f"other 5xx, 503 aside (502, 504): {len(log.errors) - statuses.get(500, 0)}")
+    if balancer:
+        print(f"requests per app server:          {spread}  (each one's own access log)")
     print(f"503s:                             {statuses.get(503, 0)}  ({stray_503} outside an outage)")
     for what, recovered, length in recoveries:
         shown = f"{recovered:.2f}" if recovered is not None else "never"
@@ -343,7 +371,8 @@ def main():
         print(f"  a {status} on {channel}: {body!r}")
     print(f"worker: killed pid {worker_killed}, running now as pid {worker_now}, last heartbeat {heartbeat} s ago")
 
-    ok = (lost == 0 and duplicated == 0 and statuses.get(500, 0) == 0 and stray_503 == 0
+    ok = (lost == 0 and duplicated == 0 and not log.errors and stray_503 == 0
+          and (balancer is None or all(n > 0 for n in spread))
           and all(r is not None and r < RECOVERY_LIMIT for _, r, _ in recoveries)
           and len(receipts_to) == len(log.acknowledged) and worker_alive and found_once == len(log.acknowledged)
           and len(log.acknowledged) > 0)

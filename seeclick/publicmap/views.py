@@ -83,5 +83,5 @@ def tile(z, x, y):
     body = queries.tile(z, x, y, chosen)
     response = Response(body, mimetype="application/vnd.mapbox-vector-tile")
     response.cache_control.public = True
-    response.cache_control.max_age = current_app.config.get("MAP_TILE_MAX_AGE", 60)
+    response.cache_control.max_age = current_app.config["MAP_TILE_MAX_AGE"]
     return response
