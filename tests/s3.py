@@ -35,6 +35,7 @@ def s3_server():
         except (requests.ConnectionError, requests.Timeout):
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
+                server.wait()
                 raise RuntimeError("the S3 server (moto) did not start") from None
             time.sleep(0.1)
     saved = {name: os.environ.get(name) for name in CREDENTIALS}
