@@ -27,14 +27,15 @@ def s3_server():
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # its first answer loads its services: seconds on a busy machine
     while True:
         try:
-            requests.get(endpoint, timeout=1)
+            requests.get(endpoint, timeout=30)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
+                server.wait()
                 raise RuntimeError("the S3 server (moto) did not start") from None
             time.sleep(0.1)
     saved = {name: os.environ.get(name) for name in CREDENTIALS}
