@@ -5,6 +5,8 @@
     .venv/bin/python bench/run.py --bench-db postgresql://...@127.0.0.1:54329/seeclick_bench
     .venv/bin/python bench/run.py --database-url postgresql://...@127.0.0.1:6432/seeclick_bench_5000000 \\
         --topology pooler                               # the app servers through a pooler
+    .venv/bin/python bench/run.py --also pooler=postgresql://...@127.0.0.1:6432/seeclick_bench_5000000
+                                                        # direct, then through the pooler, side by side
 
 The database: --bench-db, or by default seeclick_bench_<N> in the project's local cluster
 (seeclick/devdb.py), created when missing, migrated, given the demo city and filled with generated
@@ -729,11 +731,15 @@ def main():
     parser.add_argument("--bench-db", help="the benchmark database (default: seeclick_bench_<N> in the local cluster)")
     parser.add_argument("--database-url", help="what the app servers connect to (default: the benchmark database)")
     parser.add_argument("--topology", default="direct", help="the name of that topology in the table")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=URL",
+                        help="then the same cases with the servers on URL, shown as NAME beside the first")
     parser.add_argument("--urls", type=int, default=400, help="different requests a case goes round")
     parser.add_argument("--captures", type=int, default=50, help="of those, how many the SQL floor replays")
     parser.add_argument("--only", action="append", help="only the cases whose name contains this (repeatable)")
     parser.add_argument("--seed", type=int, default=311)
     args = parser.parse_args()
+    if any("=" not in also for also in args.also):
+        parser.error("--also takes NAME=URL, e.g. pooler=postgresql://...@127.0.0.1:6432/seeclick_bench")
     for name in ("reports", "seconds", "rounds", "connections", "urls", "captures"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -748,9 +754,11 @@ def main():
     print(f"{reports:,} reports, {os.cpu_count()} cores; gunicorn --workers {WORKERS} (gunicorn.conf.py) on "
           f"create_app() with RATELIMIT_ENABLED=False; wrk -t 2 -c {args.connections}, {args.seconds} s a case in "
           f"{args.rounds} rounds alternating with the floor; latencies in ms; ratio = service p50 / floor p50")
-    print(f"topology {args.topology}")
-    print(HEADER, flush=True)
-    run["topologies"].append(run_topology(args, args.topology, args.database_url or bench_url, bench_url, reports))
+    topologies = [(args.topology, args.database_url or bench_url)] + [tuple(a.split("=", 1)) for a in args.also]
+    for name, url in topologies:
+        print(f"topology {name}: servers on {make_url(url).render_as_string(hide_password=True)}")
+        print(HEADER, flush=True)
+        run["topologies"].append(run_topology(args, name, url, bench_url, reports))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     base = RESULTS / f"{stamp}-{reports}"
     base.with_suffix(".json").write_text(json.dumps(run, indent=1, default=str) + "\n")
