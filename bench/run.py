@@ -683,7 +683,7 @@ def markdown(run):
     lines = [f"# make bench: {run['reports']:,} reports", "",
              f"{run['date']}, commit {run['commit']}, {run['cores']} cores, {run['reports']:,} reports, "
              f"{run['seconds']} s a case in {run['rounds']} rounds, {run['connections']} connections; "
-             f"servers: `gunicorn {topologies[0]['server']}`; topology: "
+             f"servers: `{topologies[0]['server']}`; topology: "
              + ", ".join(t["topology"] for t in topologies) + ".", "",
              "Latencies in ms; floor: `sql` the same statements through psycopg2, `bare` a bare Flask route under "
              "the same gunicorn; ratio: service p50 / floor p50.", ""]
