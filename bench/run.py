@@ -715,6 +715,26 @@ def markdown(run):
     return "\n".join(lines)
 
 
+def growth(run, earlier):
+    """Each case's p95 in this run over its p95 in an earlier run at another size (same topology): Markdown lines.
+
+    The goal of issue 17: no hot path's p95 more than 1.5x worse at 5M reports than at 1M.
+    """
+    lines = [f"## p95 at {run['reports']:,} reports over p95 at {earlier['reports']:,} ({earlier['date']}, "
+             f"commit {earlier['commit']})", "", "| topology | case | p95 then | p95 now | growth | ≤ 1.5x |",
+             "|---|---|---|---|---|---|"]
+    before = {t["topology"]: t for t in earlier["topologies"]}
+    for t in run["topologies"]:
+        for name, figures in t["cases"].items():
+            then = before.get(t["topology"], {}).get("cases", {}).get(name)
+            if then:
+                ratio = figures["service"]["p95"] / then["service"]["p95"]
+                verdict = "met" if ratio <= 1.5 else "**not met**"
+                lines.append(f"| {t['topology']} | {name} | {then['service']['p95']:.1f} | "
+                             f"{figures['service']['p95']:.1f} | {ratio:.2f} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
 def commit():
     found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
@@ -737,7 +757,10 @@ def main():
     parser.add_argument("--captures", type=int, default=50, help="of those, how many the SQL floor replays")
     parser.add_argument("--only", action="append", help="only the cases whose name contains this (repeatable)")
     parser.add_argument("--seed", type=int, default=311)
+    parser.add_argument("--compare", type=Path, metavar="JSON",
+                        help="an earlier run's bench/results/*.json at another size: each p95's growth since")
     args = parser.parse_args()
+    earlier = json.loads(args.compare.read_text()) if args.compare else None
     if any("=" not in also for also in args.also):
         parser.error("--also takes NAME=URL, e.g. pooler=postgresql://...@127.0.0.1:6432/seeclick_bench")
     for name in ("reports", "seconds", "rounds", "connections", "urls", "captures"):
@@ -762,9 +785,10 @@ def main():
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     base = RESULTS / f"{stamp}-{reports}"
     base.with_suffix(".json").write_text(json.dumps(run, indent=1, default=str) + "\n")
-    base.with_suffix(".md").write_text(markdown(run))
+    table = markdown(run) + ("\n" + growth(run, earlier) if earlier else "")
+    base.with_suffix(".md").write_text(table)
     print()
-    print(markdown(run))
+    print(table)
     print(f"saved {base}.json and {base}.md")
 
 
