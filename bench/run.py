@@ -36,6 +36,7 @@ Results: bench/results/<date>-<reports>.json and .md (date, commit, cores, repor
 import argparse
 import csv
 import http.client
+import itertools
 import json
 import os
 import random
@@ -354,6 +355,9 @@ def check(server, lines, expect):
         sys.exit(f"{method} {path}: {response.status} {content[:300]!r}")
 
 
+WRK_RUNS = (f"{os.getpid()}.{n}" for n in itertools.count())
+
+
 def wrk(server, lines, seconds, connections, expect=200):
     """One wrk run over the lines for `seconds`: its BENCH-JSON summary."""
     path = RESULTS / f".requests-{os.getpid()}.txt"
@@ -361,10 +365,13 @@ def wrk(server, lines, seconds, connections, expect=200):
     try:
         out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
                               "-s", str(LUA), f"http://127.0.0.1:{server.port}"],
-                             env={**os.environ, "BENCH_REQUESTS": str(path)}, capture_output=True, text=True,
-                             check=True).stdout
+                             env={**os.environ, "BENCH_REQUESTS": str(path), "BENCH_RUN": next(WRK_RUNS)},
+                             capture_output=True, text=True)
     finally:
         path.unlink(missing_ok=True)
+    if out.returncode or "BENCH-JSON " not in out.stdout:
+        sys.exit(f"wrk failed ({out.returncode}): {out.stderr.strip() or out.stdout.strip()}")
+    out = out.stdout
     found = json.loads(out.split("BENCH-JSON ", 1)[1].splitlines()[0])
     # An error: no answer, or any answer but the one the case expects (a form shown again is a 200).
     found["errors"] = sum(found[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts")) + sum(
@@ -484,8 +491,10 @@ def run_topology(args, topology, database_url, bench_url, reports):
     for name, made in results["made"].items():
         case = results["cases"].get(f"submission, {'Open311 POST' if name == 'Open311' else name}")
         if case:
-            print(f"{name}: {case['service']['requests']:,} submissions answered, {made:,} reports made "
-                  "(and deleted)", flush=True)
+            answered = case["service"]["requests"]
+            short = " (FEWER reports than answers: some submissions were not new reports)" if made < answered else ""
+            print(f"{name}: {answered:,} submissions answered, {made:,} reports made (and deleted; the first check "
+                  f"and requests still in flight when a round ended make a few more){short}", flush=True)
     return results
 
 

@@ -2,7 +2,8 @@
 --   METHOD <tab> PATH [<tab> COOKIE <tab> BODY]
 -- Each thread starts at its own place in the list and goes round it, so the connections ask for
 -- many different tiles, reports and places at once. In a POST body "submission_key=..." gets a
--- suffix of the thread and a count, so no two submissions are the same report.
+-- suffix of the run (BENCH_RUN, new for every wrk), the thread and a count, so no two submissions
+-- are the same report (a key sent again is a retry, answered with the report it made).
 -- done() prints one line, "BENCH-JSON {...}": requests, seconds, errors, the count of each HTTP
 -- status and latency percentiles (ms).
 
@@ -35,7 +36,8 @@ function request()
    local entry = lines[position]
    if entry.method == "POST" then
       made = made + 1
-      local body = entry.body:gsub("submission_key=([^&]*)", "submission_key=%1-" .. id .. "-" .. made)
+      local key = "submission_key=%1-" .. os.getenv("BENCH_RUN") .. "-" .. id .. "-" .. made
+      local body = entry.body:gsub("submission_key=([^&]*)", key)
       local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
       if entry.cookie ~= "" then headers["Cookie"] = entry.cookie end
       return wrk.format("POST", entry.path, headers, body)
