@@ -58,6 +58,9 @@ endif
 	@# The load balancer in front of several app servers (make cluster, the tests; seeclick/devbalancer.py).
 	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx; }
+	@# make bench's load generator.
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	@# Browser tests drive the distribution's Chromium (Playwright never downloads a browser).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
@@ -140,9 +143,12 @@ soak: venv
 lint: venv
 	$(BIN)/ruff check seeclick tests bench migrations config.py wsgi.py
 
-bench: venv db migrate demo
-	$(BIN)/python bench/routing.py
-	$(BIN)/python bench/addresses.py
+# Every hot path under gunicorn beside its floor, on a database of BENCH_REPORTS generated reports (built once,
+# then reused): one table, saved under bench/results/ (docs/benchmarks.md). BENCH_ARGS adds options of bench/run.py.
+BENCH_REPORTS ?= 5000000
+BENCH_SECONDS ?= 10
+bench: venv db
+	$(BIN)/python bench/run.py --reports $(BENCH_REPORTS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
 # Every string to translate, extracted afresh into messages.pot and merged into each language's catalogue
 # (new and changed strings come in empty: tests/test_translations.py fails until they are translated).

@@ -168,3 +168,18 @@ def test_a_category_served_nowhere_is_left_out_rather_than_failing(session, cate
     result = generate.generate(800, seed=4)
     assert result.inserted > 700
     assert session.scalar(select(func.count()).where(Report.category_id == rodents.id)) == 0
+
+
+def test_a_large_run_is_written_chunk_by_chunk_with_its_progress(session, monkeypatch):
+    monkeypatch.setattr(generate, "CHUNK", 700)
+    drawn = []
+    result = generate.generate(2000, seed=12, bad_share=0.05, advance=drawn.append)
+    assert drawn == [700, 700, 600]
+    assert result.inserted + sum(result.rejected.values()) == 2000
+    ids = session.scalars(select(Report.id)).all()
+    assert len(ids) == len(set(ids)) == result.inserted
+    assert session.scalar(select(func.count()).select_from(Update)) == result.updates
+    # Every closed report's closing is in the event log, whichever chunk it was written in.
+    assert session.scalar(text("""
+        SELECT count(*) FROM report r WHERE r.closed_at IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM report_update u WHERE u.report_id = r.id AND u.created_at = r.closed_at)""")) == 0

@@ -1,5 +1,6 @@
 """`flask demo ...`: the demo city and generated reports."""
 
+import sys
 import time
 from pathlib import Path
 
@@ -78,11 +79,23 @@ def load(reports, seed, replace, if_empty):
 def generate_reports(count, seed, days, bad_share):
     """Add COUNT generated reports, routed like real ones (COPY, fast enough for a million)."""
     started = time.perf_counter()
+    bar = click.progressbar(length=count, label="  reports", file=sys.stderr,
+                            show_pos=True, show_eta=True)
+    drawn = []
+
+    def advance(n):
+        drawn.append(n)
+        bar.update(n)
+
     try:
         def progress(message):
+            if drawn and drawn[-1]:  # the bar's line is finished before the next message
+                bar.render_finish()
+                drawn.append(0)
             click.echo(f"  {time.perf_counter() - started:5.1f}s  {message}")
 
-        result = generate.generate(count, seed=seed, days=days, bad_share=bad_share, progress=progress)
+        result = generate.generate(count, seed=seed, days=days, bad_share=bad_share, progress=progress,
+                                   advance=advance)
         progress("bringing the statistics up to date")
         stats.fold()
         map_counts.fold()

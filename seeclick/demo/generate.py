@@ -30,6 +30,8 @@ from seeclick.routing.queries import ROUTE_TABLE
 from seeclick.stats import services as stats
 
 HOUR = np.timedelta64(3600, "s")
+# Reports drawn, formatted and copied at a time: what bounds the memory a run takes.
+CHUNK = 100_000
 JITTER_METRES = 8.0
 VARIANTS_PER_LOT = 3
 # Of closed reports: how they were closed.
@@ -100,11 +102,16 @@ def route_locations(locations: np.ndarray, category_ids: list[int]) -> tuple[np.
 
 
 def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.002, now: datetime | None = None,
-             progress: Callable[[str], None] = lambda message: None, bulk_minimum: int = 50_000) -> GenerateResult:
-    """Insert `count` generated reports (fewer by the rejected rows) with their status updates."""
+             progress: Callable[[str], None] = lambda message: None, bulk_minimum: int = 50_000,
+             advance: Callable[[int], None] = lambda drawn: None) -> GenerateResult:
+    """Insert `count` generated reports (fewer by the rejected rows) with their status updates.
+
+    Reports are drawn, formatted and copied CHUNK at a time, so memory stays flat whatever the count
+    (20 million reports build in the same few hundred megabytes as one million); `advance` is told how
+    many were drawn after each chunk is written.
+    """
     rng = np.random.default_rng(seed)
     now = now or datetime.now(UTC)
-    now64 = np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "s")
     categories = {c.code: c for c in db.session.scalars(select(Category).where(Category.active))}
     specs = [s for s in CATEGORIES if s.code in categories]
     if not specs:
@@ -118,16 +125,71 @@ def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.
     if wanted < len(locations):
         locations = locations[rng.choice(len(locations), size=wanted, replace=False)]
     departments, neighbourhoods = route_locations(locations, category_ids)
+    city = _City(specs, category_ids, locations, departments, neighbourhoods)
 
-    progress("drawing reports")
-    weights = np.array([s.weight for s in specs])
-    draw = int(count * 1.3) + 100
-    loc = rng.integers(0, len(locations), size=draw)
-    cat = rng.choice(len(specs), size=draw, p=weights / weights.sum())
-    dept = departments[loc, cat]
-    keep = np.flatnonzero(dept >= 0)[:count]
-    loc, cat, dept = loc[keep], cat[keep], dept[keep]
-    n = len(keep)
+    progress(f"writing {count:,} reports")
+    result = GenerateResult()
+    raw = db.session.connection().connection.dbapi_connection
+    with raw.cursor() as cur:
+        # Every closed report has one or two updates: the report count is a floor for theirs.
+        with bulk_load(cur, "report", count, progress, bulk_minimum) as bulk, \
+                bulk_load(cur, "report_update", count, progress, bulk_minimum), \
+                (stats.unrecorded() if bulk else nullcontext()), \
+                (map_counts.paused(cur) if bulk else nullcontext()):
+            # In bulk, the statistics and the map's counts are rebuilt once afterwards, not told of each report.
+            for start in range(0, count, CHUNK):
+                size = min(CHUNK, count - start)
+                inserted, updates = _copy_chunk(cur, _draw(rng, size, city, now, days, bad_share, result.rejected))
+                result.inserted += inserted
+                result.updates += updates
+                advance(size)
+        progress("analyzing")
+        cur.execute("ANALYZE report; ANALYZE report_update")
+    if bulk:
+        progress("building the statistics")
+        stats.rebuild()
+        progress("counting the map's cells")
+        map_counts.rebuild()
+    return result
+
+
+@dataclass
+class _City:
+    """What every chunk draws from: the categories, and the routed locations."""
+
+    specs: list
+    category_ids: list[int]
+    locations: np.ndarray
+    departments: np.ndarray  # (location, category) -> department id, -1 where not served
+    neighbourhoods: np.ndarray  # location -> neighbourhood id, -1 outside every one
+
+
+def _served(rng, size: int, city: _City) -> tuple[np.ndarray, np.ndarray]:
+    """`size` (location, category) pairs drawn where the category is served there."""
+    weights = np.array([s.weight for s in city.specs])
+    weights = weights / weights.sum()
+    found, have = [], 0
+    while have < size:
+        draw = int((size - have) * 1.3) + 100
+        loc = rng.integers(0, len(city.locations), size=draw)
+        cat = rng.choice(len(city.specs), size=draw, p=weights)
+        keep = city.departments[loc, cat] >= 0
+        if not keep.any():  # nothing served anywhere: fewer reports rather than no end
+            break
+        found.append((loc[keep], cat[keep]))
+        have += int(keep.sum())
+    loc = np.concatenate([loc for loc, _ in found] or [np.zeros(0, np.int64)])[:size]
+    cat = np.concatenate([cat for _, cat in found] or [np.zeros(0, np.int64)])[:size]
+    return loc, cat
+
+
+def _draw(rng, size: int, city: _City, now: datetime, days: int, bad_share: float, rejected: Counter) -> dict:
+    """One chunk of reports: each column as an array, the rows with impossible timestamps left out."""
+    now64 = np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "s")
+    specs = city.specs
+    loc, cat = _served(rng, size, city)
+    dept = city.departments[loc, cat]
+    n = len(loc)
 
     created = _creation_times(rng, n, now, days)
 
@@ -161,16 +223,18 @@ def generate(count: int, seed: int = 311, days: int = 365, bad_share: float = 0.
     created = np.where(bad & (kind == 1), created + np.timedelta64(1000 * 365, "D"), created)
     acknowledged_at = np.where(bad & (kind == 2) & is_acked, created - np.timedelta64(2, "h"), acknowledged_at)
 
-    result = GenerateResult()
-    valid = validate_times(created, acknowledged_at, closed_at, now64, result.rejected)
+    valid = validate_times(created, acknowledged_at, closed_at, now64, rejected)
     idx = np.flatnonzero(valid)
-
-    progress(f"writing {len(idx):,} reports")
-    result.inserted, result.updates = _copy(
-        idx, category_ids, cat, dept, neighbourhoods[loc], locations[loc], status, created, due_at,
-        acknowledged_at, closed_at, rng, progress, bulk_minimum,
-    )
-    return result
+    channel = rng.choice([c for c, _ in CHANNELS], size=len(idx), p=[p for _, p in CHANNELS])
+    # "Was it fixed?": about a third of the reporters of fixed reports answer, most of them yes.
+    asked = rng.random(len(idx))
+    points = city.locations[loc[idx]]
+    return {
+        "category": np.array(city.category_ids)[cat[idx]], "department": dept[idx],
+        "neighbourhood": city.neighbourhoods[loc[idx]], "lon": points[:, 0], "lat": points[:, 1],
+        "status": status[idx], "channel": channel, "created": created[idx], "due": due_at[idx],
+        "acknowledged": acknowledged_at[idx], "closed": closed_at[idx], "asked": asked,
+    }
 
 
 def _creation_times(rng, n: int, now: datetime, days: int) -> np.ndarray:
@@ -246,61 +310,43 @@ def _stamp(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnat(values), "\\N", text + "+00")
 
 
-def _copy(idx, category_ids, cat, dept, hood, points, status, created, due_at, acknowledged_at, closed_at, rng,
-          progress, bulk_minimum):
-    raw = db.session.connection().connection.dbapi_connection
-    with raw.cursor() as cur:
-        cur.execute("SELECT array_agg(nextval('report_id_seq')) FROM generate_series(1, %s)", (len(idx),))
-        ids = np.array(cur.fetchone()[0] or [], dtype=np.int64)
-        cats = np.array(category_ids)[cat[idx]]
-        hoods = hood[idx].astype(object)
-        hoods[hoods < 0] = "\\N"
-        created_s, ack_s, closed_s = _stamp(created[idx]), _stamp(acknowledged_at[idx]), _stamp(closed_at[idx])
-        due_s = _stamp(due_at[idx])
-        updated_s = np.where(closed_s != "\\N", closed_s, np.where(ack_s != "\\N", ack_s, created_s))
-        channel = rng.choice([c for c, _ in CHANNELS], size=len(idx), p=[p for _, p in CHANNELS])
-        lon, lat = points[idx, 0], points[idx, 1]
-        st = status[idx]
-        # "Was it fixed?": about a third of the reporters of fixed reports answer, most of them yes.
-        asked = rng.random(len(idx))
-        confirmed = np.where(st != Status.FIXED.value, "\\N",
-                             np.where(asked < ANSWERED_SHARE * FIXED_SAYS_YES, "t",
-                                      np.where(asked < ANSWERED_SHARE, "f", "\\N")))
-        lines = [
-            f"{ids[i]}\t{cats[i]}\t{dept[j]}\t{hoods[i]}\tSRID=4326;POINT({lon[i]:.7f} {lat[i]:.7f})\t{st[i]}\t"
-            f"{channel[i]}\t{created_s[i]}\t{due_s[i]}\t{ack_s[i]}\t{closed_s[i]}\t{updated_s[i]}\t{confirmed[i]}\n"
-            for i, j in enumerate(idx)
-        ]
-        with bulk_load(cur, "report", len(lines), progress, bulk_minimum) as bulk, \
-                (stats.unrecorded() if bulk else nullcontext()), \
-                (map_counts.paused(cur) if bulk else nullcontext()):
-            # In bulk, the statistics and the map's counts are rebuilt once afterwards, not told of each report.
-            cur.copy_expert(
-                "COPY report (id, category_id, department_id, neighbourhood_id, location, status, channel, "
-                "created_at, due_at, acknowledged_at, closed_at, updated_at, fix_confirmed) FROM STDIN",
-                io.StringIO("".join(lines)),
-            )
-        del lines
-        progress("building the update log")
-        # The event log: an acknowledgement (when there was one before closing) and the closing.
-        updates = []
-        for i in range(len(idx)):
-            if ack_s[i] != "\\N" and ack_s[i] != closed_s[i]:
-                updates.append(f"{ids[i]}\tstatus\tt\tnew\tacknowledged\t{ACKNOWLEDGEMENT}\t{ack_s[i]}\n")
-            if closed_s[i] != "\\N":
-                previous = "acknowledged" if ack_s[i] != "\\N" and ack_s[i] != closed_s[i] else "new"
-                updates.append(f"{ids[i]}\tstatus\tt\t{previous}\t{st[i]}\t{CLOSING_NOTES[Status(st[i])]}\t{closed_s[i]}\n")
-        progress(f"writing {len(updates):,} updates")
-        with bulk_load(cur, "report_update", len(updates), progress, bulk_minimum):
-            cur.copy_expert(
-                "COPY report_update (report_id, kind, public, old_status, new_status, body, created_at) FROM STDIN",
-                io.StringIO("".join(updates)),
-            )
-        progress("analyzing")
-        cur.execute("ANALYZE report; ANALYZE report_update")
-    if bulk:
-        progress("building the statistics")
-        stats.rebuild()
-        progress("counting the map's cells")
-        map_counts.rebuild()
-    return len(idx), len(updates)
+REPORT_COPY = ("COPY report (id, category_id, department_id, neighbourhood_id, location, status, channel, "
+               "created_at, due_at, acknowledged_at, closed_at, updated_at, fix_confirmed) FROM STDIN")
+UPDATE_COPY = "COPY report_update (report_id, kind, public, old_status, new_status, body, created_at) FROM STDIN"
+
+
+def _copy_chunk(cur, rows: dict) -> tuple[int, int]:
+    """COPY one drawn chunk into report and its events into report_update; how many of each."""
+    n = len(rows["status"])
+    if not n:
+        return 0, 0
+    cur.execute("SELECT array_agg(nextval('report_id_seq')) FROM generate_series(1, %s)", (n,))
+    ids = cur.fetchone()[0]
+    hoods = rows["neighbourhood"].astype(object)
+    hoods[hoods < 0] = "\\N"
+    created_s, ack_s, closed_s = _stamp(rows["created"]), _stamp(rows["acknowledged"]), _stamp(rows["closed"])
+    updated_s = np.where(closed_s != "\\N", closed_s, np.where(ack_s != "\\N", ack_s, created_s))
+    st = rows["status"]
+    asked = rows["asked"]
+    confirmed = np.where(st != Status.FIXED.value, "\\N",
+                         np.where(asked < ANSWERED_SHARE * FIXED_SAYS_YES, "t",
+                                  np.where(asked < ANSWERED_SHARE, "f", "\\N")))
+    columns = (ids, rows["category"].tolist(), rows["department"].tolist(), hoods.tolist(), rows["lon"].tolist(),
+               rows["lat"].tolist(), st.tolist(), rows["channel"].tolist(), created_s.tolist(),
+               _stamp(rows["due"]).tolist(), ack_s.tolist(), closed_s.tolist(), updated_s.tolist(),
+               confirmed.tolist())
+    cur.copy_expert(REPORT_COPY, io.BytesIO("".join([
+        f"{i}\t{c}\t{d}\t{h}\tSRID=4326;POINT({x:.7f} {y:.7f})\t{s}\t{ch}\t{cr}\t{du}\t{a}\t{cl}\t{up}\t{cf}\n"
+        for i, c, d, h, x, y, s, ch, cr, du, a, cl, up, cf in zip(*columns, strict=True)
+    ]).encode()))
+    # The event log: an acknowledgement (when there was one before closing) and the closing.
+    updates = []
+    for i, s, a, cl in zip(ids, columns[6], columns[10], columns[11], strict=True):
+        acknowledged = a != "\\N" and a != cl
+        if acknowledged:
+            updates.append(f"{i}\tstatus\tt\tnew\tacknowledged\t{ACKNOWLEDGEMENT}\t{a}\n")
+        if cl != "\\N":
+            previous = "acknowledged" if acknowledged else "new"
+            updates.append(f"{i}\tstatus\tt\t{previous}\t{s}\t{CLOSING_NOTES[Status(s)]}\t{cl}\n")
+    cur.copy_expert(UPDATE_COPY, io.BytesIO("".join(updates).encode()))
+    return n, len(updates)
