@@ -144,11 +144,12 @@ lint: venv
 	$(BIN)/ruff check seeclick tests bench migrations config.py wsgi.py
 
 # Every hot path under gunicorn beside its floor, on a database of BENCH_REPORTS generated reports (built once,
-# then reused): one table, saved under bench/results/ (docs/benchmarks.md). BENCH_ARGS adds options of bench/run.py.
+# then reused), served directly and through the local PgBouncer side by side: one table, saved under bench/results/
+# (docs/benchmarks.md). BENCH_ARGS adds options of bench/run.py.
 BENCH_REPORTS ?= 5000000
 BENCH_SECONDS ?= 10
-bench: venv db
-	$(BIN)/python bench/run.py --reports $(BENCH_REPORTS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+bench: venv db pooler
+	$(BIN)/python bench/run.py --pooler --reports $(BENCH_REPORTS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
 # Every string to translate, extracted afresh into messages.pot and merged into each language's catalogue
 # (new and changed strings come in empty: tests/test_translations.py fails until they are translated).

@@ -5,6 +5,7 @@
     .venv/bin/python bench/run.py --bench-db postgresql://...@127.0.0.1:54329/seeclick_bench
     .venv/bin/python bench/run.py --database-url postgresql://...@127.0.0.1:6432/seeclick_bench_5000000 \\
         --topology pooler                               # the app servers through a pooler
+    .venv/bin/python bench/run.py --pooler              # direct, then through the local PgBouncer
     .venv/bin/python bench/run.py --also pooler=postgresql://...@127.0.0.1:6432/seeclick_bench_5000000
                                                         # direct, then through the pooler, side by side
 
@@ -751,6 +752,16 @@ def commit():
     return found.stdout.strip() + ("+changes" if dirty else "")
 
 
+def pooled(bench_url):
+    """The benchmark database through the project-local PgBouncer in transaction mode (started if need be)."""
+    from seeclick import devpgbouncer
+
+    if make_url(bench_url).port != devpgbouncer.DEFAULT.cluster.settings()["port"]:
+        sys.exit("--pooler: the local PgBouncer pools the local cluster only; give --also pooler=URL instead")
+    devpgbouncer.DEFAULT.start()
+    return devpgbouncer.DEFAULT.url(make_url(bench_url).database)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=5_000_000, help="reports in the benchmark database")
@@ -762,6 +773,8 @@ def main():
     parser.add_argument("--topology", default="direct", help="the name of that topology in the table")
     parser.add_argument("--also", action="append", default=[], metavar="NAME=URL",
                         help="then the same cases with the servers on URL, shown as NAME beside the first")
+    parser.add_argument("--pooler", action="store_true",
+                        help="then the same cases with the servers (and the SQL floor) through the local PgBouncer")
     parser.add_argument("--urls", type=int, default=400, help="different requests a case goes round")
     parser.add_argument("--captures", type=int, default=50, help="of those, how many the SQL floor replays")
     parser.add_argument("--only", action="append", help="only the cases whose name contains this (repeatable)")
@@ -787,6 +800,8 @@ def main():
           f"create_app() with RATELIMIT_ENABLED=False; wrk -t 2 -c {args.connections}, {args.seconds} s a case in "
           f"{args.rounds} rounds alternating with the floor; latencies in ms; ratio = service p50 / floor p50")
     topologies = [(args.topology, args.database_url or bench_url)] + [tuple(a.split("=", 1)) for a in args.also]
+    if args.pooler:
+        topologies.append(("pooler", pooled(bench_url)))
     for name, url in topologies:
         print(f"topology {name}: servers on {make_url(url).render_as_string(hide_password=True)}")
         print(HEADER, flush=True)
