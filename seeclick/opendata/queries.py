@@ -40,13 +40,8 @@ FILTERS = {"neighbourhood": "n.code", "department": "d.code", "category": "c.cod
 
 
 def _moment(column: str) -> str:
-    return (f"to_char({column} AT TIME ZONE 'UTC', CASE WHEN date_trunc('second', {column}) = {column} "
-            """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)""")
-
-
-def _decimal(value: str) -> str:
-    """A numeric of fixed scale as Python prints it as a float: 2.00 is "2.0", 40.678200 is "40.6782"."""
-    return f"(rtrim(({value})::text, '0') || CASE WHEN ({value}) = trunc({value}) THEN '0' ELSE '' END)"
+    """A moment as Python's isoformat() writes it in UTC, "Z" for "+00:00", microseconds only when there are any."""
+    return f"""replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '.000000Z', 'Z')"""
 
 
 def _quoted(column: str) -> str:
@@ -57,6 +52,14 @@ def _quoted(column: str) -> str:
 HOURS_TO_ACKNOWLEDGE = "round((extract(epoch FROM r.acknowledged_at - r.created_at) / 3600)::numeric, 2)"
 HOURS_TO_CLOSE = "round((extract(epoch FROM r.closed_at - r.created_at) / 3600)::numeric, 2)"
 LAT, LON = "round(ST_Y(r.location)::numeric, 6)", "round(ST_X(r.location)::numeric, 6)"
+
+# The line's last five values: the hours (2 places), the moderator's reason and the point (6 places), a
+# numeric's zeros trimmed as Python prints it as a float ("2.00" is "2.0", "40.678200" is "40.6782"): trimmed
+# once, and a "." left bare by the trimming given back its 0 in the five at once (none of them holds a comma).
+_DECIMALS = f"""left(replace(concat(
+    rtrim(({HOURS_TO_ACKNOWLEDGE})::text, '0'), ',', rtrim(({HOURS_TO_CLOSE})::text, '0'), ',', r.hidden_reason, ',',
+    CASE WHEN r.hidden_reason IS NULL THEN rtrim(({LAT})::text, '0') || ',' || rtrim(({LON})::text, '0') ELSE ',' END,
+    ','), '.,', '.0,'), -1)"""
 
 # Categories, departments and neighbourhoods are a few hundred rows: their code and name are quoted once each.
 _GROUPS = "WITH " + ", ".join(
@@ -75,8 +78,7 @@ CSV_LINE = _GROUPS + f"""
                   CASE WHEN r.closed_at IS NULL THEN 'open' ELSE 'closed' END, ',', r.channel, ',',
                   {_moment('r.created_at')}, ',', {_moment('r.acknowledged_at')}, ',',
                   {_moment('r.closed_at')}, ',', {_moment('r.due_at')}, ',',
-                  {_decimal(HOURS_TO_ACKNOWLEDGE)}, ',', {_decimal(HOURS_TO_CLOSE)}, ',', r.hidden_reason, ',',
-                  CASE WHEN r.hidden_reason IS NULL THEN {_decimal(LAT)} || ',' || {_decimal(LON)} ELSE ',' END)
+                  {_DECIMALS})
 """ + _FROM
 
 # A report a moderator took from the public has no place here (RFC 7946: an unlocated feature).
