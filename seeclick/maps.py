@@ -1,18 +1,62 @@
 """Folium maps built as plain functions: data in, a map's page parts out."""
 
+import functools
 import html
+import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import branca.element
 import folium
 import folium.elements
+import folium.features
 import folium.plugins
 import folium.template
+import jinja2
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 LEAFLET = "vendor/leaflet-1.9.4"
+
+# Folium makes Jinja templates from strings on every render: each element's rendered text goes into a
+# branca Element(text), which compiles the text as a template of its own (12 of them for the home page,
+# one its 200 KB of neighbourhoods: a third of the page's time), and a GeoJsonTooltip compiles its style
+# template each time. Here a text without Jinja's markers is not compiled at all (it renders as itself,
+# line ends as Jinja writes them), and a compiled template is kept by its source: the same HTML, sooner.
+_JINJA_MARKERS = ("{{", "{%", "{#")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+class _Text:
+    """What Jinja renders a template of plain text as: the text, each line end a "\\n", less the last one."""
+
+    def __init__(self, source: str):
+        lines = _LINE_END.split(source)
+        if lines[-1] == "":
+            del lines[-1]
+        self.text = "\n".join(lines)
+
+    def render(self, *args, **kwargs) -> str:
+        return self.text
+
+
+def _kept(template_class):
+    """template_class(source), compiled once per source; a plain text not compiled."""
+    compiled = functools.lru_cache(maxsize=256)(template_class)
+
+    def template(source, **options):
+        if options or not isinstance(source, str):
+            return template_class(source, **options)
+        if not any(marker in source for marker in _JINJA_MARKERS):
+            return _Text(source)
+        return compiled(source)
+
+    return template
+
+
+branca.element.Template = _kept(jinja2.Template)
+folium.features.Template = _kept(folium.template.Template)
 
 
 @dataclass(frozen=True)

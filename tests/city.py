@@ -76,13 +76,14 @@ class CitySystem:
             db.session.remove()
             db.engine.dispose()
 
-    def start(self):
+    def start(self, options=("--workers", "1", "--threads", "4", "--timeout", "60")):
+        """Serve it under gunicorn with these options (and gunicorn.conf.py, as in production)."""
         env = {**os.environ, "DATABASE_URL": self.database_url, "SECRET_KEY": "the city's own secret",
                "SEECLICK_OPEN311_JURISDICTION": JURISDICTION, "SEECLICK_PUBLIC_URL": self.site}
         with self.log.open("ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-                 "--threads", "4", "--timeout", "60", "wsgi:app"],
+                [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", *options,
+                 "wsgi:app"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

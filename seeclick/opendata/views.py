@@ -1,13 +1,10 @@
 """/export/reports.{csv,geojson} (streamed open data) and /feeds/<kind>/<code>.atom."""
 
-import csv
-import io
-import json
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from flask import Blueprint, Response, abort, current_app, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 
 from seeclick import languages
@@ -47,51 +44,49 @@ def _value(value):
     return value
 
 
+# An export is as long as the city: a streamed response (chunked, so without a length) that may run for minutes,
+# under gunicorn's threaded workers (gunicorn.conf.py), which a long response does not get killed. Only the last
+# chunk, the terminating zero-length one, says it is complete: a client that did not get it (curl: "transfer
+# closed with outstanding read data remaining", exit 18; requests: ChunkedEncodingError) holds a cut file.
+# The README says how a client checks.
+
+
 @bp.get("/export/reports.csv")
 def export_csv():
-    """Every report (or those of a neighbourhood, department, category or dates) as CSV, streamed."""
+    """Every report (or those of a neighbourhood, department or category, or between dates) as CSV, streamed."""
     chosen, since, until = read_filters()
-    found = queries.reports(chosen, since, until)
+    batches = queries.csv_lines(chosen, since, until)
 
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(queries.FIELDS)
-        for number, row in enumerate(found, start=1):
-            writer.writerow(["" if v is None else _value(v) for v in row])
-            if number % 1000 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+    def lines():
+        yield ",".join(queries.FIELDS) + "\r\n"  # line ends as RFC 4180 and Python's csv module write them
+        for batch in batches:
+            yield "\r\n".join(batch) + "\r\n"
 
-    return Response(stream_with_context(rows()), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=reports.csv"})
+    response = Response(lines(), content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=reports.csv"})
+    response.call_on_close(batches.close)  # also when the client leaves, or never reads (HEAD)
+    return response
 
 
 @bp.get("/export/reports.geojson")
 def export_geojson():
     """The same rows as a GeoJSON FeatureCollection, streamed feature by feature."""
     chosen, since, until = read_filters()
-    found = queries.reports(chosen, since, until)
+    batches = queries.geojson_features(chosen, since, until)
 
     def features():
-        yield '{"type": "FeatureCollection", "features": ['
-        chunk = []
-        for number, row in enumerate(found):
-            properties = {k: _value(v) for k, v in zip(queries.FIELDS, row, strict=True) if k not in ("lat", "lon")}
-            chunk.append(("," if number else "") + json.dumps(
-                {"type": "Feature", "properties": properties,
-                 # A report taken from the public by a moderator has no place here (RFC 7946: an unlocated feature).
-                 "geometry": {"type": "Point", "coordinates": [float(row.lon), float(row.lat)]}
-                 if row.lat is not None else None}, ensure_ascii=False))
-            if len(chunk) >= 500:
-                yield "".join(chunk)
-                chunk = []
-        yield "".join(chunk) + "]}"
+        yield '{"type": "FeatureCollection", "features": [\n'
+        first = True
+        for batch in batches:
+            if first:
+                batch[0], first = batch[0][1:], False  # every feature comes after a comma but the first
+            yield "\n".join(batch) + "\n"
+        yield "]}\n"
 
-    return Response(stream_with_context(features()), content_type="application/geo+json; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=reports.geojson"})
+    response = Response(features(), content_type="application/geo+json; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=reports.geojson"})
+    response.call_on_close(batches.close)
+    return response
 
 
 @bp.get("/feeds/<kind>/<code>.atom")
