@@ -64,7 +64,7 @@ from bench.common import capture  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "wrk" / "requests.lua"
-WORKERS = 3  # docs/production.md: gunicorn wsgi:app --workers 3 (sync workers)
+WORKERS = 3  # docs/production.md: gunicorn wsgi:app --workers 3 (gunicorn.conf.py: 4 threads each)
 OVERRIDES = {"RATELIMIT_ENABLED": False}
 STAFF_EMAIL = "bench-staff@example.org"
 STAFF_PASSWORD = "bench-run-staff-password"
