@@ -14,8 +14,11 @@ import folium.plugins
 import folium.template
 import jinja2
 from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
+
+from seeclick.caching import Kept
 
 LEAFLET = "vendor/leaflet-1.9.4"
 
@@ -203,6 +206,17 @@ def parts(m: folium.Map) -> MapParts:
         html=Markup(root.html.render()),
         script=Markup(root.script.render()),
     )
+
+
+# A map drawn for one request is the same for the next one that shows the same thing in the same language:
+# the city's outlines, the public map's tiles for a filter, a report's place. Drawing one is most of those
+# pages' time (Folium and the JSON of the outlines), so each process keeps the parts of the maps seen lately.
+_drawn: Kept[MapParts] = Kept("maps' parts, by what they show and the language", limit=2000)
+
+
+def kept_parts(key: tuple, draw, seconds: float | None = None) -> MapParts:
+    """parts(draw()) for what `key` names in this request's language, drawn once and kept (at most `seconds`)."""
+    return _drawn.get((*key, str(get_locale())), lambda: parts(draw()), seconds)
 
 
 class TicketLinks(folium.elements.JSCSSMixin, folium.MacroElement):

@@ -1,6 +1,8 @@
-"""Maps drawn with their templates kept between renders are the same HTML as Folium drawing them afresh."""
+"""Maps drawn with their templates kept between renders are the same HTML as Folium drawing them afresh,
+and a map drawn for one page is placed again on the next that shows the same thing in the same language."""
 
 import itertools
+import re
 
 import branca.element
 import folium.features
@@ -9,7 +11,11 @@ import jinja2
 import pytest
 
 from seeclick import maps
+from seeclick.geo import LatLon, to_db
 from seeclick.neighbourhoods import queries as neighbourhoods
+from tests.conftest import CROWN_HEIGHTS
+
+PARK_SLOPE = LatLon(40.6710, -73.9814)
 
 DRAWN = {
     "the city and its neighbourhoods (home page)": lambda: maps.city_map(neighbourhoods.outlines()),
@@ -39,3 +45,29 @@ def test_a_map_is_the_same_html_whether_its_templates_are_kept_or_compiled_each_
 def test_a_text_renders_as_jinja_renders_it():
     for text in ("", "a", "a\n", "a\n\n", "a\r\nb\rc\n", "\n  var x = {a: 1};\n"):
         assert maps._Text(text).render(this=None, kwargs={}) == jinja2.Template(text).render(), repr(text)
+
+
+def map_div(page: str) -> str:
+    """The id of the page's map (Folium names each map it draws anew at random)."""
+    return re.search(r'<div class="folium-map" id="(map_[0-9a-f]+)"', page).group(1)
+
+
+def test_a_report_page_draws_its_map_once_and_again_when_the_report_moves(client, session, make_report):
+    report = make_report()
+    first, second = (client.get(f"/reports/{report.public_id}").get_data(as_text=True) for _ in range(2))
+    assert map_div(first) == map_div(second)  # the second page placed the map the first drew
+    assert f"{CROWN_HEIGHTS.lat}" in first
+    report.location = to_db(PARK_SLOPE.to_point())  # staff placed it better
+    session.flush()
+    moved = client.get(f"/reports/{report.public_id}").get_data(as_text=True)
+    assert map_div(moved) != map_div(first)
+    assert f"{PARK_SLOPE.lat}" in moved and f"{CROWN_HEIGHTS.lat}" not in moved
+
+
+def test_the_public_map_is_drawn_once_a_filter_and_a_language(client, session, categories):
+    pages = {args: client.get("/map" + args).get_data(as_text=True) for args in ("", "?category=pothole")}
+    assert map_div(client.get("/map").get_data(as_text=True)) == map_div(pages[""])
+    assert map_div(pages["?category=pothole"]) != map_div(pages[""])
+    assert "category=pothole" in pages["?category=pothole"].split(map_div(pages["?category=pothole"]), 1)[1]
+    spanish = client.get("/map", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert map_div(spanish) != map_div(pages[""]) and "Acercar" in spanish

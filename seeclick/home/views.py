@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, render_template
 
 from seeclick import maps
+from seeclick.extensions import db
 from seeclick.home import queries
 from seeclick.neighbourhoods import queries as neighbourhoods
 
@@ -13,7 +14,10 @@ bp = Blueprint("home", __name__)
 def index():
     """Show the city on a map with its neighbourhoods and what the service covers."""
     summary = queries.city_summary()
-    map_parts = maps.parts(maps.city_map(neighbourhoods.outlines()))
+    # As old as the outlines it draws at most (neighbourhoods.outlines() keeps them as long).
+    map_parts = maps.kept_parts(("city", db.engine.url.render_as_string()),
+                                lambda: maps.city_map(neighbourhoods.outlines()),
+                                seconds=neighbourhoods.OUTLINES_SECONDS)
     return render_template("home/index.html", summary=summary, map=map_parts, city=current_app.config["CITY_NAME"])
 
 

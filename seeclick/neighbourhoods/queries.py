@@ -16,7 +16,8 @@ OPEN_ON_MAP = 1000  # the newest open reports drawn on its map; the list and cou
 
 # Simplified outlines are a few hundred KB to compute and change only when boundaries are
 # re-imported; keep one copy per process and look again after a while.
-_outlines: Kept[dict] = Kept("every neighbourhood's outline, by database and tolerance", seconds=300)
+OUTLINES_SECONDS = 300
+_outlines: Kept[dict] = Kept("every neighbourhood's outline, by database and tolerance", seconds=OUTLINES_SECONDS)
 
 
 def outlines(tolerance: float = 0.0004) -> dict:

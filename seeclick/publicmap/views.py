@@ -61,11 +61,11 @@ def index():
     chosen, errors = read_filter(request.args)
     query = {} if errors else _query(request.args)
     tile_url = url_for("publicmap.tile", z=0, x=0, y=0, **query).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
-    m = maps.reports_map(tile_url)
     total, open_ = queries.totals(chosen)
     export = {k: v for k, v in query.items() if k in ("category", "department")}
     return render_template(
-        "publicmap/index.html", map=maps.parts(m), categories=categories, departments=departments,
+        "publicmap/index.html", map=maps.kept_parts(("reports", tile_url), lambda: maps.reports_map(tile_url)),
+        categories=categories, departments=departments,
         args=request.args, errors=errors, total=total, open=open_, statuses=STATUSES, status=chosen.status,
         points_from=tiles.POINTS_FROM_ZOOM, export_url=url_for("opendata.export_csv", **export),
         map_text={"reports": _("reports"), "open": _("open"), "zoom": _("Zoom in to see each report."),

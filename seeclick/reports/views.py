@@ -285,7 +285,6 @@ def removed(report):
 
 
 def render_report(report, follow_form=None, status=200):
-    m = maps.report_map(report)
     timeline = queries.public_timeline(report)
     moves = [event for event in timeline if event.to_department_id]
     return render_template(
@@ -293,7 +292,9 @@ def render_report(report, follow_form=None, status=200):
         first_department=moves[0].from_department if moves else report.department,
         answers=answer_rules.describe(report.category.questions, report.answers or {}, public=True),
         supporters=queries.supporters(report), after_photos=queries.after_photos(report),
-        follow_form=follow_form or EmailOnlyForm(), support_form=ConfirmForm(), map=maps.parts(m),
+        follow_form=follow_form or EmailOnlyForm(), support_form=ConfirmForm(),
+        map=maps.kept_parts(("report", report.id, str(report.location), report.location_approximate),
+                            lambda: maps.report_map(report)),
         now=datetime.now(UTC), hidden_notes=moderation.hidden_updates([event.id for event in timeline]),
         flag_form=FlagForm(),
     ), status
