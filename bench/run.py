@@ -541,15 +541,19 @@ class PeakRss(threading.Thread):
     def __init__(self, pids):
         super().__init__(daemon=True)
         self.pids, self.peak, self.running = pids, 0, True
+        self.before = max(self.sizes(), default=0)  # the largest worker before: the app itself, no export yet
+
+    def sizes(self):
+        for pid in self.pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            yield int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024
 
     def run(self):
         while self.running:
-            for pid in self.pids:
-                try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                self.peak = max(self.peak, int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024)
+            self.peak = max(self.peak, *self.sizes(), 0)
             time.sleep(0.02)
 
 
@@ -588,7 +592,8 @@ def export(server, bench_url, database_url):
     statement = export_statement(since)
     copy_rows, copy_seconds = copy_floor(database_url, statement)
     return {"path": path, "status": response.status, "seconds": took, "bytes": size, "rows": rows,
-            "rows_per_s": rows / took, "worker_peak_rss": rss.peak, "copy_rows": copy_rows,
+            "rows_per_s": rows / took, "worker_peak_rss": rss.peak, "worker_rss_before": rss.before,
+            "copy_rows": copy_rows,
             "copy_seconds": copy_seconds, "ratio": took / copy_seconds, "complete": rows == copy_rows,
             "goal": "complete, < 200 MB, within 2x of COPY",
             "met": rows == copy_rows and rss.peak < 200 * 2**20 and took / copy_seconds <= 2}
@@ -681,7 +686,8 @@ def row(name, figures):
 def export_line(e):
     return (f"CSV export {e['path']}: {e['rows']:,} rows in {e['seconds']:.1f} s ({e['rows_per_s']:,.0f} rows/s, "
             f"HTTP {e['status']}, {e['bytes'] / 2**20:,.0f} MB), "
-            f"worker peak RSS {e['worker_peak_rss'] / 2**20:,.0f} MB; "
+            f"worker peak RSS {e['worker_peak_rss'] / 2**20:,.0f} MB "
+            f"(the largest worker before it: {e.get('worker_rss_before', 0) / 2**20:,.0f} MB); "
             f"COPY of the same query {e['copy_rows']:,} rows in {e['copy_seconds']:.1f} s: ratio {e['ratio']:.1f}; "
             f"{'complete' if e['complete'] else 'INCOMPLETE'}; goal {e['goal']}: {'met' if e['met'] else 'NOT MET'}")
 
