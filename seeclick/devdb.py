@@ -212,16 +212,24 @@ def stop():
     DEFAULT.stop()
 
 
-def main(argv):
+def command_line(name, server, argv):
+    """What each local server's script does: start (the default), stop, or url [DATABASE] printed."""
     command = argv[1] if len(argv) > 1 else "start"
     if command == "start":
-        start()
+        server.start()
     elif command == "stop":
-        stop()
+        server.stop()
     elif command == "url":
-        print(url(argv[2] if len(argv) > 2 else "seeclick"))
+        try:
+            print(server.url(argv[2] if len(argv) > 2 else "seeclick"))
+        except FileNotFoundError:
+            sys.exit(f"{name}: not set up here yet; `python3 seeclick/{name}.py start` makes and starts it")
     else:
-        sys.exit(f"devdb: unknown command {command!r} (start, stop, url)")
+        sys.exit(f"{name}: unknown command {command!r} (start, stop, url)")
+
+
+def main(argv):
+    command_line("devdb", DEFAULT, argv)
 
 
 if __name__ == "__main__":

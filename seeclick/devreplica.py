@@ -62,15 +62,7 @@ DEFAULT = Replica()
 
 
 def main(argv):
-    command = argv[1] if len(argv) > 1 else "start"
-    if command == "start":
-        DEFAULT.start()
-    elif command == "stop":
-        DEFAULT.stop()
-    elif command == "url":
-        print(DEFAULT.url(argv[2] if len(argv) > 2 else "seeclick"))
-    else:
-        sys.exit(f"devreplica: unknown command {command!r} (start, stop, url)")
+    devdb.command_line("devreplica", DEFAULT, argv)
 
 
 if __name__ == "__main__":

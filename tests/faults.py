@@ -5,6 +5,7 @@ the durable settings production uses (fsync and synchronous commit on).
 """
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -125,3 +126,16 @@ def queue_mail(engine, key, subject):
 
 def start(argv, env):
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop(process):
+    """Stop what start() started as its supervisor would (SIGTERM, then SIGKILL after 30 s); what it printed."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with process.stdout:
+        return process.stdout.read()

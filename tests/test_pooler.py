@@ -1,8 +1,6 @@
 """Through PgBouncer in transaction mode: citizens and Open311 clients served on fewer server connections than the
 app holds, the worker's LISTEN on a connection of its own, and nothing of one client's session left to the next."""
 
-import signal
-import subprocess
 import threading
 import uuid
 
@@ -13,7 +11,7 @@ from seeclick.categories.models import Category
 from seeclick.extensions import db
 from seeclick.open311 import services as open311
 from tests.conftest import CROWN_HEIGHTS
-from tests.faults import BIN, DATABASE, service_env, start, wait_until
+from tests.faults import BIN, DATABASE, service_env, start, stop, wait_until
 from tests.topology import MARK, SERVER_CONNECTIONS, csrf_token, forget, make_app, remove_reports
 
 WORKER = [str(BIN / "flask"), "--app", "wsgi", "jobs", "worker"]
@@ -63,18 +61,6 @@ def server_states(pooler):
 
 
 CLEAN = (None, None, None, None, None, None, "read committed")
-
-
-def stop(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    with process.stdout:
-        return process.stdout.read()
 
 
 def test_citizens_and_open311_clients_are_served_through_the_pooler_and_the_worker_mails_them(

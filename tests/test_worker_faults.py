@@ -1,26 +1,13 @@
 """The job worker keeps working through PostgreSQL restarts, and the supervisor brings it back from kill -9."""
 
-import signal
 import subprocess
 import sys
 
 from sqlalchemy import text
 
-from tests.faults import BIN, queue_mail, service_env, start, wait_until
+from tests.faults import BIN, queue_mail, service_env, start, stop, wait_until
 
 WORKER = [str(BIN / "flask"), "--app", "wsgi", "jobs", "worker"]
-
-
-def stop(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    with process.stdout:
-        return process.stdout.read()
 
 
 def test_the_worker_sends_mail_again_after_postgresql_restarts(durable_cluster, durable_engine, inbox):
