@@ -9,7 +9,7 @@ from seeclick.addresses.models import Address
 from seeclick.extensions import db
 from seeclick.reports.models import Report
 from tests.browser import DESKTOP, PHONE, screenshot, serious_accessibility_violations
-from tests.test_reports_browser import SENT, citizen, made, tab_to, wait_for_form_map  # noqa: F401  (fixtures)
+from tests.test_reports_browser import SENT, citizen, made, send, tab_to, wait_for_form_map  # noqa: F401  (fixtures)
 
 
 def test_a_citizen_finds_the_place_by_typing_and_chooses_it_by_keyboard(app, citizen, made):  # noqa: F811
@@ -69,11 +69,7 @@ def test_a_citizen_finds_the_place_by_typing_and_chooses_it_by_keyboard(app, cit
     page.keyboard.type("Larger")
     tab_to(page, "#description")
     page.keyboard.type("Half the lane is gone.")
-    made.submission_keys.append(page.input_value("input[name=submission_key]"))
-    tab_to(page, "#send")
-    page.keyboard.press("Enter")
-    page.wait_for_url(SENT)
-    public_id = SENT.search(page.url)["public_id"]
+    public_id = send(page, made, by_keyboard=True)
     with app.app_context():
         report = db.session.scalar(select(Report).where(Report.public_id == public_id))
         assert report.neighbourhood.name == "Crown Heights (North)" and report.department.code == "dot-bk"

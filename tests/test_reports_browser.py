@@ -25,6 +25,18 @@ from tests.test_photos import assert_no_metadata, gps_ifd, phone_jpeg
 SENT = re.compile(r"/reports/(?P<public_id>[^/]+)/sent$")
 
 
+def send(page, made, by_keyboard=False):
+    """Send the form (a click, or Tab to the button and Enter), its report cleaned up after; its public id."""
+    made.submission_keys.append(page.input_value("input[name=submission_key]"))
+    if by_keyboard:
+        tab_to(page, "#send")
+        page.keyboard.press("Enter")
+    else:
+        page.click("#send")
+    page.wait_for_url(SENT)
+    return SENT.search(page.url)["public_id"]
+
+
 @dataclass
 class Made:
     """What a test made for real through the live server, to remove afterwards."""
@@ -142,10 +154,7 @@ def test_a_citizen_reports_a_pothole_from_a_phone_with_the_pin_and_a_photo(app, 
     page.fill("#email", "ana@example.org")
     screenshot(page, "report-3-photo")
 
-    made.submission_keys.append(page.input_value("input[name=submission_key]"))
-    page.click("#send")
-    page.wait_for_url(SENT)
-    public_id = SENT.search(page.url)["public_id"]
+    public_id = send(page, made)
 
     with app.app_context():
         report = db.session.scalar(select(Report).where(Report.public_id == public_id))
@@ -198,11 +207,7 @@ def test_without_the_map_a_citizen_reports_by_keyboard_alone(app, citizen, made)
     screenshot(page, "report-keyboard-1-filled")
     assert serious_accessibility_violations(page) == []  # the neighbourhood list open
 
-    made.submission_keys.append(page.input_value("input[name=submission_key]"))
-    tab_to(page, "#send")
-    page.keyboard.press("Enter")
-    page.wait_for_url(SENT)
-    public_id = SENT.search(page.url)["public_id"]
+    public_id = send(page, made, by_keyboard=True)
     screenshot(page, "report-keyboard-2-sent")
 
     with app.app_context():

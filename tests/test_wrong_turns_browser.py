@@ -21,7 +21,7 @@ from seeclick.reports.models import Report
 from tests.browser import PHONE, screenshot, wait_for_map
 from tests.conftest import CROWN_HEIGHTS
 from tests.test_photos import assert_no_metadata, gps_ifd, iphone_heic
-from tests.test_reports_browser import SENT, citizen, made, wait_for_form_map  # noqa: F401 (fixtures)
+from tests.test_reports_browser import SENT, citizen, made, send, wait_for_form_map  # noqa: F401 (fixtures)
 
 HARLEM = (40.8116, -73.9465)  # Manhattan, where DOT Brooklyn does not work
 
@@ -156,10 +156,7 @@ def test_an_iphone_heic_photo_is_added_and_kept_without_its_metadata(app, citize
     expect(page.locator("#place-status")).to_contain_text("Crown Heights")
     page.select_option("select[name=category]", label="Pothole")
     page.get_by_label("How big is it?").select_option(label="Up to a metre across")
-    made.submission_keys.append(page.input_value("input[name=submission_key]"))
-    page.click("#send")
-    page.wait_for_url(SENT)
-    public_id = SENT.search(page.url)["public_id"]
+    public_id = send(page, made)
     with app.app_context():
         report = db.session.scalar(select(Report).where(Report.public_id == public_id))
         [photo] = db.session.scalars(select(Photo).where(Photo.report_id == report.id)).all()
