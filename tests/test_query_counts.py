@@ -5,12 +5,17 @@ each page here is counted with 3 and with 30 reports, and both counts must match
 the page's budget.
 """
 
+import io
 import math
 
 import pytest
+from PIL import Image
 
 from seeclick import caching
+from seeclick.moderation.models import HiddenUpdate, Reason
+from seeclick.photos import services as photos
 from seeclick.publicmap import tiles
+from seeclick.reports.models import Status, Support, Update, UpdateKind
 from tests.conftest import CROWN_HEIGHTS
 
 
@@ -69,3 +74,54 @@ def test_a_report_sent_costs_its_two_statements_and_both_are_counted(client, cat
     sent = [s for s in counted.statements if "route_candidates(" in s or s.startswith(("INSERT", "WITH"))]
     assert [s.split()[0] for s in sent] == ["SELECT", "WITH", "WITH"], repr(counted)  # route, report, receipt
     assert "INSERT INTO report" in sent[1] and "INSERT INTO notification" in sent[2]
+
+
+def add_photo(report, update=None):
+    """A real photo, staged and attached as the report form or a closing note attaches it."""
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(picture, "PNG")
+    photo, _ = photos.stage(picture.getvalue(), "photo.png")
+    photos.attach([photo], report, update)
+    return photo
+
+
+def test_a_report_page_costs_the_same_statements_however_long_its_timeline(
+        client, session, make_report, departments, count_queries):
+    """Its report with category, questions, department and neighbourhood; its timeline with the departments
+    it passed between and what a moderator hid; its photos; its supporters: five statements, for a report
+    just sent and for one with a long history."""
+    short = make_report()
+    long = make_report()
+    add_photo(long)
+    trail = [departments["dot-bk"], departments["dsny-bk03"], departments["dot-bk"]]
+    for n in range(4):
+        session.add(Update(report=long, kind=UpdateKind.COMMENT, public=True, body=f"Note {n}"))
+    for old, new in zip(trail, trail[1:], strict=False):
+        session.add(Update(report=long, kind=UpdateKind.REASSIGN, public=True, body="Not ours",
+                           from_department_id=old.id, to_department_id=new.id))
+    rude = Update(report=long, kind=UpdateKind.COMMENT, public=True, body="Rude words")
+    closing = Update(report=long, kind=UpdateKind.STATUS, public=True, old_status=Status.NEW,
+                     new_status=Status.FIXED, body="Filled")
+    session.add_all([rude, closing])
+    session.flush()
+    session.add(HiddenUpdate(update_id=rude.id, reason=Reason.ABUSE))
+    add_photo(long, closing)
+    session.add_all(Support(report_id=long.id, supporter=f"browser {n}") for n in range(3))
+    session.flush()
+    paths = [f"/reports/{report.public_id}" for report in (short, long)]
+    session.expire_all()  # the page reads everything afresh, as a new request does
+
+    counts = []
+    for path in paths:
+        caching.forget_all()
+        with count_queries() as counted:
+            response = client.get(path)
+            page = response.get_data(as_text=True)
+        assert response.status_code == 200, page[:500]
+        counts.append(counted)
+    dot, dsny = trail[0].name, trail[1].name  # the departments it passed between, both ways
+    assert f"Passed from {dot} to {dsny}" in page and f"Passed from {dsny} to {dot}" in page
+    assert "Rude words" not in page and "Removed by a moderator" in page
+    assert page.count('class="after-photo"') == 1 and "3 people added their support" in page
+    few, many = counts
+    assert len(few) == len(many) <= 5, f"just sent: {few!r}\nwith a history: {many!r}"

@@ -15,7 +15,9 @@ class Neighbourhood(db.Model):
     code: Mapped[str] = mapped_column(Text, unique=True)  # as the city's file has it, any length
     name: Mapped[str] = mapped_column(String(200))
     borough: Mapped[str] = mapped_column(String(60), default="")
-    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+    # Deferred: pages that show a neighbourhood's name never load its outline (up to thousands of points);
+    # maps ask for it simplified, in SQL.
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False, deferred=True)
     # Residents, and the estimate's 90% margin of error (ACS), for reports per 1,000 residents.
     population: Mapped[int | None] = mapped_column(Integer)
     population_margin: Mapped[int | None] = mapped_column(Integer)

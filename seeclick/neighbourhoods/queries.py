@@ -3,7 +3,6 @@
 import json
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import defer
 
 from seeclick.caching import Kept
 from seeclick.categories.models import Category
@@ -37,8 +36,7 @@ def outlines(tolerance: float = 0.0004) -> dict:
 
 def by_code(code: str) -> Neighbourhood | None:
     """The neighbourhood without its boundary (outline() draws that, simplified)."""
-    return db.session.scalar(select(Neighbourhood).options(defer(Neighbourhood.geom))
-                             .where(Neighbourhood.code == code))
+    return db.session.scalar(select(Neighbourhood).where(Neighbourhood.code == code))
 
 
 def outline(neighbourhood: Neighbourhood) -> dict:

@@ -5,13 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from seeclick import dbapi
 from seeclick.categories.models import Category
 from seeclick.categories.queries import CATEGORY_VERSION
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
+from seeclick.moderation.models import HiddenUpdate, Reason
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.photos.models import Photo
 from seeclick.reports.models import Report, Status, Support, Update
@@ -76,8 +78,7 @@ def active_categories() -> list[Category]:
 
 def neighbourhood_at(where: LatLon) -> Neighbourhood | None:
     point = func.ST_SetSRID(func.ST_MakePoint(where.lon, where.lat), 4326)
-    return db.session.scalar(select(Neighbourhood).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1)
-                             .options(defer(Neighbourhood.geom)))
+    return db.session.scalar(select(Neighbourhood).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1))
 
 
 def neighbourhoods() -> list[Neighbourhood]:
@@ -167,9 +168,15 @@ def supporters(report: Report) -> int:
     return db.session.scalar(select(func.count()).where(Support.report_id == report.id))
 
 
-def public_timeline(report: Report) -> list[Update]:
-    return db.session.scalars(select(Update).where(Update.report_id == report.id, Update.public)
+def public_timeline(report: Report) -> tuple[list[Update], dict[int, Reason]]:
+    """The public entries of a report's timeline in order (with the departments it passed between), and why
+    each one a moderator hid was hidden: one statement however long the timeline."""
+    rows = db.session.execute(select(Update, HiddenUpdate.reason)
+                              .outerjoin(HiddenUpdate, HiddenUpdate.update_id == Update.id)
+                              .options(joinedload(Update.from_department), joinedload(Update.to_department))
+                              .where(Update.report_id == report.id, Update.public)
                               .order_by(Update.created_at, Update.id)).all()
+    return [event for event, _ in rows], {event.id: reason for event, reason in rows if reason is not None}
 
 
 def by_id(report_id: int) -> Report | None:
@@ -178,6 +185,14 @@ def by_id(report_id: int) -> Report | None:
 
 def by_public_id(public_id: str) -> Report | None:
     return db.session.scalar(select(Report).where(Report.public_id == public_id))
+
+
+def for_page(public_id: str) -> Report | None:
+    """A report with what its page shows of its category (and questions), department and neighbourhood,
+    in two statements rather than one per relation as each is first read."""
+    return db.session.scalar(select(Report).where(Report.public_id == public_id).options(
+        joinedload(Report.category).selectinload(Category.questions), joinedload(Report.department),
+        joinedload(Report.neighbourhood)))
 
 
 def by_tracking_number(number: str) -> Report | None:
@@ -199,9 +214,14 @@ def by_submission_key(key: str) -> Report | None:
 
 
 def after_photos(report: Report) -> dict[int, list[Photo]]:
-    photos = db.session.scalars(select(Photo).where(Photo.report_id == report.id, Photo.update_id.is_not(None))
-                                .order_by(Photo.id)).all()
+    """Photos added to the timeline (an "after" photo with a closing note), by the update they belong to.
+
+    Read with the report's own photos in one statement, which are set as `report.photos` on the way.
+    """
+    photos = db.session.scalars(select(Photo).where(Photo.report_id == report.id).order_by(Photo.id)).all()
+    set_committed_value(report, "photos", [photo for photo in photos if photo.update_id is None])
     result: dict[int, list[Photo]] = {}
     for photo in photos:
-        result.setdefault(photo.update_id, []).append(photo)
+        if photo.update_id is not None:
+            result.setdefault(photo.update_id, []).append(photo)
     return result

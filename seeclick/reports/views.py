@@ -25,7 +25,6 @@ from seeclick import maps, ratelimits
 from seeclick.accounts.permissions import can_act
 from seeclick.addresses import choosing
 from seeclick.extensions import csrf, db, limiter
-from seeclick.moderation import queries as moderation
 from seeclick.moderation.forms import FlagForm
 from seeclick.moderation.models import Reason
 from seeclick.photos import services as photos
@@ -269,7 +268,7 @@ def sent(public_id):
 @bp.get("/reports/<public_id>")
 def show(public_id):
     """A report's permalink: where, what, photos, who has it, its status and public timeline."""
-    report = queries.by_public_id(public_id) or abort(404)
+    report = queries.for_page(public_id) or abort(404)
     if report.hidden:
         return removed(report)
     page, status = render_report(report)
@@ -285,17 +284,18 @@ def removed(report):
 
 
 def render_report(report, follow_form=None, status=200):
-    timeline = queries.public_timeline(report)
+    timeline, hidden_notes = queries.public_timeline(report)
+    after_photos = queries.after_photos(report)  # sets report.photos too
     moves = [event for event in timeline if event.to_department_id]
     return render_template(
         "reports/show.html", report=report, timeline=timeline,
         first_department=moves[0].from_department if moves else report.department,
         answers=answer_rules.describe(report.category.questions, report.answers or {}, public=True),
-        supporters=queries.supporters(report), after_photos=queries.after_photos(report),
+        supporters=queries.supporters(report), after_photos=after_photos,
         follow_form=follow_form or EmailOnlyForm(), support_form=ConfirmForm(),
         map=maps.kept_parts(("report", report.id, str(report.location), report.location_approximate),
                             lambda: maps.report_map(report)),
-        now=datetime.now(UTC), hidden_notes=moderation.hidden_updates([event.id for event in timeline]),
+        now=datetime.now(UTC), hidden_notes=hidden_notes,
         flag_form=FlagForm(),
     ), status
 
