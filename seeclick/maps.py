@@ -269,11 +269,7 @@ def tickets_map(points: dict) -> folium.Map:
     layer = folium.GeoJson(
         points,  # the properties are written as text by TicketLinks' script, so they are not escaped here
         name="tickets",
-        marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.8),
-        style_function=lambda feature: {
-            "color": "#7f1d1d" if feature["properties"]["overdue"] else "#1e3a8a",
-            "fillColor": "#dc2626" if feature["properties"]["overdue"] else "#2563eb",
-        },
+        marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.8),  # coloured by maplinks.js
     ).add_to(m)
     TicketLinks().add_to(layer)
     return fit(m, points, max_zoom=16)
@@ -360,10 +356,7 @@ def neighbourhood_map(outline: dict, points: dict) -> folium.Map:
     if points["features"]:
         layer = folium.GeoJson(
             points, name="open reports",  # written as text by ReportLinks' script, so not escaped here
-            marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.85),
-            style_function=lambda feature: {
-                "color": "#7f1d1d" if feature["properties"]["overdue"] else "#1e3a8a",
-                "fillColor": "#dc2626" if feature["properties"]["overdue"] else "#2563eb"},
+            marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.85),  # coloured by maplinks.js
         ).add_to(m)
         ReportLinks().add_to(layer)
     return fit(m, outline)

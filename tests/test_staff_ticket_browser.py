@@ -49,6 +49,9 @@ def test_a_tap_on_the_queue_map_opens_the_ticket_which_shows_the_place(open_page
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")  # the sign-in form's, not the header's look-up
     wait_for_map(page)
+    # Coloured by the page's script from the ticket's `overdue`: due in ten days, so blue, not red.
+    assert (page.get_attribute("path.leaflet-interactive", "fill"),
+            page.get_attribute("path.leaflet-interactive", "stroke")) == ("#2563eb", "#1e3a8a")
     page.click("path.leaflet-interactive")
     popup = page.wait_for_selector(".leaflet-popup-content")
     assert popup.inner_text().splitlines()[:3] == [f"#{pothole}", "Pothole", "new"]

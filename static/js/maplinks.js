@@ -1,5 +1,5 @@
-/* Popups that link each circle of a map to its page: the staff queue's tickets (static/js/tickets.js)
-   and a neighbourhood's open reports. Each circle is named on hover, and a tap or click opens a popup
+/* Popups that link each circle of a map to its page, and its colour (overdue or not): the staff queue's
+   tickets (static/js/tickets.js) and a neighbourhood's open reports. Each circle is named on hover, and a tap or click opens a popup
    with its number, the properties named in `fields` and a link. Everything a feature says is written
    as text, never as HTML; the words of the link come from the page, translated there. */
 (function () {
@@ -30,9 +30,14 @@
     return box;
   }
 
+  // Overdue circles red, the others blue: chosen here from each feature's `overdue`, so a map of a thousand
+  // circles carries no style of its own for each of them.
+  var OVERDUE = {color: "#7f1d1d", fillColor: "#dc2626"}, DUE = {color: "#1e3a8a", fillColor: "#2563eb"};
+
   window.seeclickMapLinks = {
     /* options: {label, fields: [property, ...], url: a pattern with __id__, or none for each feature's url} */
     attach: function (layer, options) {
+      layer.setStyle(function (feature) { return feature.properties.overdue ? OVERDUE : DUE; });
       layer.bindTooltip(function (circle) { return summary(circle.feature.properties, options.fields); });
       layer.bindPopup(function (circle) { return popup(circle.feature.properties, options); });
       // On a phone the tap that opens the popup also shows the tooltip beside it: the popup says it all.
