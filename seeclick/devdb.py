@@ -10,8 +10,8 @@ Run with the system Python before the virtualenv exists (standard library only):
 tests: fsync and synchronous commit on, as production runs, so a crash of it loses nothing committed.
 
 The cluster listens on 127.0.0.1 only, on its own port (SEECLICK_PGPORT; by default 54329, or
-a free port if that one is taken), with password authentication; the generated password and the
-port are kept in instance/devdb.json, which config.py reads
+a free port if that one is taken, then or at a later start), with password authentication; the
+generated password and the port are kept in instance/devdb.json, which config.py reads
 when DATABASE_URL is not set. PostgreSQL refuses to run as root, so a root
 user (CI, a fresh container) runs the server as the system's `postgres` account.
 """
@@ -165,6 +165,7 @@ class Cluster:
             print(f"devdb: creating a PostgreSQL cluster in {self.pgdata}")
             self.initdb()
         if not self.running():
+            self.move_off_a_taken_port()
             make_reachable(self.pgdata)
             self.pg_ctl("-w", "-t", "60", "start")
             print(f"devdb: PostgreSQL running on 127.0.0.1:{self.settings()['port']}")
@@ -180,6 +181,20 @@ class Cluster:
                 self.psql(f'CREATE DATABASE "{name}"')
                 print(f"devdb: created database {name}")
             self.psql("CREATE EXTENSION IF NOT EXISTS postgis", database=name)
+
+    def move_off_a_taken_port(self):
+        """A free port, if another server (another checkout's cluster, say) now listens on the saved one.
+
+        The later `port` line in postgresql.conf wins; devdb.json, which config.py reads, names it too.
+        """
+        saved = self.settings()
+        port = free_port(saved["port"])
+        if port == saved["port"]:
+            return
+        with open(self.pgdata / "postgresql.conf", "a") as conf:
+            conf.write(f"port = {port}  # {saved['port']} was taken by another server\n")
+        write_private(self.settings_file, json.dumps({**saved, "port": port}) + "\n")
+        print(f"devdb: port {saved['port']} is taken by another server; this cluster now listens on {port}")
 
     def restart(self, mode="fast"):
         """Stop the server (fast: close sessions; immediate: as a crash, recovered from the WAL) and start it."""

@@ -7,9 +7,10 @@ Run with the system Python before the virtualenv exists (standard library only):
     python3 seeclick/devredis.py url [DB]   # print the URL of a database (0: the app, 1: the tests)
 
 Like the PostgreSQL cluster beside it (devdb.py): loopback only, its own port (SEECLICK_REDIS_PORT;
-by default 63790, or a free port if that one is taken), a generated password, both kept in
-instance/devredis.json, which config.py reads when SEECLICK_RATELIMIT_STORAGE is not set. It keeps
-nothing on disk: rate-limit counts last minutes to a day, and starting from zero is harmless.
+by default 63790, or a free port if that one is taken, then or at a later start), a generated
+password, both kept in instance/devredis.json, which config.py reads when SEECLICK_RATELIMIT_STORAGE
+is not set. It keeps nothing on disk: rate-limit counts last minutes to a day, and starting from zero
+is harmless.
 """
 
 import json
@@ -94,12 +95,24 @@ def ping():
         return False
 
 
+def move_off_a_taken_port():
+    """A free port, if another server (another checkout's Redis, say) now listens on the saved one."""
+    saved = settings()
+    port = free_port(saved["port"])
+    if port == saved["port"]:
+        return
+    write_private(CONF, CONF.read_text().replace(f"\nport {saved['port']}\n", f"\nport {port}\n"))
+    write_private(SETTINGS, json.dumps({**saved, "port": port}) + "\n")
+    print(f"devredis: port {saved['port']} is taken by another server; this Redis now listens on {port}")
+
+
 def start():
     if not SETTINGS.exists() or not CONF.exists():
         print(f"devredis: configuring Redis in {DIRECTORY}")
         configure()
     if ping():
         return
+    move_off_a_taken_port()
     subprocess.run([server(), str(CONF)], check=True, stdout=subprocess.DEVNULL)
     for _ in range(100):
         if ping():
