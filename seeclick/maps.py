@@ -2,8 +2,9 @@
 
 import functools
 import html
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import branca.element
@@ -295,20 +296,43 @@ def report_form_map(where=None) -> folium.Map:
     return base_map(where.to_leaflet(), 17, cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
 
 
-def report_map(report) -> folium.Map:
+def place_map(where, approximate: bool) -> folium.Map:
     """A report's place: a pin, or a ring around the neighbourhood point when it was placed without the map."""
-    from seeclick.geo import from_db, latlon
-
-    where = latlon(from_db(report.location))
     cfg = current_app.config
-    m = base_map(where.to_leaflet(), 17 if not report.location_approximate else 14, cfg["TILE_URL"],
-                 cfg["TILE_ATTRIBUTION"])
-    if report.location_approximate:
+    m = base_map(where.to_leaflet(), 17 if not approximate else 14, cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+    if approximate:
         folium.Circle(where.to_leaflet(), radius=400, color="#1d4ed8", fill=True, fill_opacity=0.1).add_to(m)
     else:
         folium.CircleMarker(where.to_leaflet(), radius=9, color="#1d4ed8", weight=3, fill=True,
                             fill_color="#2563eb", fill_opacity=0.9).add_to(m)
     return m
+
+
+# Every report's map is the same but for its place, and most reports' pages are seen once or twice: so the
+# map is drawn once for each kind of place and language, around a stand-in point far from any city, and
+# each report's page writes its own coordinates where the stand-in's are (the map's centre and its pin).
+STAND_IN = (-12.3456789, 123.456789)
+
+
+def report_map_parts(report) -> MapParts:
+    """The parts of the map of a report's place, from the drawing kept for its kind of place."""
+    from seeclick.geo import from_db, latlon
+
+    approximate = report.location_approximate
+    key = ("place", approximate, current_app.config["TILE_URL"], str(get_locale()))
+    drawn = _drawn.get(key, lambda: _stand_in_parts(approximate))
+    where = latlon(from_db(report.location))
+    return replace(drawn, script=Markup(str(drawn.script).replace(json.dumps(list(STAND_IN)),
+                                                                  json.dumps([where.lat, where.lon]))))
+
+
+def _stand_in_parts(approximate: bool) -> MapParts:
+    from seeclick.geo import LatLon
+
+    drawn = parts(place_map(LatLon(*STAND_IN), approximate))
+    if drawn.script.count(json.dumps(list(STAND_IN))) != 2:  # a Folium that writes places otherwise
+        raise RuntimeError("the map of a place no longer names its centre and its pin as [lat, lon]")
+    return drawn
 
 
 # Quicker to slower, light to dark: five classes of viridis, which people with any common colour blindness

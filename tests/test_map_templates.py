@@ -52,16 +52,36 @@ def map_div(page: str) -> str:
     return re.search(r'<div class="folium-map" id="(map_[0-9a-f]+)"', page).group(1)
 
 
-def test_a_report_page_draws_its_map_once_and_again_when_the_report_moves(client, session, make_report):
-    report = make_report()
-    first, second = (client.get(f"/reports/{report.public_id}").get_data(as_text=True) for _ in range(2))
+def in_order(monkeypatch):
+    """Name the elements drawn from now on in order, from the first."""
+    names = itertools.count()
+    monkeypatch.setattr(branca.element.Element, "_generate_id", classmethod(lambda cls: f"{next(names):032x}"))
+
+
+@pytest.mark.parametrize("approximate", [False, True], ids=["a pin", "a ring (placed without the map)"])
+def test_a_report_map_from_the_kept_drawing_is_the_map_drawn_for_its_place(app, session, monkeypatch, make_report,
+                                                                           approximate):
+    report = make_report(location_approximate=approximate)
+    with app.test_request_context("/"):
+        in_order(monkeypatch)
+        placed = maps.report_map_parts(report)
+        in_order(monkeypatch)
+        afresh = maps.parts(maps.place_map(CROWN_HEIGHTS, approximate))
+    assert placed == afresh
+    assert ("L.circle(" if approximate else "L.circleMarker(") in placed.script
+
+
+def test_every_report_page_places_one_drawing_of_the_map_at_its_own_place(client, session, make_report):
+    here, there = make_report(), make_report(where=PARK_SLOPE)
+    first, second = (client.get(f"/reports/{r.public_id}").get_data(as_text=True) for r in (here, there))
     assert map_div(first) == map_div(second)  # the second page placed the map the first drew
-    assert f"{CROWN_HEIGHTS.lat}" in first
-    report.location = to_db(PARK_SLOPE.to_point())  # staff placed it better
+    assert f"[{CROWN_HEIGHTS.lat}, {CROWN_HEIGHTS.lon}]" in first and f"{PARK_SLOPE.lat}" not in first
+    assert f"[{PARK_SLOPE.lat}, {PARK_SLOPE.lon}]" in second and f"{CROWN_HEIGHTS.lat}" not in second
+    assert str(maps.STAND_IN[0]) not in first + second
+    here.location = to_db(PARK_SLOPE.to_point())  # staff placed it better
     session.flush()
-    moved = client.get(f"/reports/{report.public_id}").get_data(as_text=True)
-    assert map_div(moved) != map_div(first)
-    assert f"{PARK_SLOPE.lat}" in moved and f"{CROWN_HEIGHTS.lat}" not in moved
+    moved = client.get(f"/reports/{here.public_id}").get_data(as_text=True)
+    assert f"[{PARK_SLOPE.lat}, {PARK_SLOPE.lon}]" in moved and f"{CROWN_HEIGHTS.lat}" not in moved
 
 
 def test_the_public_map_is_drawn_once_a_filter_and_a_language(client, session, categories):

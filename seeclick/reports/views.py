@@ -293,8 +293,7 @@ def render_report(report, follow_form=None, status=200):
         answers=answer_rules.describe(report.category.questions, report.answers or {}, public=True),
         supporters=queries.supporters(report), after_photos=after_photos,
         follow_form=follow_form or EmailOnlyForm(), support_form=ConfirmForm(),
-        map=maps.kept_parts(("report", report.id, str(report.location), report.location_approximate),
-                            lambda: maps.report_map(report)),
+        map=maps.report_map_parts(report),
         now=datetime.now(UTC), hidden_notes=hidden_notes,
         flag_form=FlagForm(),
     ), status

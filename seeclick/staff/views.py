@@ -148,7 +148,7 @@ def render_ticket(report, form, failed_action=None, status=200):
         actions=allowed_actions(report.status), failed_action=failed_action, now=datetime.now(UTC),
         moderation=moderation_panel(report), reopen_requests=questionnaires.pending_for_report(report.id),
         decide_form=DecideForm(),
-        map=maps.parts(maps.report_map(report)), where=latlon(from_db(report.location)),
+        map=maps.report_map_parts(report), where=latlon(from_db(report.location)),
         answers=answer_rules.describe(report.category.questions, report.answers or {}),
         sends=delivery_queries.sends_of(report.id),
     ), status
