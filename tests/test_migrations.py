@@ -4,12 +4,17 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from seeclick import create_app
+from seeclick.categories.models import Category
+from seeclick.demo import services as demo
 from seeclick.extensions import db
+from seeclick.geo import LatLon, to_db
 from seeclick.models import include_object
+from seeclick.reports.models import Report
+from seeclick.routing import route
 
 SCRATCH = "seeclick_migrations_test"
 TABLES = {"department", "service_area", "service_area_part", "category", "department_category",
@@ -86,3 +91,54 @@ def test_the_models_match_the_migrated_schema(scratch_app):
                 "compare_type": True, "include_object": include_object})
             differences = compare_metadata(context, db.metadata)
         assert differences == []
+
+
+MAP_CELLS = text("SELECT level, category_id, department_id, x, y, month, is_open, n FROM map_cell WHERE n <> 0 "
+                 "ORDER BY 1, 2, 3, 4, 5, 6, 7")
+
+
+def report_at(lat, lon):
+    pothole = db.session.scalar(select(Category).where(Category.code == "pothole"))
+    where = LatLon(lat, lon)
+    db.session.add(Report(category=pothole, location=to_db(where.to_point()), description="Deep hole",
+                          department_id=route(pothole.id, where).department_id))
+    db.session.commit()
+
+
+def stored_and_counted_again():
+    """map_cell as it is, and as map_rebuild() counts it from the reports (leaving the database as it was)."""
+    stored = db.session.execute(MAP_CELLS).all()
+    db.session.commit()
+    with db.engine.connect() as conn, conn.begin() as counting:
+        conn.execute(text("SELECT map_rebuild()"))
+        counted = conn.execute(MAP_CELLS).all()
+        counting.rollback()
+    return stored, counted
+
+
+def at_level(level):
+    """Reports counted at `level`, all categories and departments."""
+    return db.session.scalar(text("SELECT coalesce(sum(n), 0) FROM map_cell WHERE level = :level "
+                                  "AND category_id = 0 AND department_id = 0"), {"level": level})
+
+
+def test_the_map_counts_go_one_level_deeper_and_back_with_nothing_pending_lost(scratch_app):
+    """0020 stores level 17: changes not yet folded at level 16 are counted, and the downgrade keeps them too."""
+    with scratch_app.app_context():
+        upgrade(revision="0019")
+        demo.load_city()
+        report_at(40.6782, -73.9442)
+        db.session.execute(text("SELECT map_fold()"))
+        db.session.commit()
+        report_at(40.6802, -73.9402)  # recorded at level 16, not folded
+        upgrade()
+        assert db.session.scalar(text("SELECT count(*) FROM map_delta")) == 0
+        assert at_level(17) == at_level(16) == 2
+        stored, counted = stored_and_counted_again()
+        assert stored == counted
+        report_at(40.6710, -73.9814)  # recorded at level 17, not folded
+        downgrade(revision="0019")
+        assert at_level(16) == 3 and at_level(17) == 0
+        stored, counted = stored_and_counted_again()
+        assert stored == counted
+        db.session.remove()

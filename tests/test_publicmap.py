@@ -6,7 +6,9 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
-from seeclick.geo import LatLon
+from seeclick.geo import LatLon, to_db
+from seeclick.moderation import services as moderation
+from seeclick.moderation.models import Reason
 from seeclick.publicmap import queries, tiles
 from seeclick.reports import services
 from seeclick.reports.models import Status
@@ -61,7 +63,8 @@ def test_every_zoom_has_a_plan_that_never_sends_every_report():
             assert plan.kind == "cells"  # at most 16 x 16 cells a tile, but for the whole world
             assert plan.level - z <= 4 or plan.level == tiles.ROLLUP_LEVELS[0]
             assert plan.source == ("rollup" if plan.level in tiles.ROLLUP_LEVELS else "reports")
-    assert tiles.plan(10).source == "rollup" and tiles.plan(14).source == "reports"
+    assert tiles.plan(10).source == "rollup" and tiles.plan(14) == tiles.Plan("cells", 17, "rollup")
+    assert tiles.plan(15).source == "reports"
 
 
 def test_cells_nest_and_bounds_round_trip():
@@ -164,6 +167,46 @@ def test_folding_changes_gives_the_same_counts_as_counting_again(session, city, 
     queries.rebuild()
     assert session.execute(snapshot).all() == folded
     assert session.scalar(text("SELECT count(*) FROM map_delta")) == 0
+
+
+def cells_of(mvt: bytes) -> list:
+    """A tile's cells as (place in the tile, reports, open), in order."""
+    layer = mapbox_vector_tile.decode(mvt).get("cells", {"features": []})
+    return sorted((tuple(f["geometry"]["coordinates"]), f["properties"]["n"], f["properties"]["open"])
+                  for f in layer["features"])
+
+
+def test_neighbourhood_tiles_sum_the_same_cells_as_counting_their_reports(
+        client, session, city, make_report, categories, login_as):
+    """Zoom 14 sums stored level-17 cells: once folded, each cell holds what its reports say, after changes."""
+    staff = login_as("admin")
+    near = LatLon(CROWN_HEIGHTS.lat + 0.002, CROWN_HEIGHTS.lon + 0.004)  # another cell of the same tile
+    added = [make_report("pothole", near), make_report("street-light-out", near), make_report("pothole", near)]
+    city["pothole_ps"].location = to_db(near.to_point())  # moved from Park Slope to Crown Heights
+    services.close(city["light_open"], staff, Status.FIXED, "New bulb.")
+    services.close(added[1], staff, Status.FIXED, "New bulb.")
+    moderation.hide_report(added[2], staff, Reason.SPAM)  # off the public map's points, still in the counts
+    session.flush()
+    queries.fold()
+
+    everything = {**city, **{f"added_{i}": r for i, r in enumerate(added)}}
+    for report in everything.values():
+        session.refresh(report)
+    filters = {"": queries.MapFilter(), "?status=all": queries.MapFilter(status="all"),
+               "?status=closed": queries.MapFilter(status="closed"),
+               "?status=all&category=pothole": queries.MapFilter(category_id=categories["pothole"].id, status="all")}
+    for x, y in {tiles.cell_of(*lonlat(r), 14) for r in everything.values()}:
+        for query, f in filters.items():
+            response = client.get(f"/map/tiles/14/{x}/{y}.pbf{query}")
+            sql, params = queries.cells_from_reports(14, x, y, 17, f)
+            from_reports = bytes(session.execute(text(sql), params).scalar() or b"")
+            assert cells_of(response.data) == cells_of(from_reports), (x, y, query)
+            kept = [r for r in everything.values() if tiles.cell_of(*lonlat(r), 14) == (x, y)
+                    and FILTERS[query](r)]
+            assert sum(c[1] for c in cells_of(response.data)) == len(kept), (x, y, query)
+    crown = tiles.cell_of(CROWN_HEIGHTS.lon, CROWN_HEIGHTS.lat, 14)
+    cells = cells_of(client.get(f"/map/tiles/14/{crown[0]}/{crown[1]}.pbf?status=all").data)
+    assert sorted(c[1:] for c in cells) == [(2, 1), (4, 3)]  # the moved and the hidden report counted near
 
 
 def test_bad_filters_are_refused_on_tiles_and_explained_on_the_page(client, city):

@@ -22,7 +22,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# The deepest level counted ahead of time; seeclick/publicmap/tiles.py ROLLUP_LEVELS ends with it.
+# The deepest level counted ahead of time (17 from migration 0020, which redefines these functions).
 DEEPEST = 16
 LEVELS = "(VALUES (12), (14), (16))"
 

@@ -1,7 +1,7 @@
 """The public map's vector tiles, made by PostGIS (ST_AsMVT), and the counts beside the map.
 
-Zoomed out, a tile holds counts per cell, summed from map_cell (migration 0009), never the
-reports. Zoomed in a little, the few thousand reports of a tile are counted into cells directly.
+Zoomed out (to zoom 14), a tile holds counts per cell, summed from map_cell (migrations 0009 and
+0020), never the reports. Zoomed in a little, the few thousand reports of a tile are counted into cells directly.
 At street level each report is a point of its own, with what its popup shows: nothing private, and
 no report a moderator took from the public (the counts, like the statistics, still hold them).
 """

@@ -10,9 +10,10 @@ import math
 from dataclasses import dataclass
 
 MAX_ZOOM = 19
-# Cells at these levels are counted ahead of time (the rollup); deeper ones are counted from the
-# reports themselves, which a tile that deep holds few enough of.
-ROLLUP_LEVELS = (12, 14, 16)
+# Cells at these levels are counted ahead of time (the rollup, migrations 0009 and 0020), so every
+# zoom to 14 (neighbourhoods) sums counts; deeper cells are counted from the reports themselves,
+# which a tile from zoom 15 holds few enough of.
+ROLLUP_LEVELS = (12, 14, 16, 17)
 # From this zoom a tile draws each report as its own point.
 POINTS_FROM_ZOOM = 17
 # A tile is cut into cells this many to a side at most (16 cells of 16 px on a 256 px tile).
@@ -31,13 +32,14 @@ class Plan:
 def plan(z: int) -> Plan:
     """Points from POINTS_FROM_ZOOM; otherwise cells about a sixteenth of the tile wide.
 
-    A stored level is used while one exists between a sixteenth and an eighth of the tile,
-    so the rollup answers every zoom up to ROLLUP_LEVELS[-1] - 3.
+    A stored level is used while one exists between a sixteenth and an eighth of the tile (the
+    coarsest of them: the fewest rows to sum), so the rollup answers every zoom up to
+    ROLLUP_LEVELS[-1] - 3.
     """
     if z >= POINTS_FROM_ZOOM:
         return Plan("points")
     finest = z + 4  # cells a sixteenth of the tile wide
-    for level in reversed(ROLLUP_LEVELS):
+    for level in ROLLUP_LEVELS:
         if z + 3 <= level <= finest:
             return Plan("cells", level, "rollup")
     if finest <= ROLLUP_LEVELS[0]:
