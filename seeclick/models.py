@@ -19,7 +19,7 @@ from seeclick.notifications.models import Event, Follower, Notification, Watch
 from seeclick.open311.models import ApiKey
 from seeclick.photos.models import Photo
 from seeclick.privacy.models import ContactRemoval, RemovalRule
-from seeclick.publicmap.models import map_cell, map_delta
+from seeclick.publicmap.models import map_cell, map_delta, map_total
 from seeclick.questionnaires.models import Questionnaire, ReopenRequest
 from seeclick.reports.models import (
     CLOSED_STATUSES,
@@ -47,8 +47,8 @@ __all__ = [
     "Moderation", "Neighbourhood", "Notification", "Photo", "Questionnaire", "RemovalRule", "ReopenRequest",
     "Report", "ReportSend", "Role", "ServiceArea", "ServiceAreaPart", "Status", "StatusType", "Support",
     "TargetHistory", "Update", "UpdateKind", "UpdateSource", "User", "Watch", "department_category", "job_run",
-    "map_cell", "map_delta", "stats_count", "stats_delta", "stats_histogram", "stats_neighbourhood_category",
-    "stats_open", "stats_result", "stats_state"
+    "map_cell", "map_delta", "map_total", "stats_count", "stats_delta", "stats_histogram",
+    "stats_neighbourhood_category", "stats_open", "stats_result", "stats_state"
 ]
 
 

@@ -22,7 +22,7 @@ TABLES = {"department", "service_area", "service_area_part", "category", "depart
           "report_support", "follower", "notification", "api_key", "watch", "procrastinate_jobs",
           "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers",
           "stats_delta", "stats_state", "stats_count", "stats_histogram", "stats_open", "stats_neighbourhood_category",
-          "stats_result", "map_cell", "map_delta", "moderation", "report_update_hidden", "flag", "ban",
+          "stats_result", "map_cell", "map_delta", "map_total", "moderation", "report_update_hidden", "flag", "ban",
           "contact_removal", "questionnaire", "reopen_request", "target_history", "job_run",
           "city_system", "city_service", "report_send", "update_source", "address"}
 
@@ -139,6 +139,39 @@ def test_the_map_counts_go_one_level_deeper_and_back_with_nothing_pending_lost(s
         report_at(40.6710, -73.9814)  # recorded at level 17, not folded
         downgrade(revision="0019")
         assert at_level(16) == 3 and at_level(17) == 0
+        stored, counted = stored_and_counted_again()
+        assert stored == counted
+        db.session.remove()
+
+
+TOTALS = text("SELECT level, category_id, department_id, x, y, is_open, n FROM map_total WHERE n <> 0 "
+              "ORDER BY 1, 2, 3, 4, 5, 6")
+MONTHS_ADDED_UP = text("SELECT level, category_id, department_id, x, y, is_open, sum(n) FROM map_cell "
+                       "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6")
+
+
+def test_the_map_counts_over_all_months_start_from_the_monthly_ones_with_nothing_pending_lost(scratch_app):
+    """0021 sums map_total from map_cell after folding what is pending; folds keep both; the downgrade too."""
+    with scratch_app.app_context():
+        upgrade(revision="0020")
+        demo.load_city()
+        report_at(40.6782, -73.9442)
+        db.session.execute(text("SELECT map_fold()"))
+        db.session.commit()
+        report_at(40.6802, -73.9402)  # not folded
+        upgrade(revision="0021")
+        assert db.session.scalar(text("SELECT count(*) FROM map_delta")) == 0
+        totals = db.session.execute(TOTALS).all()
+        assert totals == db.session.execute(MONTHS_ADDED_UP).all()
+        assert db.session.scalar(text("SELECT sum(n) FROM map_total WHERE level = 12 AND category_id = 0 "
+                                      "AND department_id = 0")) == 2
+        report_at(40.6710, -73.9814)
+        db.session.execute(text("SELECT map_fold()"))  # the new functions add to both
+        db.session.commit()
+        assert db.session.execute(TOTALS).all() == db.session.execute(MONTHS_ADDED_UP).all() != totals
+        report_at(40.6720, -73.9824)  # not folded
+        downgrade(revision="0020")
+        assert not inspect(db.engine).has_table("map_total") and at_level(17) == 4
         stored, counted = stored_and_counted_again()
         assert stored == counted
         db.session.remove()

@@ -1,6 +1,6 @@
 """The public map: vector tiles whose counts match the reports, under every filter and after changes."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import mapbox_vector_tile
 import pytest
@@ -163,10 +163,27 @@ def test_folding_changes_gives_the_same_counts_as_counting_again(session, city, 
     queries.fold()
     snapshot = text("SELECT level, category_id, department_id, x, y, month, is_open, n FROM map_cell "
                     "WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7")
-    folded = session.execute(snapshot).all()
+    folded, totals = session.execute(snapshot).all(), session.execute(TOTALS).all()
+    assert totals == session.execute(MONTHS_ADDED_UP).all()  # map_total: map_cell over all months
     queries.rebuild()
-    assert session.execute(snapshot).all() == folded
+    assert session.execute(snapshot).all() == folded and session.execute(TOTALS).all() == totals
     assert session.scalar(text("SELECT count(*) FROM map_delta")) == 0
+
+
+TOTALS = text("SELECT level, category_id, department_id, x, y, is_open, n FROM map_total WHERE n <> 0 "
+              "ORDER BY 1, 2, 3, 4, 5, 6")
+MONTHS_ADDED_UP = text("SELECT level, category_id, department_id, x, y, is_open, sum(n) FROM map_cell "
+                       "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6")
+
+
+def test_a_map_without_months_reads_the_counts_over_all_months_and_with_months_those_by_month(client, city):
+    """Both answer the same reports: the city's tile and the map's count with every month chosen."""
+    every_month = "?status=all&from=2000-01&to=2099-12"
+    assert counted(client, CROWN_HEIGHTS, 10, "?status=all") == counted(client, CROWN_HEIGHTS, 10, every_month)
+    assert queries.MapFilter(status="all").counts == "map_total"
+    assert queries.MapFilter(status="all", since=date(2026, 5, 1)).counts == "map_cell"
+    pages = [client.get("/map" + query).get_data(as_text=True) for query in ("?status=all", every_month)]
+    assert "7 reports match" in pages[0] and "7 reports match" in pages[1]
 
 
 def cells_of(mvt: bytes) -> list:

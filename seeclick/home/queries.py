@@ -17,18 +17,18 @@ class CitySummary:
     closed_reports: int
 
 
-# The report counts come from the public map's rollup (migration 0009), not from the reports: map_cell
-# counts every report (hidden ones too) per cell at each level, four ways, and map_delta the changes
+# The report counts come from the public map's rollup (migrations 0009 and 0021), not from the reports:
+# map_total counts every report (hidden ones too) per cell at each level, four ways, and map_delta the changes
 # since the worker last folded them in, written in the same transaction as the change. Summed over the
 # coarsest level for all categories and departments, the two are the count of the reports themselves
 # in any snapshot, for under a thousand rows instead of millions. The rest are a few hundred rows.
 _COUNTS = text("""
     SELECT (SELECT count(*) FROM neighbourhood), (SELECT count(*) FROM department),
            (SELECT count(*) FROM category WHERE active),
-           (SELECT coalesce(sum(n) FILTER (WHERE is_open), 0) FROM map_cell
+           (SELECT coalesce(sum(n) FILTER (WHERE is_open), 0) FROM map_total
             WHERE level = :level AND category_id = 0 AND department_id = 0)
              + (SELECT coalesce(sum(n) FILTER (WHERE is_open), 0) FROM map_delta),
-           (SELECT coalesce(sum(n) FILTER (WHERE NOT is_open), 0) FROM map_cell
+           (SELECT coalesce(sum(n) FILTER (WHERE NOT is_open), 0) FROM map_total
             WHERE level = :level AND category_id = 0 AND department_id = 0)
              + (SELECT coalesce(sum(n) FILTER (WHERE NOT is_open), 0) FROM map_delta)
 """)

@@ -1,4 +1,4 @@
-"""The public map's counts per cell (migration 0009 creates them, with the trigger and functions)."""
+"""The public map's counts per cell (migrations 0009 and 0021 create them, with the trigger and functions)."""
 
 from sqlalchemy import Boolean, Column, Date, Integer, SmallInteger, Table
 
@@ -13,6 +13,18 @@ map_cell = Table(
     Column("x", Integer, primary_key=True),
     Column("y", Integer, primary_key=True),
     Column("month", Date, primary_key=True),
+    Column("is_open", Boolean, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+# The same counts with the months added up (migration 0021): what a map with no months chosen sums.
+map_total = Table(
+    "map_total", db.metadata,
+    Column("level", SmallInteger, primary_key=True),
+    Column("category_id", Integer, primary_key=True),
+    Column("department_id", Integer, primary_key=True),
+    Column("x", Integer, primary_key=True),
+    Column("y", Integer, primary_key=True),
     Column("is_open", Boolean, primary_key=True),
     Column("n", Integer, nullable=False),
 )

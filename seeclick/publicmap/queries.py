@@ -1,9 +1,10 @@
 """The public map's vector tiles, made by PostGIS (ST_AsMVT), and the counts beside the map.
 
-Zoomed out (to zoom 14), a tile holds counts per cell, summed from map_cell (migrations 0009 and
-0020), never the reports. Zoomed in a little, the few thousand reports of a tile are counted into cells directly.
-At street level each report is a point of its own, with what its popup shows: nothing private, and
-no report a moderator took from the public (the counts, like the statistics, still hold them).
+Zoomed out (to zoom 14), a tile holds counts per cell, summed from map_total, or from map_cell when
+months are chosen (migrations 0009, 0020 and 0021), never the reports. Zoomed in a little, the few
+thousand reports of a tile are counted into cells directly. At street level each report is a point
+of its own, with what its popup shows: nothing private, and no report a moderator took from the
+public (the counts, like the statistics, still hold them).
 """
 
 from contextlib import contextmanager
@@ -53,8 +54,13 @@ class MapFilter:
             params["until"] = self.until
         return where, params
 
+    @property
+    def counts(self) -> str:
+        """The table of counts that answers this filter: by month when months are chosen, else over all of them."""
+        return "map_cell" if self.since or self.until else "map_total"
+
     def cell_conditions(self) -> tuple[list[str], dict]:
-        """SQL conditions on `map_cell m` (always one of its four ways of counting)."""
+        """SQL conditions on `m`, a row of the table `counts` names (always one of its four ways of counting)."""
         where = ["m.category_id = :category_id", "m.department_id = :department_id"]
         params = {"category_id": self.category_id or 0, "department_id": self.department_id or 0}
         if self.status in ("open", "closed"):
@@ -91,7 +97,7 @@ def cells_from_rollup(z, x, y, level, f: MapFilter) -> tuple[str, dict]:
     where, params = f.cell_conditions()
     x0, x1, y0, y1 = tiles.cell_range(z, x, y, level)
     counted = ("SELECT m.x, m.y, sum(m.n) AS total, coalesce(sum(m.n) FILTER (WHERE m.is_open), 0) AS open "
-               "FROM map_cell m WHERE m.level = :level AND m.x BETWEEN :x0 AND :x1 AND m.y BETWEEN :y0 AND :y1 AND "
+               f"FROM {f.counts} m WHERE m.level = :level AND m.x BETWEEN :x0 AND :x1 AND m.y BETWEEN :y0 AND :y1 AND "
                + " AND ".join(where) + " GROUP BY m.x, m.y HAVING sum(m.n) > 0")
     sql = _cells_mvt(counted).replace("{centre}", _cell_centre(level))
     return sql, {**params, "level": level, "x0": x0, "x1": x1, "y0": y0, "y1": y1, "z": z, "x": x, "y": y}
@@ -144,7 +150,7 @@ def totals(f: MapFilter) -> tuple[int, int]:
     """(reports, open) matching the filter, city-wide, from the coarsest cells."""
     where, params = f.cell_conditions()
     row = db.session.execute(text(
-        "SELECT coalesce(sum(m.n), 0), coalesce(sum(m.n) FILTER (WHERE m.is_open), 0) FROM map_cell m "
+        f"SELECT coalesce(sum(m.n), 0), coalesce(sum(m.n) FILTER (WHERE m.is_open), 0) FROM {f.counts} m "
         "WHERE m.level = :level AND " + " AND ".join(where)), {**params, "level": tiles.ROLLUP_LEVELS[0]}).one()
     return int(row[0]), int(row[1])
 
