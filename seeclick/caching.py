@@ -27,7 +27,8 @@ _every: list["Kept"] = []
 class _Build:
     """One thread's build of a key, which the others asking for that key wait for."""
 
-    def __init__(self):
+    def __init__(self, family: Hashable):
+        self.family = family
         self.done = threading.Event()
         self.value = _MISSING  # stays MISSING when the build failed: a waiting thread then builds it itself
 
@@ -48,19 +49,24 @@ class Kept(Generic[T]):
         """The value kept for `key`, or build() kept from now on; `seconds` overrides the helper's own age.
 
         While another thread builds `key`, this one waits for that build; or, when `key` is one version of
-        a `family` and stands_in(the family's last key) says its value may be shown instead, is given that.
+        a `family` and stands_in(the family's last key) says its value may be shown instead, is given that,
+        as it is while another version of the family is being built.
         """
         while True:
             with self._lock:
                 found = self._young(key, seconds)
                 if found is not _MISSING:
                     return found
-                under_way = self._builds.get(key)
-                if under_way is None:
-                    mine = self._builds[key] = _Build()
-                    break
                 last = self._latest.get(family, _MISSING) if stands_in else _MISSING
                 instead = self._young(last, seconds) if last is not _MISSING and stands_in(last) else _MISSING
+                under_way = self._builds.get(key)
+                if under_way is None:
+                    # One build of a family at a time while its last value may stand in: a newer version asked
+                    # for during a slow build waits its turn rather than drawing beside it.
+                    if instead is not _MISSING and any(b.family == family for b in self._builds.values()):
+                        return instead
+                    mine = self._builds[key] = _Build(family)
+                    break
             if instead is not _MISSING:
                 return instead
             under_way.done.wait()

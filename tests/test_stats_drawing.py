@@ -163,6 +163,27 @@ def test_after_a_fold_one_request_draws_the_new_figures_and_the_others_see_the_l
     assert shown(app, get(app)[1]) == (2, as_of(app, second)) and held.draws == 1  # and everyone after
 
 
+def test_a_fold_during_a_slow_drawing_does_not_start_a_second_one_beside_it(app, city, monkeypatch):
+    city.report()
+    first = city.fold()
+    get(app)
+    city.report()
+    city.fold(timedelta(minutes=1))
+    held = Held(monkeypatch)
+    drawing, _ = in_threads(1, lambda: get(app))
+    assert held.begun.wait(WAIT)
+    city.report()
+    third = city.fold(timedelta(minutes=1))  # the job ran again before that drawing ended
+    others, answers = in_threads(3, lambda: get(app))
+    for t in others:
+        t.join(WAIT)
+    assert held.draws == 1  # the newest figures wait until the drawing under way has ended
+    assert {shown(app, page) for _, page in answers} == {(1, as_of(app, first))}
+    held.release()
+    drawing[0].join(WAIT)
+    assert shown(app, get(app)[1]) == (3, as_of(app, third)) and held.draws == 2
+
+
 def test_figures_more_than_two_folds_old_are_not_shown_in_place_of_new_ones(app, city, monkeypatch):
     city.report()
     first = city.fold()
