@@ -6,14 +6,14 @@ as well (a neighbourhood's open reports) are also kept for at most `seconds`. Ea
 its own copies, a bounded number of them (the dashboard and the neighbourhood pages viewed lately).
 
 Each part is drawn by one request at a time (caching.Kept). A part kept by its fold time (the
-dashboard, by_fold) is drawn again after each fold by the first request to see the new
-time, which is answered with the new figures; the requests that come while it draws are answered
-with the copy from the fold before, if that fold was at most STALE_AT_MOST earlier, and otherwise
-wait for the drawing. The page says when its figures are from (the fold time of the figures drawn
-in it), so a copy a fold behind tells its own time. The first request draws rather than a
-thread of its own: the one who asks after a fold sees it, the drawing has the request's context
-(its language, its database session), and on a busy machine a thread beside the requests would
-take the same CPU from them.
+dashboard, by_fold) is drawn again after each fold by the first request to see the new time, which
+is answered with the new figures; the requests that come while it draws are answered with the copy
+from the fold before, if that fold was at most STALE_AT_MOST earlier, and otherwise wait for the
+drawing; a fold while it draws starts no second drawing beside it. The page says when its figures
+are from (the fold time of the figures drawn in it), so a copy a fold behind tells its own time.
+The first request draws rather than a thread of its own: the one who asks after a fold sees it, the
+drawing has the request's context (its language, its database session), and on a busy machine a
+thread beside the requests would take the same CPU from them.
 """
 
 from collections.abc import Callable
