@@ -4,21 +4,46 @@ The figures change only when the every-minute job folds changes in, so a key hol
 of the last fold (stats.queries.folded_at) is renewed exactly then. Parts that show live data
 as well (a neighbourhood's open reports) are also kept for at most `seconds`. Each process keeps
 its own copies, a bounded number of them (the dashboard and the neighbourhood pages viewed lately).
+
+Each part is drawn by one request at a time (caching.Kept). A part kept by its fold time (the
+dashboard, by_fold) is drawn again after each fold by the first request to see the new time, which
+is answered with the new figures; the requests that come while it draws are answered with the copy
+from the fold before, if that fold was at most STALE_AT_MOST earlier, and otherwise wait for the
+drawing; a fold while it draws starts no second drawing beside it. The page says when its figures
+are from (the fold time of the figures drawn in it), so a copy a fold behind tells its own time.
+The first request draws rather than a thread of its own: the one who asks after a fold sees it, the
+drawing has the request's context (its language, its database session), and on a busy machine a
+thread beside the requests would take the same CPU from them.
 """
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from seeclick.caching import Kept
 from seeclick.extensions import db
 
 T = TypeVar("T")
+# The job folds every minute: a copy is shown in place of newer figures for at most two folds.
+STALE_AT_MOST = timedelta(minutes=2)
 _parts: Kept = Kept("statistics pages' parts, by database and figures", limit=300)
 
 
 def kept(key: tuple, build: Callable[[], T], seconds: float | None = None) -> T:
     """build(), or what it returned for the same key before (at most `seconds` ago, when given)."""
     return _parts.get((db.engine.url.render_as_string(), *key), build, seconds)
+
+
+def by_fold(key: tuple, folded_at: datetime | None, build: Callable[[], T]) -> T:
+    """build() for the figures folded at `folded_at`, drawn once; while that is drawn, the copy drawn for an
+    earlier fold at most STALE_AT_MOST before answers instead."""
+    family = (db.engine.url.render_as_string(), *key)
+
+    def recent(earlier: tuple) -> bool:
+        before = earlier[-1]
+        return None not in (before, folded_at) and before < folded_at <= before + STALE_AT_MOST
+
+    return _parts.get((*family, folded_at), build, family=family, stands_in=recent)
 
 
 def forget() -> None:

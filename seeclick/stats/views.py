@@ -29,7 +29,7 @@ class Dashboard:
 @bp.get("/stats")
 def index():
     """The responsiveness dashboard, read from rollups at most a minute old and rendered once per update."""
-    dashboard = rendered.kept(("dashboard", queries.folded_at(), str(get_locale())), _dashboard)
+    dashboard = rendered.by_fold(("dashboard", str(get_locale())), queries.folded_at(), _dashboard)
     return render_template("stats/index.html", dashboard=dashboard.html, map=dashboard.map)
 
 
