@@ -19,6 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from seeclick import caching
 from seeclick.caching import Kept
 
 LEAFLET = "vendor/leaflet-1.9.4"
@@ -218,6 +219,16 @@ _drawn: Kept[MapParts] = Kept("maps' parts, by what they show and the language",
 def kept_parts(key: tuple, draw, seconds: float | None = None) -> MapParts:
     """parts(draw()) for what `key` names in this request's language, drawn once and kept (at most `seconds`)."""
     return _drawn.get((*key, str(get_locale())), lambda: parts(draw()), seconds)
+
+
+def renewed_parts(key: tuple, draw, seconds: float) -> MapParts:
+    """kept_parts() drawn again every `seconds`: while one request draws the new one, the others are shown
+    the last (never one more than a period older), rather than waiting for a slow drawing (the city's
+    outlines take about a second to simplify and draw)."""
+    period = int(caching.clock() // seconds)
+    family = (*key, str(get_locale()))
+    return _drawn.get((*family, period), lambda: parts(draw()), family=family,
+                      stands_in=lambda last: last[-1] == period - 1)
 
 
 class TicketLinks(folium.elements.JSCSSMixin, folium.MacroElement):

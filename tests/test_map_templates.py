@@ -3,6 +3,7 @@ and a map drawn for one page is placed again on the next that shows the same thi
 
 import itertools
 import re
+import threading
 
 import branca.element
 import folium.features
@@ -10,10 +11,10 @@ import folium.template
 import jinja2
 import pytest
 
-from seeclick import maps
+from seeclick import caching, maps
 from seeclick.geo import LatLon, to_db
 from seeclick.neighbourhoods import queries as neighbourhoods
-from tests.conftest import CROWN_HEIGHTS
+from tests.conftest import CROWN_HEIGHTS, RequestContextClient
 
 PARK_SLOPE = LatLon(40.6710, -73.9814)
 
@@ -91,3 +92,39 @@ def test_the_public_map_is_drawn_once_a_filter_and_a_language(client, session, c
     assert "category=pothole" in pages["?category=pothole"].split(map_div(pages["?category=pothole"]), 1)[1]
     spanish = client.get("/map", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert map_div(spanish) != map_div(pages[""]) and "Acercar" in spanish
+
+
+def test_the_home_map_is_drawn_again_each_period_and_the_last_one_shown_while_it_is_drawn(app, monkeypatch):
+    """Real threads, each request in its own app context on its own connection (the page reads no test rows)."""
+    app.test_client_class = RequestContextClient
+    now = [1_000_000.0]
+    monkeypatch.setattr(caching, "clock", lambda: now[0])
+
+    def home():
+        response = app.test_client().get("/")
+        assert response.status_code == 200
+        return map_div(response.get_data(as_text=True))
+
+    first = home()
+    assert home() == first  # kept
+    now[0] += neighbourhoods.OUTLINES_SECONDS  # the next period: drawn again, by one request
+    drawing, finish = threading.Event(), threading.Event()
+    draw = maps.city_map
+
+    def held(outlines):
+        drawing.set()
+        assert finish.wait(20)
+        return draw(outlines)
+
+    monkeypatch.setattr(maps, "city_map", held)
+    renewed = []
+    drawer = threading.Thread(target=lambda: renewed.append(home()))
+    drawer.start()
+    assert drawing.wait(20)
+    assert home() == first  # not kept waiting: the last map, a period old
+    finish.set()
+    drawer.join(20)
+    assert renewed and renewed[0] != first and home() == renewed[0]
+    now[0] += 3 * neighbourhoods.OUTLINES_SECONDS  # more than a period old: never shown, drawn again at once
+    monkeypatch.setattr(maps, "city_map", draw)
+    assert home() not in (first, renewed[0])

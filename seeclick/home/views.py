@@ -14,10 +14,10 @@ bp = Blueprint("home", __name__)
 def index():
     """Show the city on a map with its neighbourhoods and what the service covers."""
     summary = queries.city_summary()
-    # As old as the outlines it draws at most (neighbourhoods.outlines() keeps them as long).
-    map_parts = maps.kept_parts(("city", db.engine.url.render_as_string()),
-                                lambda: maps.city_map(neighbourhoods.outlines()),
-                                seconds=neighbourhoods.OUTLINES_SECONDS)
+    # Drawn again as often as the outlines are read again (boundaries change only when re-imported).
+    map_parts = maps.renewed_parts(("city", db.engine.url.render_as_string()),
+                                   lambda: maps.city_map(neighbourhoods.outlines()),
+                                   seconds=neighbourhoods.OUTLINES_SECONDS)
     return render_template("home/index.html", summary=summary, map=map_parts, city=current_app.config["CITY_NAME"])
 
 
