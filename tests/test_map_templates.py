@@ -11,9 +11,10 @@ import folium.template
 import jinja2
 import pytest
 
-from seeclick import caching, maps
+from seeclick import caching, maps, warmup
 from seeclick.geo import LatLon, to_db
 from seeclick.neighbourhoods import queries as neighbourhoods
+from seeclick.stats import views as stats_views
 from tests.conftest import CROWN_HEIGHTS, RequestContextClient
 
 PARK_SLOPE = LatLon(40.6710, -73.9814)
@@ -128,3 +129,30 @@ def test_the_home_map_is_drawn_again_each_period_and_the_last_one_shown_while_it
     now[0] += 3 * neighbourhoods.OUTLINES_SECONDS  # more than a period old: never shown, drawn again at once
     monkeypatch.setattr(maps, "city_map", draw)
     assert home() not in (first, renewed[0])
+
+
+def test_a_warmed_worker_answers_its_first_pages_without_drawing_them(app, client, monkeypatch):
+    """What gunicorn.conf.py does in each new worker: the home page, the map and the dashboard drawn
+    before the first request, so the first visitors are not kept waiting behind the drawing."""
+    monkeypatch.setattr(caching, "clock", lambda: 1_000_000.0)  # one period of the home page's map
+    assert warmup.warm(app) == {"/": 200, "/map": 200, "/stats": 200}
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("drawn again")
+
+    for module, name in ((maps, "city_map"), (maps, "reports_map"), (stats_views, "_dashboard")):
+        monkeypatch.setattr(module, name, no_drawing)
+    for path in warmup.PAGES:
+        assert client.get(path).status_code == 200, path
+
+
+def test_a_page_that_cannot_be_drawn_at_start_is_left_to_the_first_request(app, client, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database is not there yet")
+
+    monkeypatch.setattr(maps, "reports_map", broken)
+    statuses = warmup.warm(app)  # (under TESTING the failure reaches warm(); in production it is a 500)
+    assert statuses == {"/": 200, "/map": None, "/stats": 200}
+    assert "warm-up: /map could not be drawn" in caplog.text
+    monkeypatch.undo()
+    assert client.get("/map").status_code == 200
