@@ -53,7 +53,10 @@ def summed(deltas_table: str, table: str, month: bool) -> str:
     """
 
 
-MAP_ADD = f"""
+def map_add(totals: bool) -> str:
+    """map_add() adding each batch to map_cell by month, and (`totals`) to map_total over all months."""
+    also = f"EXECUTE format($sql${summed('%1$s', 'map_total', month=False)}$sql$, deltas);" if totals else ""
+    return f"""
 -- Deltas (or, to rebuild, every report as +1) summed at each level, four ways, added to map_cell by month
 -- and to map_total over all months.
 CREATE OR REPLACE FUNCTION map_add(deltas regclass) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -62,18 +65,7 @@ DECLARE
 BEGIN
     EXECUTE format($sql${summed('%1$s', 'map_cell', month=True)}$sql$, deltas);
     GET DIAGNOSTICS added = ROW_COUNT;
-    EXECUTE format($sql${summed('%1$s', 'map_total', month=False)}$sql$, deltas);
-    RETURN added;
-END $$;
-"""
-
-MAP_ADD_BEFORE = f"""
-CREATE OR REPLACE FUNCTION map_add(deltas regclass) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    added bigint;
-BEGIN
-    EXECUTE format($sql${summed('%1$s', 'map_cell', month=True)}$sql$, deltas);
-    GET DIAGNOSTICS added = ROW_COUNT;
+    {also}
     RETURN added;
 END $$;
 """
@@ -130,12 +122,12 @@ def upgrade():
         SELECT level, category_id, department_id, x, y, is_open, sum(n)
         FROM map_cell GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0
     """)
-    op.execute(MAP_ADD)
+    op.execute(map_add(totals=True))
     op.execute(map_rebuild("map_cell, map_total"))
 
 
 def downgrade():
     settled()
-    op.execute(MAP_ADD_BEFORE)
+    op.execute(map_add(totals=False))
     op.execute(map_rebuild("map_cell"))
     op.execute("DROP TABLE map_total")
