@@ -15,6 +15,7 @@ from seeclick.geo import LatLon, to_db
 from seeclick.models import include_object
 from seeclick.reports.models import Report
 from seeclick.routing import route
+from tests.test_publicmap import MONTHS_ADDED_UP, TOTALS
 
 SCRATCH = "seeclick_migrations_test"
 TABLES = {"department", "service_area", "service_area_part", "category", "department_category",
@@ -122,15 +123,20 @@ def at_level(level):
                                   "AND category_id = 0 AND department_id = 0"), {"level": level})
 
 
+def one_folded_one_pending(revision):
+    """The database at `revision` with the demo city and two reports: one in the map's counts, one waiting."""
+    upgrade(revision=revision)
+    demo.load_city()
+    report_at(40.6782, -73.9442)
+    db.session.execute(text("SELECT map_fold()"))
+    db.session.commit()
+    report_at(40.6802, -73.9402)  # recorded, not folded
+
+
 def test_the_map_counts_go_one_level_deeper_and_back_with_nothing_pending_lost(scratch_app):
     """0020 stores level 17: changes not yet folded at level 16 are counted, and the downgrade keeps them too."""
     with scratch_app.app_context():
-        upgrade(revision="0019")
-        demo.load_city()
-        report_at(40.6782, -73.9442)
-        db.session.execute(text("SELECT map_fold()"))
-        db.session.commit()
-        report_at(40.6802, -73.9402)  # recorded at level 16, not folded
+        one_folded_one_pending("0019")  # the pending one recorded at level 16
         upgrade()
         assert db.session.scalar(text("SELECT count(*) FROM map_delta")) == 0
         assert at_level(17) == at_level(16) == 2
@@ -144,21 +150,10 @@ def test_the_map_counts_go_one_level_deeper_and_back_with_nothing_pending_lost(s
         db.session.remove()
 
 
-TOTALS = text("SELECT level, category_id, department_id, x, y, is_open, n FROM map_total WHERE n <> 0 "
-              "ORDER BY 1, 2, 3, 4, 5, 6")
-MONTHS_ADDED_UP = text("SELECT level, category_id, department_id, x, y, is_open, sum(n) FROM map_cell "
-                       "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6")
-
-
 def test_the_map_counts_over_all_months_start_from_the_monthly_ones_with_nothing_pending_lost(scratch_app):
     """0021 sums map_total from map_cell after folding what is pending; folds keep both; the downgrade too."""
     with scratch_app.app_context():
-        upgrade(revision="0020")
-        demo.load_city()
-        report_at(40.6782, -73.9442)
-        db.session.execute(text("SELECT map_fold()"))
-        db.session.commit()
-        report_at(40.6802, -73.9402)  # not folded
+        one_folded_one_pending("0020")
         upgrade(revision="0021")
         assert db.session.scalar(text("SELECT count(*) FROM map_delta")) == 0
         totals = db.session.execute(TOTALS).all()
