@@ -382,6 +382,60 @@ def choropleth(outlines: dict, values: dict[str, float | None], labels: dict[str
     return fit(m, outlines), legend
 
 
+# A neighbourhood's map is the same for every neighbourhood but for its outline, its open reports and its
+# extent, and most of the 262 are asked for once in a while: drawing it is a third of a page's time once the
+# open reports are up to a thousand circles. So it is drawn once for each tile server and language around
+# stand-ins, and each page writes its own data where the stand-ins' are (as Folium writes them: the same JSON).
+STAND_IN_OUTLINE = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"name": "stand-in outline"},
+     "geometry": {"type": "Polygon",
+                  "coordinates": [[[123.4, -12.4], [123.5, -12.4], [123.5, -12.3], [123.4, -12.4]]]}}]}
+STAND_IN_POINTS = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [123.456789, -12.3456789]},
+     "properties": {"id": "#stand-in", "category": "stand-in category", "overdue": False, "url": "/stand-in"}}]}
+
+
+def _as_folium_writes(value) -> str:
+    """The JSON Folium's templates write for `value` (Jinja's tojson)."""
+    return jinja2.utils.htmlsafe_json_dumps(value, dumps=json.dumps, sort_keys=True)
+
+
+def _filled(drawn: MapParts, fills: dict[str, str]) -> MapParts:
+    """A drawing's script with each stand-in text (there exactly once) written over by its own."""
+    script = str(drawn.script)
+    where = sorted((script.index(stand_in), stand_in) for stand_in in fills)
+    pieces, start = [], 0
+    for at, stand_in in where:
+        pieces += [script[start:at], fills[stand_in]]
+        start = at + len(stand_in)
+    return replace(drawn, script=Markup("".join([*pieces, script[start:]])))
+
+
+@functools.cache
+def _neighbourhood_stand_ins() -> dict[str, str]:
+    return {_as_folium_writes(escaped(STAND_IN_OUTLINE)): "outline", _as_folium_writes(STAND_IN_POINTS): "points",
+            json.dumps(geojson_bounds(STAND_IN_OUTLINE)): "bounds"}
+
+
+def _neighbourhood_stand_in_parts() -> MapParts:
+    drawn = parts(neighbourhood_map(STAND_IN_OUTLINE, STAND_IN_POINTS))
+    if any(drawn.script.count(stand_in) != 1 for stand_in in _neighbourhood_stand_ins()):
+        raise RuntimeError("a neighbourhood's map no longer writes its outline, circles and extent as it did")
+    return drawn
+
+
+def neighbourhood_map_parts(outline: dict, points: dict) -> MapParts:
+    """parts(neighbourhood_map(outline, points)), from the drawing kept for the tile server and language."""
+    bounds = geojson_bounds(outline)
+    if bounds is None or not points["features"]:  # drawn without an extent or without its layer of circles
+        return parts(neighbourhood_map(outline, points))
+    drawn = _drawn.get(("neighbourhood", current_app.config["TILE_URL"], str(get_locale())),
+                       _neighbourhood_stand_in_parts)
+    own = {"outline": _as_folium_writes(escaped(outline)), "points": _as_folium_writes(points),
+           "bounds": json.dumps(bounds)}
+    return _filled(drawn, {stand_in: own[name] for stand_in, name in _neighbourhood_stand_ins().items()})
+
+
 def neighbourhood_map(outline: dict, points: dict) -> folium.Map:
     """A neighbourhood's outline and its open reports as one layer of circles, each linking to its page."""
     m = city_base_map()

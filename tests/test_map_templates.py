@@ -10,10 +10,12 @@ import folium.features
 import folium.template
 import jinja2
 import pytest
+from sqlalchemy import select
 
 from seeclick import caching, maps, warmup
 from seeclick.geo import LatLon, to_db
 from seeclick.neighbourhoods import queries as neighbourhoods
+from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.stats import views as stats_views
 from tests.conftest import CROWN_HEIGHTS, RequestContextClient
 
@@ -84,6 +86,47 @@ def test_every_report_page_places_one_drawing_of_the_map_at_its_own_place(client
     session.flush()
     moved = client.get(f"/reports/{here.public_id}").get_data(as_text=True)
     assert f"[{PARK_SLOPE.lat}, {PARK_SLOPE.lon}]" in moved and f"{CROWN_HEIGHTS.lat}" not in moved
+
+
+def test_a_neighbourhood_map_from_the_kept_drawing_is_the_map_drawn_for_its_outline_and_reports(app, monkeypatch):
+    """Names and categories that are markup or would end a script come out as Folium writes them afresh."""
+    outline = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": 'Crown <b>Heights</b> & "North"'},
+         "geometry": {"type": "Polygon", "coordinates": [[[-73.96, 40.66], [-73.93, 40.66], [-73.93, 40.68],
+                                                          [-73.96, 40.66]]]}}]}
+    points = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-73.95, 40.67]},
+         "properties": {"id": f"#{n}", "category": "</script><script>alert(1)</script>", "overdue": n % 2 == 0,
+                        "url": f"/reports/{n}"}} for n in range(3)]}
+    with app.test_request_context("/"):
+        in_order(monkeypatch)
+        maps.neighbourhood_map_parts(STAND_IN_FREE, points)  # the drawing kept, for another neighbourhood
+        in_order(monkeypatch)
+        placed = maps.neighbourhood_map_parts(outline, points)
+        in_order(monkeypatch)
+        afresh = maps.parts(maps.neighbourhood_map(outline, points))
+    assert placed == afresh
+    assert "</script>" not in placed.script and "<b>" not in placed.script  # the tooltip shows the name as text
+    assert "Crown \\u0026lt;b\\u0026gt;Heights" in placed.script
+    assert "stand-in" not in placed.script and "123.4" not in placed.script
+
+
+STAND_IN_FREE = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"name": "Elsewhere"},
+     "geometry": {"type": "Polygon", "coordinates": [[[-74.0, 40.7], [-73.9, 40.7], [-73.9, 40.8], [-74.0, 40.7]]]}}]}
+
+
+def test_every_neighbourhood_page_places_one_drawing_of_its_map(client, session, make_report):
+    crown = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0802"))
+    slope = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0602"))
+    here, there = make_report(neighbourhood=crown), make_report(neighbourhood=slope, where=PARK_SLOPE)
+    first, second = (client.get(f"/neighbourhoods/{n.code}").get_data(as_text=True) for n in (crown, slope))
+    assert map_div(first) == map_div(second)  # the second page placed the map the first drew
+    circle = '"id": "#{}"'.format  # a report's circle, as the map's data names it
+    assert circle(here.public_id) in first and circle(there.public_id) not in first
+    assert circle(there.public_id) in second and circle(here.public_id) not in second
+    assert f'"name": "{crown.name}"' in first and f'"name": "{slope.name}"' in second
+    assert "stand-in" not in first + second
 
 
 def test_the_public_map_is_drawn_once_a_filter_and_a_language(client, session, categories):

@@ -37,8 +37,8 @@ def _here(neighbourhood) -> dict:
          "properties": {"id": f"#{r.public_id}", "category": r.category,
                         "overdue": bool(r.due_at and r.due_at < now), "url": link + r.public_id}}
         for r in reports]}
-    m = maps.neighbourhood_map(queries.outline(neighbourhood), points)
     here, city = stats.one("neighbourhood", neighbourhood.id), stats.city()
     return {"reports": reports[:20], "open": queries.open_count(neighbourhood), "drawn": len(reports),
             "top": stats.top_categories(neighbourhood.id), "here": here, "city": city,
-            "compare": comparison(here, city) if here and city else [], "map": maps.parts(m), "now": now}
+            "compare": comparison(here, city) if here and city else [],
+            "map": maps.neighbourhood_map_parts(queries.outline(neighbourhood), points), "now": now}
