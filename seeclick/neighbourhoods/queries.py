@@ -57,8 +57,9 @@ def open_reports(neighbourhood: Neighbourhood, limit: int = OPEN_ON_MAP) -> list
 
 
 def open_count(neighbourhood: Neighbourhood) -> int:
+    """Its open reports as the public sees them (a moderator's hidden ones are not shown, so not counted)."""
     return db.session.scalar(select(func.count()).where(Report.neighbourhood_id == neighbourhood.id,
-                                                        Report.closed_at.is_(None)))
+                                                        Report.closed_at.is_(None), Report.hidden_reason.is_(None)))
 
 
 def names() -> list[tuple[str, str]]:

@@ -102,7 +102,9 @@ class Report(db.Model):
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_report_open_location", "location", postgresql_using="gist",
               postgresql_where=text("closed_at IS NULL")),
-        Index("ix_report_open_by_neighbourhood_created", "neighbourhood_id", "created_at",
+        # What a neighbourhood's page shows of its open reports, read from the index alone: migration 0022.
+        Index("ix_report_open_in_neighbourhood", "neighbourhood_id", "created_at",
+              postgresql_include=["public_id", "due_at", "category_id", "location", "hidden_reason"],
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_report_category_created", "category_id", "created_at"),
         # Time then place, used only by queries that state its (always true) predicate: migration 0011.
