@@ -424,15 +424,22 @@ def _neighbourhood_stand_in_parts() -> MapParts:
     return drawn
 
 
-def neighbourhood_map_parts(outline: dict, points: dict) -> MapParts:
-    """parts(neighbourhood_map(outline, points)), from the drawing kept for the tile server and language."""
+def html_safe(json_text: str) -> str:
+    """JSON text made safe inside a page's script as Jinja's tojson makes it: <, >, & and ' escaped (only
+    ever inside strings, where the escapes mean the same characters)."""
+    return (json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("'", "\\u0027"))
+
+
+def neighbourhood_map_parts(outline: dict, points: str) -> MapParts:
+    """parts(neighbourhood_map(outline, points)) for `points` as GeoJSON text, from the drawing kept for the
+    tile server and language."""
     bounds = geojson_bounds(outline)
-    if bounds is None or not points["features"]:  # drawn without an extent or without its layer of circles
-        return parts(neighbourhood_map(outline, points))
+    if bounds is None or '"Feature"' not in points:  # drawn without an extent or without its layer of circles
+        return parts(neighbourhood_map(outline, json.loads(points)))
     drawn = _drawn.get(("neighbourhood", current_app.config["TILE_URL"], str(get_locale())),
                        _neighbourhood_stand_in_parts)
-    own = {"outline": _as_folium_writes(escaped(outline)), "points": _as_folium_writes(points),
-           "bounds": json.dumps(bounds)}
+    own = {"outline": _as_folium_writes(escaped(outline)), "points": html_safe(points), "bounds": json.dumps(bounds)}
     return _filled(drawn, {stand_in: own[name] for stand_in, name in _neighbourhood_stand_ins().items()})
 
 

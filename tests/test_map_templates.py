@@ -2,8 +2,10 @@
 and a map drawn for one page is placed again on the next that shows the same thing in the same language."""
 
 import itertools
+import json
 import re
 import threading
+from datetime import UTC, datetime, timedelta
 
 import branca.element
 import folium.features
@@ -13,9 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from seeclick import caching, maps, warmup
-from seeclick.geo import LatLon, to_db
+from seeclick.geo import LatLon, from_db, latlon, to_db
+from seeclick.moderation.models import Reason
 from seeclick.neighbourhoods import queries as neighbourhoods
 from seeclick.neighbourhoods.models import Neighbourhood
+from seeclick.reports.models import Status
 from seeclick.stats import views as stats_views
 from tests.conftest import CROWN_HEIGHTS, RequestContextClient
 
@@ -96,13 +100,14 @@ def test_a_neighbourhood_map_from_the_kept_drawing_is_the_map_drawn_for_its_outl
                                                           [-73.96, 40.66]]]}}]}
     points = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-73.95, 40.67]},
-         "properties": {"id": f"#{n}", "category": "</script><script>alert(1)</script>", "overdue": n % 2 == 0,
+         "properties": {"id": f"#{n}", "category": "</script><script>alert('1') & 2</script>", "overdue": n % 2 == 0,
                         "url": f"/reports/{n}"}} for n in range(3)]}
+    as_text = json.dumps(points, sort_keys=True)  # as PostgreSQL gives it, but for the spaces it writes
     with app.test_request_context("/"):
         in_order(monkeypatch)
-        maps.neighbourhood_map_parts(STAND_IN_FREE, points)  # the drawing kept, for another neighbourhood
+        maps.neighbourhood_map_parts(ELSEWHERE, as_text)  # the drawing kept, for another neighbourhood
         in_order(monkeypatch)
-        placed = maps.neighbourhood_map_parts(outline, points)
+        placed = maps.neighbourhood_map_parts(outline, as_text)
         in_order(monkeypatch)
         afresh = maps.parts(maps.neighbourhood_map(outline, points))
     assert placed == afresh
@@ -111,9 +116,40 @@ def test_a_neighbourhood_map_from_the_kept_drawing_is_the_map_drawn_for_its_outl
     assert "stand-in" not in placed.script and "123.4" not in placed.script
 
 
-STAND_IN_FREE = {"type": "FeatureCollection", "features": [
+ELSEWHERE = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "properties": {"name": "Elsewhere"},
      "geometry": {"type": "Polygon", "coordinates": [[[-74.0, 40.7], [-73.9, 40.7], [-73.9, 40.8], [-74.0, 40.7]]]}}]}
+
+
+def test_a_neighbourhood_map_shows_its_open_reports_newest_first_and_which_are_overdue(app, session, make_report):
+    crown = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0802"))
+    now = datetime.now(UTC)
+    late = make_report(neighbourhood=crown, created_at=now - timedelta(days=9), due_at=now - timedelta(days=2))
+    newer = make_report("street-light-out", neighbourhood=crown, where=PARK_SLOPE, created_at=now - timedelta(days=1))
+    unjudged = make_report(neighbourhood=crown, created_at=now - timedelta(days=5), due_at=None)
+    make_report(neighbourhood=crown, status=Status.FIXED, closed_at=now)  # closed: not on the map
+    make_report(neighbourhood=crown, hidden_reason=Reason.SPAM, hidden_at=now)  # taken down: never shown
+    make_report(description="Elsewhere")  # in no neighbourhood
+    with app.test_request_context("/"):
+        open_here, drawn, points = neighbourhoods.open_on_map(crown, "/reports/", now)
+        newest = neighbourhoods.open_on_map(crown, "/reports/", now, limit=2)
+
+    def circle(report, overdue):
+        where = latlon(from_db(report.location))
+        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [where.lon, where.lat]},
+                "properties": {"id": f"#{report.public_id}", "category": report.category.name,
+                               "overdue": overdue, "url": f"/reports/{report.public_id}"}}
+
+    assert open_here == drawn == 3
+    assert json.loads(points) == {"type": "FeatureCollection", "features": [
+        circle(newer, False), circle(unjudged, False), circle(late, True)]}
+    assert newest[:2] == (3, 2)  # all three counted, the newest two drawn
+    assert [f["properties"]["id"] for f in json.loads(newest[2])["features"]] == [f"#{newer.public_id}",
+                                                                                 f"#{unjudged.public_id}"]
+    with app.test_request_context("/"):
+        empty = neighbourhoods.open_on_map(session.scalar(select(Neighbourhood).where(Neighbourhood.code == "SI9561")),
+                                           "/reports/", now)
+    assert empty[:2] == (0, 0) and json.loads(empty[2]) == {"type": "FeatureCollection", "features": []}
 
 
 def test_every_neighbourhood_page_places_one_drawing_of_its_map(client, session, make_report):
@@ -122,7 +158,7 @@ def test_every_neighbourhood_page_places_one_drawing_of_its_map(client, session,
     here, there = make_report(neighbourhood=crown), make_report(neighbourhood=slope, where=PARK_SLOPE)
     first, second = (client.get(f"/neighbourhoods/{n.code}").get_data(as_text=True) for n in (crown, slope))
     assert map_div(first) == map_div(second)  # the second page placed the map the first drew
-    circle = '"id": "#{}"'.format  # a report's circle, as the map's data names it
+    circle = '"#{}"'.format  # a report's circle, as the map's data names it (the list has no quotes)
     assert circle(here.public_id) in first and circle(there.public_id) not in first
     assert circle(there.public_id) in second and circle(here.public_id) not in second
     assert f'"name": "{crown.name}"' in first and f'"name": "{slope.name}"' in second

