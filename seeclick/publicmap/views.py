@@ -66,7 +66,8 @@ def index():
     return render_template(
         "publicmap/index.html", map=maps.kept_parts(("reports", tile_url), lambda: maps.reports_map(tile_url)),
         categories=categories, departments=departments,
-        args=request.args, errors=errors, total=total, open=open_, statuses=STATUSES, status=chosen.status,
+        # A dict: the template asks for keys that are not there, and a MultiDict makes an HTTP error for each.
+        args=request.args.to_dict(), errors=errors, total=total, open=open_, statuses=STATUSES, status=chosen.status,
         points_from=tiles.POINTS_FROM_ZOOM, export_url=url_for("opendata.export_csv", **export),
         map_text={"reports": _("reports"), "open": _("open"), "zoom": _("Zoom in to see each report."),
                   "report": _("Report"), "made": _("Made"), "see": _("See the report"),
