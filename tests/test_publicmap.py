@@ -237,6 +237,19 @@ def test_bad_filters_are_refused_on_tiles_and_explained_on_the_page(client, city
     assert "Some choices could not be used" in page
 
 
+def test_the_map_page_keeps_the_choices_it_was_given_and_shows_only_those(client, city):
+    page = client.get("/map?category=pothole&department=dot-bk&status=all&from=2026-05&to=2026-06").get_data(
+        as_text=True)
+    assert '<option value="pothole" selected>' in page and '<option value="dot-bk" selected>' in page
+    assert '<option value="all" selected>Open and closed</option>' in page
+    assert 'name="from" type="month" placeholder="2026-01" value="2026-05"' in page
+    assert 'name="to" type="month" placeholder="2026-12" value="2026-06"' in page
+    assert "<details class=\"map-filters\" open>" in page
+    plain = client.get("/map").get_data(as_text=True)
+    assert " selected>" in plain and plain.count(" selected>") == 1  # only "Open", the default status
+    assert '<option value="open" selected>Open</option>' in plain and "<details class=\"map-filters\">" in plain
+
+
 def test_the_map_page_is_light_and_loads_nothing_from_elsewhere(client, city):
     response = client.get("/map?status=all")
     page = response.get_data(as_text=True)
