@@ -108,6 +108,38 @@ def test_bulk_acknowledge_touches_only_new_tickets(client, login_as, make_report
     assert "Acknowledged 2 reports." in client.get("/staff/queue").get_data(as_text=True)
 
 
+def test_a_new_ticket_counts_at_once_and_one_closed_leaves_the_count(client, login_as, make_report, session):
+    first = make_report()
+    login_as("staff", "dot-bk")
+    assert "1 open ticket matches." in client.get("/staff/queue").get_data(as_text=True)
+    make_report()
+    assert "2 open tickets match." in client.get("/staff/queue").get_data(as_text=True)
+    first.status, first.closed_at = Status.FIXED, datetime.now(UTC)
+    session.flush()
+    assert "1 open ticket matches." in client.get("/staff/queue").get_data(as_text=True)
+
+
+def test_a_long_queue_says_more_than_and_counts_exactly_from_a_deep_page(client, login_as, make_report,
+                                                                          monkeypatch):
+    from seeclick.staff import queries
+
+    tickets = [make_report(description=f"Hole {i}") for i in range(3)]
+    monkeypatch.setattr(queries, "PAGE_SIZE", 1)
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 2)
+    login_as("staff", "dot-bk")
+    first = client.get("/staff/queue").get_data(as_text=True)
+    assert "More than 2 open tickets match: narrow the filter to count them." in first
+    assert "Page 1 of more than 2" in first and ">Next</a>" in first
+    assert f"#{tickets[0].public_id}" in first and f"#{tickets[1].public_id}" not in first  # oldest first
+    second = client.get("/staff/queue?page=2").get_data(as_text=True)
+    assert "Page 2 of more than 2" in second and ">Next</a>" in second and f"#{tickets[1].public_id}" in second
+    last = client.get("/staff/queue?page=3").get_data(as_text=True)  # counted to the end of its own page
+    assert "3 open tickets match." in last and "Page 3 of 3" in last and ">Next</a>" not in last
+    assert f"#{tickets[2].public_id}" in last
+    narrowed = client.get("/staff/queue?older_than=1").get_data(as_text=True)  # none is a day old
+    assert "Nothing open matches these filters." in narrowed and "0 open tickets match." in narrowed
+
+
 # --- the ticket -----------------------------------------------------------------------------
 
 def act(client, report, action, **data):
@@ -254,6 +286,10 @@ def test_the_queue_map_caps_its_points_and_says_so(client, login_as, make_report
     login_as("staff", "dot-bk")
     page = client.get("/staff/queue/map").get_data(as_text=True)
     assert "Showing the first 2 of 3 tickets" in page
+    monkeypatch.setattr(queries, "PAGE_SIZE", 1)
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 2)  # the list's count stops at 2 here: so does the map's
+    page = client.get("/staff/queue/map").get_data(as_text=True)
+    assert "Showing the first 2 of more than 2 tickets" in page
 
 
 

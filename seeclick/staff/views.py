@@ -53,8 +53,10 @@ def queue():
     """The department's open tickets: filter, sort, page, acknowledge in bulk."""
     form, query, department, now = read_queue_filter()
     rows, total = queries.queue_page(query, now)
-    return render_template("staff/queue.html", form=form, rows=rows, total=total, query=query, now=now,
-                           department=department, page_size=queries.PAGE_SIZE, bulk_form=BulkAcknowledgeForm(),
+    reach = queries.count_reach(query)  # a total past it says only "more than reach"
+    return render_template("staff/queue.html", form=form, rows=rows, total=min(total, reach), more=total > reach,
+                           query=query, now=now, department=department, page_size=queries.PAGE_SIZE,
+                           bulk_form=BulkAcknowledgeForm(),
                            reopen_requests=questionnaires.pending_for_department(department.id))
 
 
@@ -64,10 +66,11 @@ def queue_map():
     """The same filter on a map, in the queue's order, capped so that the page stays light."""
     form, query, department, now = read_queue_filter()
     points = queries.queue_points(query, now)
-    total = queries.queue_page(query, now)[1] if len(points["features"]) >= queries.MAP_LIMIT else len(
-        points["features"])
-    return render_template("staff/queue_map.html", form=form, department=department, total=total,
-                           shown=len(points["features"]), map=maps.parts(maps.tickets_map(points)))
+    shown = len(points["features"])
+    total = queries.queue_count(query, now) if shown >= queries.MAP_LIMIT else shown
+    reach = queries.count_reach(query)
+    return render_template("staff/queue_map.html", form=form, department=department, total=min(total, reach),
+                           more=total > reach, shown=shown, map=maps.parts(maps.tickets_map(points)))
 
 
 def read_queue_filter():
