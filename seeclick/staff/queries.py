@@ -166,14 +166,18 @@ def reassignment_choices(report: Report) -> list[Department]:
     return db.session.scalars(select(Department).where(Department.id.in_(ids)).order_by(Department.name)).all()
 
 
-def categories_for(department_id: int) -> list[Category]:
-    return db.session.scalars(
-        select(Category)
+def categories_for(department_id: int) -> list:
+    """The (id, name) of each category the department handles or backs city-wide, by name: the queue's filter."""
+    return db.session.execute(
+        select(Category.id, Category.name)
         .where(Category.departments.any(Department.id == department_id)
                | (Category.fallback_department_id == department_id))
         .order_by(Category.name)
     ).all()
 
 
-def neighbourhoods() -> list[Neighbourhood]:
-    return db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)).all()
+def neighbourhood_choices() -> list[tuple[int, str]]:
+    """Every neighbourhood's (id, name), by name, for the queue's filter: read each time (a few hundred short
+    rows, without the boundaries a Neighbourhood carries), so a rename or an import shows at once."""
+    return [tuple(row) for row in db.session.execute(
+        select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name))]

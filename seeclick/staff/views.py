@@ -76,20 +76,21 @@ def queue_map():
 def read_queue_filter():
     """The queue's filter from the query string; fields that make no sense carry errors and are ignored."""
     form = QueueFilterForm(request.args)
-    departments = departments_query.by_name()
-    form.department.choices = choices((d.id, d.name) for d in departments)
     if current_user.role is Role.ADMIN:
+        departments = departments_query.by_name()
         department_id = form.department.data if form.department.data in {d.id for d in departments} else None
         department_id = department_id or (current_user.department_id or departments[0].id)
-    else:
+    else:  # staff see their own department's queue only, and are offered no other
+        departments = [current_user.department]
         department_id = current_user.department_id
+    form.department.choices = choices((d.id, d.name) for d in departments)
     form.department.data = department_id
     form.status.choices = choices([("", _("Any open status"))] + [
         (s.value, s.label) for s in (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)])
     form.category.choices = choices(
         [(0, _("Any category"))] + [(c.id, c.name) for c in queries.categories_for(department_id)])
     form.neighbourhood.choices = choices(
-        [(0, _("Any neighbourhood"))] + [(n.id, n.name) for n in queries.neighbourhoods()])
+        [(0, _("Any neighbourhood"))] + queries.neighbourhood_choices())
     form.validate()
     ok = lambda name: not getattr(form, name).errors  # noqa: E731  (a field with errors is not applied)
     now = datetime.now(UTC)
