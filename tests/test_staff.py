@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -106,6 +107,113 @@ def test_bulk_acknowledge_touches_only_new_tickets(client, login_as, make_report
     session.refresh(second)
     assert first.status is second.status is Status.ACKNOWLEDGED
     assert "Acknowledged 2 reports." in client.get("/staff/queue").get_data(as_text=True)
+
+
+def test_a_new_ticket_counts_at_once_and_one_closed_leaves_the_count(client, login_as, make_report, session):
+    first = make_report()
+    login_as("staff", "dot-bk")
+    assert "1 open ticket matches." in client.get("/staff/queue").get_data(as_text=True)
+    make_report()
+    assert "2 open tickets match." in client.get("/staff/queue").get_data(as_text=True)
+    first.status, first.closed_at = Status.FIXED, datetime.now(UTC)
+    session.flush()
+    assert "1 open ticket matches." in client.get("/staff/queue").get_data(as_text=True)
+
+
+def test_a_long_queue_says_more_than_and_counts_exactly_from_a_deep_page(client, login_as, make_report,
+                                                                          monkeypatch):
+    from seeclick.staff import queries
+
+    tickets = [make_report(description=f"Hole {i}") for i in range(3)]
+    monkeypatch.setattr(queries, "PAGE_SIZE", 1)
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 2)
+    login_as("staff", "dot-bk")
+    first = client.get("/staff/queue").get_data(as_text=True)
+    assert "More than 2 open tickets match: narrow the filter to count them." in first
+    assert "Page 1 of more than 2" in first and ">Next</a>" in first
+    assert f"#{tickets[0].public_id}" in first and f"#{tickets[1].public_id}" not in first  # oldest first
+    second = client.get("/staff/queue?page=2").get_data(as_text=True)
+    assert "Page 2 of more than 2" in second and ">Next</a>" in second and f"#{tickets[1].public_id}" in second
+    last = client.get("/staff/queue?page=3").get_data(as_text=True)  # counted to the end of its own page
+    assert "3 open tickets match." in last and "Page 3 of 3" in last and ">Next</a>" not in last
+    assert f"#{tickets[2].public_id}" in last
+    narrowed = client.get("/staff/queue?older_than=1").get_data(as_text=True)  # none is a day old
+    assert "Nothing open matches these filters." in narrowed and "0 open tickets match." in narrowed
+
+
+def test_the_filter_offers_every_neighbourhood_and_keeps_the_one_chosen(client, login_as, make_report, session):
+    from seeclick.neighbourhoods.models import Neighbourhood
+
+    hoods = session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)).all()
+    crown, other = next(n for n in hoods if n.code == "BK0802"), next(n for n in hoods if n.code != "BK0802")
+    here = make_report(neighbourhood_id=crown.id)
+    there = make_report(neighbourhood_id=other.id)
+    login_as("staff", "dot-bk")
+    page = client.get(f"/staff/queue?neighbourhood={crown.id}").get_data(as_text=True)
+    select_ = re.search(r'<select id="neighbourhood" name="neighbourhood">(.*?)</select>', page, re.S)[1]
+    offered = re.findall(r'<option (selected )?value="(\d+)">([^<]*)</option>', select_)
+    assert [(int(value), unescape(name)) for _, value, name in offered[1:]] == [(n.id, n.name) for n in hoods]
+    assert [int(value) for chosen, value, _ in offered if chosen] == [crown.id]
+    assert f"#{here.public_id}" in page and f"#{there.public_id}" not in page
+    again = client.get(f"/staff/queue?neighbourhood={other.id}").get_data(as_text=True)  # the same options, kept
+    assert re.findall(r'<option selected value="(\d+)"', again) == [str(other.id)]
+    assert f"#{there.public_id}" in again and f"#{here.public_id}" not in again
+
+
+def test_a_renamed_neighbourhood_shows_its_new_name_in_the_filter_at_once(client, login_as, session):
+    from seeclick.neighbourhoods.models import Neighbourhood
+
+    def offered(page):
+        return re.findall(r'<option value="(\d+)">([^<]*)</option>', page.split('name="neighbourhood">')[1])
+
+    login_as("staff", "dot-bk")
+    hood = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0802"))
+    before = offered(client.get("/staff/queue").get_data(as_text=True))
+    assert (str(hood.id), "Crown Heights (North)") in before
+    hood.name = "Crown Heights (North Crown)"  # a new name in the same place among the others
+    session.flush()
+    after = offered(client.get("/staff/queue").get_data(as_text=True))
+    assert [value for value, _ in after] == [value for value, _ in before]
+    assert (str(hood.id), "Crown Heights (North Crown)") in after
+    assert (str(hood.id), "Crown Heights (North)") not in after
+
+
+def test_the_filter_is_written_as_wtforms_writes_it_in_the_readers_language(app, client, login_as):
+    from wtforms.widgets import Select
+
+    from seeclick.staff.forms import QueueFilterForm
+
+    login_as("staff", "dot-bk")
+    spanish = client.get("/staff/queue?lang=es").get_data(as_text=True)
+    english = client.get("/staff/queue?lang=en").get_data(as_text=True)
+    assert "Cualquier vecindario" in spanish and "Any neighbourhood" not in spanish  # kept apart by language
+    assert "Any neighbourhood" in english and "Cualquier vecindario" not in english
+    with app.test_request_context("/staff/queue?status=new&sort=due") as context:
+        form = QueueFilterForm(context.request.args)
+        form.status.choices = [("", "Any"), ("new", "New <b>"), ("acknowledged", "Acknowledged")]
+        for _ in range(2):  # written, then from what was kept
+            assert form.status() == Select()(form.status) and form.sort() == Select()(form.sort)
+        assert 'selected value="new">New &lt;b&gt;</option>' in form.status()
+
+
+def test_an_administrator_chooses_the_department(client, login_as, make_report, departments):
+    queens = make_report(where=LatLon(40.7282, -73.7949), description="Queens hole")  # dot-qn
+    brooklyn = make_report()
+    login_as("admin")
+    page = client.get(f"/staff/queue?department={departments['dot-qn'].id}").get_data(as_text=True)
+    assert f"#{queens.public_id}" in page and f"#{brooklyn.public_id}" not in page
+    offered = re.search(r'<select id="department" name="department">(.*?)</select>', page, re.S)[1]
+    assert re.findall(r'<option selected value="(\d+)"', offered) == [str(departments["dot-qn"].id)]
+    assert offered.count("<option") == len(departments)
+
+
+def test_staff_are_offered_no_other_department(client, login_as, make_report, departments):
+    queens = make_report(where=LatLon(40.7282, -73.7949), description="Queens hole")  # dot-qn
+    login_as("staff", "dot-bk")
+    page = client.get(f"/staff/queue?department={departments['dot-qn'].id}").get_data(as_text=True)
+    filters = re.search(r'<form class="filters".*?</form>', page, re.S)[0]
+    assert f"#{queens.public_id}" not in page and 'name="department"' not in filters
+    assert "Open tickets: " + departments["dot-bk"].name in page
 
 
 # --- the ticket -----------------------------------------------------------------------------
@@ -254,6 +362,10 @@ def test_the_queue_map_caps_its_points_and_says_so(client, login_as, make_report
     login_as("staff", "dot-bk")
     page = client.get("/staff/queue/map").get_data(as_text=True)
     assert "Showing the first 2 of 3 tickets" in page
+    monkeypatch.setattr(queries, "PAGE_SIZE", 1)
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 2)  # the list's count stops at 2 here: so does the map's
+    page = client.get("/staff/queue/map").get_data(as_text=True)
+    assert "Showing the first 2 of more than 2 tickets" in page
 
 
 

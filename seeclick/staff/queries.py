@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from seeclick.categories.models import Category
@@ -14,6 +14,10 @@ from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.reports.models import Report, Status, Update
 
 PAGE_SIZE = 50
+# The queue's count stops here (or at the end of a deeper page): past 200 pages the exact figure
+# tells a dispatcher nothing a filter would not, and counting on costs a read of every matching
+# entry, which grows with the department's whole open queue. The page says "more than" honestly.
+COUNT_LIMIT = 10_000
 MAP_LIMIT = 2000  # points on the queue's map; beyond that the filter needs narrowing
 SORTS = {
     "oldest": (Report.created_at.asc(), Report.id.asc()),
@@ -53,24 +57,39 @@ class QueueRow:
         return self.due_at is not None and self.due_at < now
 
 
-def _filtered(f: QueueFilter, now: datetime):
-    query = select(Report).where(Report.department_id == f.department_id, Report.closed_at.is_(None))
+def _conditions(f: QueueFilter, now: datetime) -> list:
+    conditions = [Report.department_id == f.department_id, Report.closed_at.is_(None)]
     if f.status:
-        query = query.where(Report.status == f.status)
+        conditions.append(Report.status == f.status)
     if f.category_id:
-        query = query.where(Report.category_id == f.category_id)
+        conditions.append(Report.category_id == f.category_id)
     if f.neighbourhood_id:
-        query = query.where(Report.neighbourhood_id == f.neighbourhood_id)
+        conditions.append(Report.neighbourhood_id == f.neighbourhood_id)
     if f.older_than_days:
-        query = query.where(Report.created_at < now - timedelta(days=f.older_than_days))
+        conditions.append(Report.created_at < now - timedelta(days=f.older_than_days))
     if f.overdue:
-        query = query.where(Report.due_at < now)
-    return query
+        conditions.append(Report.due_at < now)
+    return conditions
+
+
+def _filtered(f: QueueFilter, now: datetime):
+    return select(Report).where(*_conditions(f, now))
+
+
+def count_reach(f: QueueFilter) -> int:
+    """How far the count goes for this filter: COUNT_LIMIT, or to the end of the page asked for if deeper."""
+    return max(COUNT_LIMIT, max(f.page, 1) * PAGE_SIZE)
 
 
 def queue_statements(f: QueueFilter, now: datetime):
-    """The two statements behind a queue page: how many match, and the page's rows."""
-    count = select(func.count()).select_from(_filtered(f, now).subquery())
+    """The two statements behind a queue page: how many match (up to one past count_reach), and the page's rows.
+
+    The count selects a constant from the report table alone, so that PostgreSQL can answer it from one of
+    the department's open-ticket indexes without visiting a row (the whole queue, its overdue part), and
+    stops one past its reach.
+    """
+    count = select(func.count()).select_from(
+        select(literal(1)).select_from(Report).where(*_conditions(f, now)).limit(count_reach(f) + 1).subquery())
     page = (
         _filtered(f, now)
         .with_only_columns(Report.public_id, Report.status, Category.name, Neighbourhood.name,
@@ -86,10 +105,16 @@ def queue_statements(f: QueueFilter, now: datetime):
 
 
 def queue_page(f: QueueFilter, now: datetime) -> tuple[list[QueueRow], int]:
-    """One page of a department's open tickets under the filter, and how many there are in all."""
+    """One page of a department's open tickets under the filter, and how many there are: exactly up to
+    count_reach(f); a total past it (one more) means "more than count_reach(f)"."""
     count, page = queue_statements(f, now)
     total = db.session.scalar(count)
     return [QueueRow(*row) for row in db.session.execute(page)], total
+
+
+def queue_count(f: QueueFilter, now: datetime) -> int:
+    """How many match, as queue_page() counts them (exactly up to count_reach(f), one more for "more")."""
+    return db.session.scalar(queue_statements(f, now)[0])
 
 
 def queue_points(f: QueueFilter, now: datetime, limit: int | None = None) -> dict:
@@ -141,14 +166,18 @@ def reassignment_choices(report: Report) -> list[Department]:
     return db.session.scalars(select(Department).where(Department.id.in_(ids)).order_by(Department.name)).all()
 
 
-def categories_for(department_id: int) -> list[Category]:
-    return db.session.scalars(
-        select(Category)
+def categories_for(department_id: int) -> list:
+    """The (id, name) of each category the department handles or backs city-wide, by name: the queue's filter."""
+    return db.session.execute(
+        select(Category.id, Category.name)
         .where(Category.departments.any(Department.id == department_id)
                | (Category.fallback_department_id == department_id))
         .order_by(Category.name)
     ).all()
 
 
-def neighbourhoods() -> list[Neighbourhood]:
-    return db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)).all()
+def neighbourhood_choices() -> list[tuple[int, str]]:
+    """Every neighbourhood's (id, name), by name, for the queue's filter: read each time (a few hundred short
+    rows, without the boundaries a Neighbourhood carries), so a rename or an import shows at once."""
+    return [tuple(row) for row in db.session.execute(
+        select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name))]

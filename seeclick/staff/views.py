@@ -53,8 +53,10 @@ def queue():
     """The department's open tickets: filter, sort, page, acknowledge in bulk."""
     form, query, department, now = read_queue_filter()
     rows, total = queries.queue_page(query, now)
-    return render_template("staff/queue.html", form=form, rows=rows, total=total, query=query, now=now,
-                           department=department, page_size=queries.PAGE_SIZE, bulk_form=BulkAcknowledgeForm(),
+    reach = queries.count_reach(query)  # a total past it says only "more than reach"
+    return render_template("staff/queue.html", form=form, rows=rows, total=min(total, reach), more=total > reach,
+                           query=query, now=now, department=department, page_size=queries.PAGE_SIZE,
+                           bulk_form=BulkAcknowledgeForm(),
                            reopen_requests=questionnaires.pending_for_department(department.id))
 
 
@@ -64,29 +66,31 @@ def queue_map():
     """The same filter on a map, in the queue's order, capped so that the page stays light."""
     form, query, department, now = read_queue_filter()
     points = queries.queue_points(query, now)
-    total = queries.queue_page(query, now)[1] if len(points["features"]) >= queries.MAP_LIMIT else len(
-        points["features"])
-    return render_template("staff/queue_map.html", form=form, department=department, total=total,
-                           shown=len(points["features"]), map=maps.parts(maps.tickets_map(points)))
+    shown = len(points["features"])
+    total = queries.queue_count(query, now) if shown >= queries.MAP_LIMIT else shown
+    reach = queries.count_reach(query)
+    return render_template("staff/queue_map.html", form=form, department=department, total=min(total, reach),
+                           more=total > reach, shown=shown, map=maps.parts(maps.tickets_map(points)))
 
 
 def read_queue_filter():
     """The queue's filter from the query string; fields that make no sense carry errors and are ignored."""
     form = QueueFilterForm(request.args)
-    departments = departments_query.by_name()
-    form.department.choices = choices((d.id, d.name) for d in departments)
     if current_user.role is Role.ADMIN:
+        departments = departments_query.by_name()
         department_id = form.department.data if form.department.data in {d.id for d in departments} else None
         department_id = department_id or (current_user.department_id or departments[0].id)
-    else:
+    else:  # staff see their own department's queue only, and are offered no other
+        departments = [current_user.department]
         department_id = current_user.department_id
+    form.department.choices = choices((d.id, d.name) for d in departments)
     form.department.data = department_id
     form.status.choices = choices([("", _("Any open status"))] + [
         (s.value, s.label) for s in (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)])
     form.category.choices = choices(
         [(0, _("Any category"))] + [(c.id, c.name) for c in queries.categories_for(department_id)])
     form.neighbourhood.choices = choices(
-        [(0, _("Any neighbourhood"))] + [(n.id, n.name) for n in queries.neighbourhoods()])
+        [(0, _("Any neighbourhood"))] + queries.neighbourhood_choices())
     form.validate()
     ok = lambda name: not getattr(form, name).errors  # noqa: E731  (a field with errors is not applied)
     now = datetime.now(UTC)
