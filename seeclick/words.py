@@ -7,15 +7,17 @@ rather than as Jinja macros: a macro call costs tens of microseconds, and the re
 dashboard shows about 2,000 durations.
 """
 
-from datetime import date, datetime
+import functools
+from datetime import UTC, date, datetime
 
-from babel.dates import format_skeleton
+from babel import Locale
+from babel.dates import format_skeleton, parse_pattern
 from flask_babel import (
     format_date,
     format_decimal,
     format_percent,
-    format_time,
     get_locale,
+    get_timezone,
     gettext,
     ngettext,
 )
@@ -28,11 +30,26 @@ SHORT_DAY = "MMMd"  # Dec 2: a chart's axis
 
 
 def when(moment: datetime | None) -> str:
-    """A moment in city time: its day and its hour and minute."""
+    """A moment in city time: its day and its hour and minute, as format_time(moment, "short") and
+    format_date(moment, DAY) write them, joined as the locale joins a day and a time.
+
+    The locale's patterns are parsed once and applied here: through Flask-Babel each moment looked up
+    the locale, the zone and both patterns again (about 100 µs; a staff queue shows 100 moments).
+    """
     if moment is None:
         return ""
-    joined = str(get_locale().datetime_formats[DAY])  # "{1}, {0}": the day, then the time
-    return joined.format(format_time(moment, "short"), format_date(moment, DAY))
+    locale, zone = get_locale(), get_timezone()
+    joined, time_pattern, day_pattern = _moment_patterns(str(locale))
+    local = zone.normalize((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone))
+    return joined.format(time_pattern.apply(local, locale), day_pattern.apply(local.date(), locale))
+
+
+@functools.lru_cache(maxsize=32)
+def _moment_patterns(locale_name: str) -> tuple:
+    """("{1}, {0}", the short time, the DAY date) of a locale: how it joins a day and a time, and both patterns."""
+    locale = Locale.parse(locale_name)
+    return (str(locale.datetime_formats[DAY]), parse_pattern(locale.time_formats["short"]),
+            parse_pattern(locale.date_formats[DAY]))
 
 
 def day(value: date | datetime | None) -> str:
