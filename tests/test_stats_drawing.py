@@ -218,6 +218,30 @@ def test_a_neighbourhood_page_is_drawn_once_however_many_ask_at_once(app, city, 
     assert all(status == 200 and "Crown Heights (North)" in page for status, page in answers + drawn)
 
 
+def test_a_process_keeps_a_bounded_number_of_neighbourhood_pages_and_one_fold_of_each(app, city, client,
+                                                                                       monkeypatch):
+    """A busy neighbourhood's page is about 220 KB: a process keeps the pages seen lately, never all of them,
+    and a page drawn for a new fold takes the place of its last one."""
+    caching.forget_all()
+    draws, draw = [], neighbourhood_views._here
+    monkeypatch.setattr(neighbourhood_views, "_here", lambda n: draws.append(n.code) or draw(n))
+    city.report()
+    first = city.fold()
+    for _ in range(2):
+        assert client.get("/neighbourhoods/BK0802").status_code == 200
+    assert draws == ["BK0802"]  # kept
+    assert city.fold(timedelta(minutes=1)) != first
+    assert client.get("/neighbourhoods/BK0802").status_code == 200
+    assert draws == ["BK0802"] * 2  # drawn again for the new figures
+    assert len(rendered._neighbourhoods) == 1  # and the earlier fold's page dropped
+    with app.app_context():
+        codes = db.session.scalars(text("SELECT code FROM neighbourhood ORDER BY code")).all()
+    assert len(codes) > rendered.NEIGHBOURHOODS_KEPT
+    for code in codes[:rendered.NEIGHBOURHOODS_KEPT + 10]:
+        assert client.get(f"/neighbourhoods/{code}").status_code == 200
+    assert len(rendered._neighbourhoods) == rendered.NEIGHBOURHOODS_KEPT
+
+
 def test_when_a_build_fails_one_of_those_waiting_for_it_builds_it_instead():
     kept = caching.Kept("a test's values")
     begun, go_on, failed, builds = threading.Event(), threading.Event(), threading.Event(), []

@@ -22,8 +22,8 @@ LISTED = 20  # the newest open reports listed under the map
 @bp.get("/neighbourhoods/<code>")
 def show(code):
     neighbourhood = queries.by_code(code) or abort(404)
-    page = rendered.kept(("neighbourhood", neighbourhood.id, stats.folded_at(), str(get_locale())),
-                         lambda: _here(neighbourhood), seconds=OPEN_SECONDS)
+    page = rendered.neighbourhood(neighbourhood.id, str(get_locale()), stats.folded_at(), lambda: _here(neighbourhood),
+                                  seconds=OPEN_SECONDS)
     return render_template("neighbourhoods/show.html", neighbourhood=neighbourhood, **page,
                            minimum=stats.MINIMUM_TO_RANK, watch_form=EmailOnlyForm())
 

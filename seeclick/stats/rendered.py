@@ -27,11 +27,25 @@ T = TypeVar("T")
 # The job folds every minute: a copy is shown in place of newer figures for at most two folds.
 STALE_AT_MOST = timedelta(minutes=2)
 _parts: Kept = Kept("statistics pages' parts, by database and figures", limit=300)
+# A neighbourhood's page is kept apart, fewer of them: a busy one's is about 220 KB (its map carries a
+# thousand open reports), so every neighbourhood in three languages would be 170 MB a process. The
+# neighbourhoods people look at most stay; the others are drawn when asked for (about 40 ms at 5M).
+NEIGHBOURHOODS_KEPT = 100
+_neighbourhoods: Kept = Kept("neighbourhood pages, by database, neighbourhood, language and figures",
+                             limit=NEIGHBOURHOODS_KEPT)
 
 
 def kept(key: tuple, build: Callable[[], T], seconds: float | None = None) -> T:
     """build(), or what it returned for the same key before (at most `seconds` ago, when given)."""
     return _parts.get((db.engine.url.render_as_string(), *key), build, seconds)
+
+
+def neighbourhood(neighbourhood_id: int, language: str, folded_at: datetime | None, build: Callable[[], T],
+                  seconds: float) -> T:
+    """build() for a neighbourhood's page in a language with the figures folded at `folded_at`, kept at most
+    `seconds`; a page kept for an earlier fold is dropped once the new one is kept."""
+    family = (db.engine.url.render_as_string(), neighbourhood_id, language)
+    return _neighbourhoods.get((*family, folded_at), build, seconds, family=family)
 
 
 def by_fold(key: tuple, folded_at: datetime | None, build: Callable[[], T]) -> T:
@@ -47,5 +61,6 @@ def by_fold(key: tuple, folded_at: datetime | None, build: Callable[[], T]) -> T
 
 
 def forget() -> None:
-    """Drop the kept parts (a benchmark's cold requests; caching.forget_all() drops everything)."""
+    """Drop the kept parts and pages (a benchmark's cold requests; caching.forget_all() drops everything)."""
     _parts.clear()
+    _neighbourhoods.clear()
