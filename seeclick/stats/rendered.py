@@ -29,8 +29,10 @@ STALE_AT_MOST = timedelta(minutes=2)
 _parts: Kept = Kept("statistics pages' parts, by database and figures", limit=300)
 # A neighbourhood's page is kept apart, fewer of them: a busy one's is about 220 KB (its map carries a
 # thousand open reports), so every neighbourhood in three languages would be 170 MB a process. The
-# neighbourhoods people look at most stay; the others are drawn when asked for (about 40 ms at 5M).
-NEIGHBOURHOODS_KEPT = 100
+# neighbourhoods people look at most stay (at most 14 MB a process); the others are drawn when asked for
+# (about 40 ms at 5M). Measured in one worker at 5M: 163 MB after warm-up; after every neighbourhood
+# twice, 179 MB with 64 kept (186 MB with 100).
+NEIGHBOURHOODS_KEPT = 64
 _neighbourhoods: Kept = Kept("neighbourhood pages, by database, neighbourhood, language and figures",
                              limit=NEIGHBOURHOODS_KEPT)
 
