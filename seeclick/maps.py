@@ -326,13 +326,17 @@ STAND_IN = (-12.3456789, 123.456789)
 
 
 def report_map_parts(report) -> MapParts:
-    """The parts of the map of a report's place, from the drawing kept for its kind of place."""
+    """The parts of the map of a report's place (a Report), from the drawing kept for its kind of place."""
     from seeclick.geo import from_db, latlon
 
-    approximate = report.location_approximate
+    return place_map_parts(latlon(from_db(report.location)), report.location_approximate)
+
+
+def place_map_parts(where, approximate: bool) -> MapParts:
+    """The parts of the map of a place (a LatLon): pinned, or circled when `approximate`, from the drawing kept
+    for that kind of place."""
     key = ("place", approximate, current_app.config["TILE_URL"], str(get_locale()))
     drawn = _drawn.get(key, lambda: _stand_in_parts(approximate))
-    where = latlon(from_db(report.location))
     return replace(drawn, script=Markup(str(drawn.script).replace(json.dumps(list(STAND_IN)),
                                                                   json.dumps([where.lat, where.lon]))))
 

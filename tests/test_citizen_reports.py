@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -296,6 +297,37 @@ def test_following_needs_the_address_confirmed_then_every_public_change_is_maile
     assert session.scalar(select(func.count()).where(Notification.event == "update")) == 1
 
 
+def test_the_forms_under_a_report_are_drawn_once_yet_each_page_has_its_own_number_token_and_count(
+        app, client, session, make_report):
+    """The forms are kept between pages; what differs from page to page is each page's own all the same."""
+    shut = make_report(status=Status.FIXED, closed_at=datetime.now(UTC))
+    open_one = make_report()
+    session.add_all(Support(report_id=open_one.id, supporter=f"browser {n}") for n in range(2))
+    session.flush()
+
+    def forms_of(page):
+        return page[page.index('<div class="engage">'):page.index("</details>")]
+
+    ours = forms_of(client.get(f"/reports/{open_one.public_id}").get_data(as_text=True))
+    theirs = forms_of(app.test_client().get(f"/reports/{open_one.public_id}").get_data(as_text=True))
+    closed = forms_of(client.get(f"/reports/{shut.public_id}").get_data(as_text=True))
+    tokens = [set(re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', forms)) for forms in (ours, theirs)]
+    assert all(len(found) == 1 for found in tokens) and tokens[0] != tokens[1]  # one per visitor, not one for all
+    assert "2 people added their support." in ours and "No one else has said" in closed
+    assert f'action="/reports/{open_one.public_id}/support"' in ours and "Me too" in ours
+    assert "Me too" not in closed and "/support" not in closed  # a closed report asks for no support
+    assert f'action="/reports/{shut.public_id}/follow"' in closed and open_one.public_id not in closed
+    assert "Seguir este reporte" in forms_of(client.get(f"/reports/{open_one.public_id}",
+                                                        headers={"Accept-Language": "es"}).get_data(as_text=True))
+
+    page = f"/reports/{open_one.public_id}"
+    [token] = tokens[0]
+    assert client.post(f"{page}/support", data={"csrf_token": token}).status_code == 303  # the kept form works
+    refused = client.post(f"{page}/follow", data={"csrf_token": token, "email": "not-an-address"})
+    assert refused.status_code == 422 and 'value="not-an-address"' in refused.get_data(as_text=True)
+    assert "not-an-address" not in client.get(page).get_data(as_text=True)  # what one person typed, kept for none
+
+
 def test_the_follow_form_never_tells_who_reported_or_follows(client, session, categories):
     data = report_form(client, categories, email="ana@example.org")
     page = client.post("/reports/new", data=data).headers["Location"].removesuffix("/sent")
@@ -415,6 +447,16 @@ def test_merging_moves_followers_and_support_so_every_reporter_hears(client, ses
     heard = session.scalars(select(Notification.recipient).where(Notification.report_id == original.id)).all()
     assert heard == ["dup@example.org"]  # the duplicate's reporter now hears about the original
     assert session.scalar(select(func.count()).where(Support.report_id == original.id)) == 2
+
+
+def test_a_duplicates_page_says_so_and_leads_to_the_report_to_follow(client, session, make_report, login_as):
+    original, duplicate = make_report(), make_report(description="Same hole, reported again")
+    lifecycle.merge(duplicate, original, login_as("staff", "dot-bk"), "Already reported.")
+    page = client.get(f"/reports/{duplicate.public_id}").get_data(as_text=True)
+    assert "This was already reported." in page and "Same hole, reported again" in page
+    assert f'<a href="/reports/{original.public_id}">Follow report #{original.public_id} instead</a>' in page
+    assert "Not fixed after all?" not in page  # a duplicate is closed, but not as fixed or unfixable
+    assert "This was already reported." not in client.get(f"/reports/{original.public_id}").get_data(as_text=True)
 
 
 def test_someone_who_confirms_after_a_merge_follows_the_original(client, session, make_report, login_as):

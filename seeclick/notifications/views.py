@@ -47,7 +47,7 @@ def follow(public_id):
     if email is None:
         if not form.email.errors:
             form.email.errors = [_("Give your email address, such as name@example.com.")]
-        return render_report(report, follow_form=form, status=422)
+        return render_report(reports.page(public_id), follow_form=form, status=422)
     following.follow(report, email)
     db.session.commit()
     flash(_("Check your email: if this address does not get updates yet, we sent it a link to start them."))

@@ -1,5 +1,6 @@
 """What citizens' pages read: categories served at a place, nearby reports, history, timelines."""
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -225,3 +226,165 @@ def after_photos(report: Report) -> dict[int, list[Photo]]:
         if photo.update_id is not None:
             result.setdefault(photo.update_id, []).append(photo)
     return result
+
+
+# Everything a report's public page shows, as one JSON document PostgreSQL writes in one statement: the
+# report's public fields, its category's name and questions, the names of its department and neighbourhood,
+# its public timeline (with the departments it passed between and what a moderator hid), its photos and its
+# supporters. Read through the ORM, the same took five statements and about 10 ms of a 19 ms page.
+# The reporter's contact details are not in it: what the page never reads it cannot show.
+_PAGE = text("""
+    SELECT json_build_object(
+        'public_id', r.public_id, 'status', r.status, 'hidden_reason', r.hidden_reason,
+        'description', r.description, 'address', r.address, 'answers', r.answers, 'media_urls', r.media_urls,
+        'created_at', r.created_at, 'due_at', r.due_at, 'acknowledged_at', r.acknowledged_at,
+        'closed_at', r.closed_at, 'location_approximate', r.location_approximate,
+        'display_name', CASE WHEN r.show_name AND r.reporter_name <> '' THEN r.reporter_name END,
+        'lat', ST_Y(r.location), 'lon', ST_X(r.location),
+        'category', (SELECT c.name FROM category c WHERE c.id = r.category_id),
+        'department', (SELECT d.name FROM department d WHERE d.id = r.department_id),
+        'neighbourhood', (SELECT n.name FROM neighbourhood n WHERE n.id = r.neighbourhood_id),
+        'duplicate_of', (SELECT o.public_id FROM report o WHERE o.id = r.duplicate_of_id),
+        'questions', (SELECT json_agg(json_build_object('code', q.code, 'prompt', q.prompt, 'values', q.values,
+                                                        'private', q.private) ORDER BY q.position, q.id)
+                      FROM category_question q WHERE q.category_id = r.category_id),
+        'timeline', (SELECT json_agg(json_build_object(
+                                'id', u.id, 'kind', u.kind, 'old_status', u.old_status, 'new_status', u.new_status,
+                                'body', u.body, 'media_urls', u.media_urls, 'created_at', u.created_at,
+                                'from_department', (SELECT f.name FROM department f WHERE f.id = u.from_department_id),
+                                'to_department', (SELECT t.name FROM department t WHERE t.id = u.to_department_id),
+                                'hidden_reason', (SELECT h.reason FROM report_update_hidden h WHERE h.update_id = u.id))
+                            ORDER BY u.created_at, u.id)
+                     FROM report_update u WHERE u.report_id = r.id AND u.public),
+        'photos', (SELECT json_agg(json_build_object('token', p.token, 'update_id', p.update_id,
+                                                     'hidden_reason', p.hidden_reason) ORDER BY p.id)
+                   FROM photo p WHERE p.report_id = r.id),
+        'supporters', (SELECT count(*) FROM report_support s WHERE s.report_id = r.id))::text
+    FROM report r WHERE r.public_id = :public_id""")
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PagePhoto:
+    token: str
+    hidden_reason: Reason | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageEvent:
+    """One entry of a public timeline, as the report's page shows it."""
+
+    id: int
+    kind: str
+    old_status: Status | None
+    new_status: Status | None
+    body: str
+    media_urls: list[str]
+    created_at: datetime
+    from_department: Named | None
+    to_department: Named | None
+    hidden_reason: Reason | None
+    photos: list[PagePhoto]
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuestion:
+    code: str
+    prompt: str
+    values: list[dict]
+    private: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    """What a report's public page shows, read in one statement (`page()`): plain values, no ORM objects.
+
+    The attribute names are the Report's, so what is shown reads the same in the template as a report would.
+    """
+
+    public_id: str
+    status: Status
+    hidden_reason: Reason | None
+    description: str
+    address: str
+    answers: dict
+    media_urls: list[str]
+    created_at: datetime
+    due_at: datetime | None
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    location_approximate: bool
+    display_name: str | None
+    where: LatLon
+    category: Named
+    department: Named
+    neighbourhood: Named | None
+    duplicate_of: str | None
+    questions: list[PageQuestion]
+    timeline: list[PageEvent]
+    photos: list[PagePhoto]  # the report's own; an "after" photo is in its timeline entry
+    supporters: int
+    text: str  # the document it was read from: the same text, the same page
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_reason is not None
+
+    @property
+    def first_department(self) -> Named:
+        """Where it was sent first: before the first time it was passed on, or where it is now."""
+        moves = [event for event in self.timeline if event.to_department is not None]
+        return moves[0].from_department if moves else self.department
+
+
+def page(public_id: str) -> ReportPage | None:
+    """A report's public page (`ReportPage`), hidden or not, or None when there is no such report."""
+    db.session.flush()  # as an ORM query would: a change made earlier in this request is on the page
+    found = db.session.execute(_PAGE, {"public_id": public_id}).scalar()
+    return None if found is None else _read_page(found)
+
+
+def _moment(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _named(name: str | None) -> Named | None:
+    return None if name is None else Named(name)
+
+
+def _reason(value: str | None) -> Reason | None:
+    return None if value is None else Reason(value)
+
+
+def _read_page(document: str) -> ReportPage:
+    found = json.loads(document)
+    photos, after = [], {}
+    for photo in found["photos"] or ():
+        shown = PagePhoto(photo["token"], _reason(photo["hidden_reason"]))
+        (photos if photo["update_id"] is None else after.setdefault(photo["update_id"], [])).append(shown)
+    timeline = [PageEvent(
+        id=event["id"], kind=event["kind"], body=event["body"], media_urls=event["media_urls"],
+        old_status=event["old_status"] and Status(event["old_status"]),
+        new_status=event["new_status"] and Status(event["new_status"]),
+        created_at=_moment(event["created_at"]), from_department=_named(event["from_department"]),
+        to_department=_named(event["to_department"]), hidden_reason=_reason(event["hidden_reason"]),
+        photos=after.get(event["id"], [])) for event in found["timeline"] or ()]
+    return ReportPage(
+        public_id=found["public_id"], status=Status(found["status"]), hidden_reason=_reason(found["hidden_reason"]),
+        description=found["description"], address=found["address"], answers=found["answers"] or {},
+        media_urls=found["media_urls"], created_at=_moment(found["created_at"]), due_at=_moment(found["due_at"]),
+        acknowledged_at=_moment(found["acknowledged_at"]), closed_at=_moment(found["closed_at"]),
+        location_approximate=found["location_approximate"], display_name=found["display_name"],
+        where=LatLon(found["lat"], found["lon"]), category=Named(found["category"]),
+        department=Named(found["department"]), neighbourhood=_named(found["neighbourhood"]),
+        duplicate_of=found["duplicate_of"],
+        questions=[PageQuestion(**question) for question in found["questions"] or ()],
+        timeline=timeline, photos=photos, supporters=found["supporters"], text=document)

@@ -17,11 +17,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
-from seeclick import maps, ratelimits
+from seeclick import caching, maps, ratelimits
 from seeclick.accounts.permissions import can_act
 from seeclick.addresses import choosing
 from seeclick.extensions import csrf, db, limiter
@@ -268,9 +270,9 @@ def sent(public_id):
 @bp.get("/reports/<public_id>")
 def show(public_id):
     """A report's permalink: where, what, photos, who has it, its status and public timeline."""
-    report = queries.for_page(public_id) or abort(404)
+    report = queries.page(public_id) or abort(404)
     if report.hidden:
-        return removed(report)
+        return removed(queries.by_public_id(public_id))
     page, status = render_report(report)
     response = make_response(page, status)
     ratelimits.issue_browser_id(response)  # what a "me too" from this browser will carry
@@ -283,20 +285,43 @@ def removed(report):
     return render_template("reports/removed.html", report=report, staff=can_act(current_user, report)), status
 
 
-def render_report(report, follow_form=None, status=200):
-    timeline, hidden_notes = queries.public_timeline(report)
-    after_photos = queries.after_photos(report)  # sets report.photos too
-    moves = [event for event in timeline if event.to_department_id]
+def render_report(report: queries.ReportPage, follow_form=None, status=200):
     return render_template(
-        "reports/show.html", report=report, timeline=timeline,
-        first_department=moves[0].from_department if moves else report.department,
-        answers=answer_rules.describe(report.category.questions, report.answers or {}, public=True),
-        supporters=queries.supporters(report), after_photos=after_photos,
-        follow_form=follow_form or EmailOnlyForm(), support_form=ConfirmForm(),
-        map=maps.report_map_parts(report),
-        now=datetime.now(UTC), hidden_notes=hidden_notes,
-        flag_form=FlagForm(),
+        "reports/show.html", report=report,
+        answers=answer_rules.describe(report.questions, report.answers, public=True),
+        engage=engage(report, follow_form), map=maps.place_map_parts(report.where, report.location_approximate),
+        now=datetime.now(UTC),
     ), status
+
+
+# What stands in the kept forms for what each page puts in: its report's number, its supporters, the form token.
+_NUMBER, _SUPPORTERS, _TOKEN = "__report_number__", "__supporters__", "__form_token__"
+_engaging = caching.Kept("the forms of a report's page, by language and open or not", limit=64)
+
+
+def engage(report: queries.ReportPage, follow_form=None) -> Markup:
+    """The forms under a report: drawn once per language (and whether the report is open) and kept, since only
+    the report's number, its count of supporters and the visitor's form token change from page to page; drawn
+    for this page alone when `follow_form` comes back with what was typed and what was wrong with it."""
+    def draw(public_id, supporters, token, form):
+        return render_template("reports/_engage.html", public_id=public_id, is_open=report.is_open,
+                               supporters=supporters, follow_form=form, flag_form=FlagForm(),
+                               csrf_input=Markup('<input id="csrf_token" name="csrf_token" type="hidden" '
+                                                 'value="%s">') % token)
+
+    if report.supporters:
+        supporters = ngettext("%(num)d person added their support.", "%(num)d people added their support.",
+                              report.supporters)
+    else:
+        supporters = _("No one else has said it affects them yet.")
+    if follow_form is not None:
+        return Markup(draw(report.public_id, supporters, generate_csrf(), follow_form))
+    kept = _engaging.get((str(get_locale()), report.is_open, request.script_root),
+                         lambda: draw(_NUMBER, _SUPPORTERS, _TOKEN, EmailOnlyForm(formdata=None)))
+    link = url_for("reports.show", public_id=report.public_id)  # the number as the forms' addresses write it
+    number = str(escape(link[link.rindex("/") + 1:]))
+    return Markup(kept.replace(_NUMBER, number).replace(_SUPPORTERS, str(escape(supporters)))
+                  .replace(_TOKEN, str(escape(generate_csrf()))))
 
 
 @bp.post("/reports/<public_id>/support")
