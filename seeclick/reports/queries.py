@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from seeclick import dbapi
@@ -14,7 +13,7 @@ from seeclick.categories.models import Category
 from seeclick.categories.queries import CATEGORY_VERSION
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
-from seeclick.moderation.models import HiddenUpdate, Reason
+from seeclick.moderation.models import Reason
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.photos.models import Photo
 from seeclick.reports.models import Report, Status, Support, Update
@@ -165,35 +164,12 @@ def history(department_id: int, category_id: int, since: datetime) -> History:
     return History(closed, fixed, median)
 
 
-def supporters(report: Report) -> int:
-    return db.session.scalar(select(func.count()).where(Support.report_id == report.id))
-
-
-def public_timeline(report: Report) -> tuple[list[Update], dict[int, Reason]]:
-    """The public entries of a report's timeline in order (with the departments it passed between), and why
-    each one a moderator hid was hidden: one statement however long the timeline."""
-    rows = db.session.execute(select(Update, HiddenUpdate.reason)
-                              .outerjoin(HiddenUpdate, HiddenUpdate.update_id == Update.id)
-                              .options(joinedload(Update.from_department), joinedload(Update.to_department))
-                              .where(Update.report_id == report.id, Update.public)
-                              .order_by(Update.created_at, Update.id)).all()
-    return [event for event, _ in rows], {event.id: reason for event, reason in rows if reason is not None}
-
-
 def by_id(report_id: int) -> Report | None:
     return db.session.get(Report, report_id)
 
 
 def by_public_id(public_id: str) -> Report | None:
     return db.session.scalar(select(Report).where(Report.public_id == public_id))
-
-
-def for_page(public_id: str) -> Report | None:
-    """A report with what its page shows of its category (and questions), department and neighbourhood,
-    in two statements rather than one per relation as each is first read."""
-    return db.session.scalar(select(Report).where(Report.public_id == public_id).options(
-        joinedload(Report.category).selectinload(Category.questions), joinedload(Report.department),
-        joinedload(Report.neighbourhood)))
 
 
 def by_tracking_number(number: str) -> Report | None:
