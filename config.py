@@ -102,6 +102,9 @@ class Config:
     # per process, so each of N workers would allow N times the limit.
     RATELIMIT_STORAGE_URI = os.environ.get("SEECLICK_RATELIMIT_STORAGE") or local_redis_url(0) or "memory://"
     RATELIMIT_KEY_PREFIX = "seeclick"
+    # Pages one worker draws for every worker and host (a neighbourhood's; seeclick.caching.Shared): a Redis
+    # database holding nothing else. None: each process draws its own.
+    SHARED_CACHE_URI = os.environ.get("SEECLICK_SHARED_CACHE") or local_redis_url(2)
     RATELIMIT_HEADERS_ENABLED = True
     # Redis unreachable: count in each process for a while rather than refuse every request.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -181,6 +184,7 @@ class TestConfig(Config):
     # The tests' own Redis database: each test starts from zero without touching the app's counts.
     RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE") or local_redis_url(1) or "memory://"
     RATELIMIT_SWALLOW_ERRORS = False  # a test must see Redis fail, not pass unthrottled
+    SHARED_CACHE_URI = os.environ.get("TEST_SHARED_CACHE") or local_redis_url(3)
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
     # The tests' own directory (each test gets a temporary one of its own: tests/conftest.py).
     PHOTO_STORE = "local"

@@ -7,21 +7,30 @@ or old by at most its `seconds`, or it is the last value of its family standing 
 while that one is being built, and only as long as the use's own rule allows (the statistics
 dashboard: figures at most two folds old, whose page says when they are from).
 
+`Shared` keeps text for every process at once, in the shared store (Redis), in front of which a
+`Kept` can stand: a page drawn by one worker is found by the others and by the other hosts.
+
 A key is built by one thread at a time: the others asking for it meanwhile wait for that build
 (or are given the stand-in) instead of building the same value again, a page's CPU-bound drawing
 once per process rather than once per thread that asked at the same moment.
 """
 
+import hashlib
+import logging
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+import redis
 
 T = TypeVar("T")
 clock = time.monotonic  # what ages are measured by (a test may move it on)
 _MISSING = object()
 _every: list["Kept"] = []
+log = logging.getLogger(__name__)
 
 
 class _Build:
@@ -126,6 +135,79 @@ class Kept(Generic[T]):
 
 
 def forget_all() -> None:
-    """Drop everything every process-wide helper keeps."""
+    """Drop everything every process-wide helper keeps, and empty the shared stores this process has used."""
     for kept in _every:
         kept.clear()
+    forget_shared()
+
+
+class Shared:
+    """Text kept for every process at once, in the shared store (Redis at SHARED_CACHE_URI): what one worker
+    draws, the other workers and the other hosts find, instead of each drawing its own copy. Each value is
+    kept as many seconds as its use says, compressed (zlib: a neighbourhood's 220 KB page is about 30 KB there).
+
+    Nothing kept here is needed: with no store configured, no value under a key, or a store that cannot
+    be reached, build() answers here; a store that failed is not asked again for RETRY_SECONDS, so a
+    Redis outage costs each process one short timeout, not one per page. Only what anyone may see goes in
+    (a page's public part); the store's database holds nothing else, so forget_all() empties it.
+    """
+
+    RETRY_SECONDS = 30.0
+    TIMEOUT_SECONDS = 0.25
+
+    def __init__(self, name: str):
+        self.name = name
+        self._down_until: dict[str, float] = {}
+
+    def get(self, uri: str | None, key: str, build: Callable[[], str], seconds: float) -> str:
+        """The text under `key` in the store at `uri`, or build() put there for `seconds`."""
+        store = _store(uri) if uri and clock() >= self._down_until.get(uri, 0.0) else None
+        if store is None:
+            return build()
+        name = f"seeclick:{self.name}:{hashlib.sha256(key.encode()).hexdigest()}"
+        try:
+            found = store.get(name)
+        except redis.RedisError as error:
+            return self._failed(uri, error, build)
+        if found is not None:
+            try:
+                return zlib.decompress(found).decode()
+            except (zlib.error, UnicodeDecodeError):
+                log.warning("shared cache %s: an unreadable value under %s, drawn again", self.name, name)
+        value = build()
+        try:
+            store.set(name, zlib.compress(value.encode(), 1), px=max(1, int(seconds * 1000)))
+        except redis.RedisError as error:
+            self._failed(uri, error, None)
+        return value
+
+    def _failed(self, uri: str, error: Exception, build: Callable[[], str] | None):
+        self._down_until[uri] = clock() + self.RETRY_SECONDS
+        log.warning("shared cache %s unreachable (%s): each process draws its own for %.0f s",
+                    self.name, error, self.RETRY_SECONDS)
+        return build() if build is not None else None
+
+
+_stores: dict[str, "redis.Redis"] = {}
+_stores_lock = threading.Lock()
+
+
+def _store(uri: str) -> "redis.Redis":
+    with _stores_lock:
+        if uri not in _stores:
+            _stores[uri] = redis.Redis.from_url(uri, socket_timeout=Shared.TIMEOUT_SECONDS,
+                                                socket_connect_timeout=Shared.TIMEOUT_SECONDS)
+        return _stores[uri]
+
+
+def forget_shared(*uris: str | None) -> None:
+    """Empty the shared stores at `uris` and every other one this process has used (their databases hold
+    nothing but what Shared keeps): what another process put there is gone too."""
+    stores = [_store(uri) for uri in uris if uri]
+    with _stores_lock:
+        stores += [store for store in _stores.values() if store not in stores]
+    for store in stores:
+        try:
+            store.flushdb()
+        except redis.RedisError:
+            pass  # unreachable: nothing to hand out either

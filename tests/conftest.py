@@ -134,11 +134,13 @@ def photo_dir(app, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def fresh_caches():
-    """Nothing a process keeps (histories, counts, drawn pages) comes from an earlier test's data."""
+def fresh_caches(app):
+    """Nothing a process keeps (histories, counts, drawn pages) comes from an earlier test's data, nor
+    anything in the shared store from an earlier test run."""
     from seeclick import caching
 
     caching.forget_all()
+    caching.forget_shared(app.config["SHARED_CACHE_URI"])
 
 
 @pytest.fixture

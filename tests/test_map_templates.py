@@ -131,7 +131,7 @@ def test_a_neighbourhood_map_shows_its_open_reports_newest_first_and_which_are_o
     make_report(neighbourhood=crown, hidden_reason=Reason.SPAM, hidden_at=now)  # taken down: never shown
     make_report(description="Elsewhere")  # in no neighbourhood
     with app.test_request_context("/"):
-        open_here, drawn, points = neighbourhoods.open_on_map(crown, "/reports/", now)
+        open_here, drawn, points, listed = neighbourhoods.open_on_map(crown, "/reports/", now, listed=2)
         newest = neighbourhoods.open_on_map(crown, "/reports/", now, limit=2)
 
     def circle(report, overdue):
@@ -143,7 +143,10 @@ def test_a_neighbourhood_map_shows_its_open_reports_newest_first_and_which_are_o
     assert open_here == drawn == 3
     assert json.loads(points) == {"type": "FeatureCollection", "features": [
         circle(newer, False), circle(unjudged, False), circle(late, True)]}
-    assert newest[:2] == (3, 2)  # all three counted, the newest two drawn
+    assert [(r.public_id, r.category, r.created_at, r.due_at) for r in listed] == [
+        (newer.public_id, "Street light out", newer.created_at, newer.due_at),
+        (unjudged.public_id, "Pothole", unjudged.created_at, None)]  # the newest two listed, from the same scan
+    assert newest[:2] == (3, 2) and newest[3] == []  # all three counted, the newest two drawn, none listed
     assert [f["properties"]["id"] for f in json.loads(newest[2])["features"]] == [f"#{newer.public_id}",
                                                                                  f"#{unjudged.public_id}"]
     with app.test_request_context("/"):

@@ -38,7 +38,7 @@ PAGES = [
     ("/open311/v2/requests.json", False, 1),
     ("/open311/v2/requests.json?extensions=true", False, 2),
     ("/open311/v2/requests.xml?status=open", False, 1),
-    ("/neighbourhoods/BK0802", False, 8),
+    ("/neighbourhoods/BK0802", False, 7),
     ("/export/reports.csv", False, 1),
 ]
 

@@ -224,7 +224,7 @@ def test_a_process_keeps_a_bounded_number_of_neighbourhood_pages_and_one_fold_of
     and a page drawn for a new fold takes the place of its last one."""
     caching.forget_all()
     draws, draw = [], neighbourhood_views._here
-    monkeypatch.setattr(neighbourhood_views, "_here", lambda n: draws.append(n.code) or draw(n))
+    monkeypatch.setattr(neighbourhood_views, "_here", lambda n, folded: draws.append(n.code) or draw(n, folded))
     city.report()
     first = city.fold()
     for _ in range(2):

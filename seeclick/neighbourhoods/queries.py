@@ -1,15 +1,14 @@
 """Neighbourhoods: every outline for the city's maps; a neighbourhood's outline and what is open there now."""
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, text
 
 from seeclick.caching import Kept
-from seeclick.categories.models import Category
 from seeclick.extensions import db
 from seeclick.neighbourhoods.models import Neighbourhood
-from seeclick.reports.models import Report
 
 OPEN_ON_MAP = 1000  # the newest open reports drawn on its map; the list and counts say how many in all
 
@@ -40,27 +39,17 @@ def by_code(code: str) -> Neighbourhood | None:
     return db.session.scalar(select(Neighbourhood).where(Neighbourhood.code == code))
 
 
+_outline: Kept[str] = Kept("a neighbourhood's outline, by database and neighbourhood", seconds=OUTLINES_SECONDS)
+
+
 def outline(neighbourhood: Neighbourhood) -> dict:
-    geometry = db.session.scalar(select(func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(Neighbourhood.geom,
-                                                                                            0.0001), 5))
-                                 .where(Neighbourhood.id == neighbourhood.id))
+    """A neighbourhood as a GeoJSON FeatureCollection of its one outline, simplified to about 10 m; the
+    geometry kept for OUTLINES_SECONDS, like every outline's."""
+    geometry = _outline.get((db.engine.url.render_as_string(), neighbourhood.id), lambda: db.session.scalar(
+        select(func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(Neighbourhood.geom, 0.0001), 5))
+        .where(Neighbourhood.id == neighbourhood.id)))
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"name": neighbourhood.name}, "geometry": json.loads(geometry)}]}
-
-
-def _newest_open(neighbourhood: Neighbourhood, limit: int):
-    return (select(Report.public_id, Report.created_at, Report.due_at, Report.location, Report.category_id)
-            .where(Report.neighbourhood_id == neighbourhood.id, Report.closed_at.is_(None),
-                   Report.hidden_reason.is_(None))
-            .order_by(Report.created_at.desc()).limit(limit))
-
-
-def open_reports(neighbourhood: Neighbourhood, limit: int) -> list:
-    """Its newest open reports, newest first: (public_id, created_at, due_at, category)."""
-    newest = _newest_open(neighbourhood, limit).subquery()
-    return db.session.execute(
-        select(newest.c.public_id, newest.c.created_at, newest.c.due_at, Category.name.label("category"))
-        .join(Category, Category.id == newest.c.category_id).order_by(newest.c.created_at.desc())).all()
 
 
 # Each open report as a GeoJSON feature, written by PostgreSQL as json.dumps(sort_keys=True) would write it:
@@ -73,24 +62,42 @@ _OPEN_ON_MAP = text(f"""
     SELECT (SELECT count(*) FROM report WHERE neighbourhood_id = :id AND closed_at IS NULL AND hidden_reason IS NULL),
            count(*),
            '{{"features": [' || coalesce(string_agg({_FEATURE}, ', ' ORDER BY r.created_at DESC), '')
-               || '], "type": "FeatureCollection"}}'
-    FROM (SELECT public_id, created_at, due_at, location, category_id FROM report
+               || '], "type": "FeatureCollection"}}',
+           coalesce(json_agg(json_build_array(r.public_id, c.name, r.created_at, r.due_at) ORDER BY r.created_at DESC)
+                    FILTER (WHERE r.newest <= :listed), '[]')::text
+    FROM (SELECT public_id, created_at, due_at, location, category_id,
+                 row_number() OVER (ORDER BY created_at DESC) AS newest
+          FROM report
           WHERE neighbourhood_id = :id AND closed_at IS NULL AND hidden_reason IS NULL
           ORDER BY created_at DESC LIMIT :limit) r
     JOIN category c ON c.id = r.category_id""")
 
 
-def open_on_map(neighbourhood: Neighbourhood, link: str, now: datetime,
-                limit: int = OPEN_ON_MAP) -> tuple[int, int, str]:
-    """How many reports are open here, how many of them are on its map (the newest `limit`), and those as
-    GeoJSON text, newest first: each a point with its number, category, whether it is overdue at `now` and
-    its page (`link` and its number). A moderator's hidden reports are neither shown nor counted.
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An open report as a neighbourhood's page lists it."""
+
+    public_id: str
+    category: str
+    created_at: datetime
+    due_at: datetime | None
+
+
+def open_on_map(neighbourhood: Neighbourhood, link: str, now: datetime, limit: int = OPEN_ON_MAP,
+                listed: int = 0) -> tuple[int, int, str, list[Listed]]:
+    """How many reports are open here, how many of them are on its map (the newest `limit`), those as GeoJSON
+    text, newest first, and the newest `listed` of those (`Listed`), from the same scan. Each point has its
+    number, category, whether it is overdue at `now` and its page (`link` and its number). A moderator's hidden
+    reports are neither shown nor counted.
 
     PostgreSQL writes the collection (8 ms for a thousand reports at 5M): read into Python, made into dicts
     and written as JSON again, they took 25 ms, a third of the page's time.
     """
-    return tuple(db.session.execute(_OPEN_ON_MAP, {"id": neighbourhood.id, "link": link, "now": now,
-                                                   "limit": limit}).one())
+    open_here, drawn, points, newest = db.session.execute(
+        _OPEN_ON_MAP, {"id": neighbourhood.id, "link": link, "now": now, "limit": limit, "listed": listed}).one()
+    return open_here, drawn, points, [
+        Listed(public_id, category, datetime.fromisoformat(created), due and datetime.fromisoformat(due))
+        for public_id, category, created, due in json.loads(newest)]
 
 
 def names() -> list[tuple[str, str]]:

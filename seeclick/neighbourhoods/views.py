@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from seeclick import maps, words
 from seeclick.neighbourhoods import queries
@@ -19,26 +21,36 @@ OPEN_SECONDS = 30
 LISTED = 20  # the newest open reports listed under the map
 
 
+# What stands in a kept page for the visitor's form token.
+_TOKEN = "__form_token__"
+
+
 @bp.get("/neighbourhoods/<code>")
 def show(code):
     neighbourhood = queries.by_code(code) or abort(404)
-    page = rendered.neighbourhood(neighbourhood.id, str(get_locale()), stats.folded_at(), lambda: _here(neighbourhood),
+    shown = (neighbourhood.id, neighbourhood.code, neighbourhood.name, neighbourhood.borough)  # renamed: drawn anew
+    folded = stats.folded_at()
+    page = rendered.neighbourhood(shown, str(get_locale()), folded, lambda: _here(neighbourhood, folded),
                                   seconds=OPEN_SECONDS)
-    return render_template("neighbourhoods/show.html", neighbourhood=neighbourhood, **page,
-                           minimum=stats.MINIMUM_TO_RANK, watch_form=EmailOnlyForm())
+    drawing = maps.MapParts(page["header"], Markup(page["html"]), Markup(page["script"]))
+    return render_template("neighbourhoods/show.html", neighbourhood=neighbourhood, map=drawing,
+                           main=Markup(page["main"].replace(_TOKEN, str(escape(generate_csrf())))))
 
 
-def _here(neighbourhood) -> dict:
-    """Its open reports and their map, what is reported most, its times beside the city's."""
+def _here(neighbourhood, folded) -> dict:
+    """Its open reports and their map, what is reported most, its times beside the city's: the map's parts
+    (header, html, script) and the page under it (main), as text, drawn with a stand-in for the visitor's form
+    token."""
     now = datetime.now(UTC)
     link = url_for("reports.show", public_id="0")[:-1]  # one url_for, not one a report
-    open_here, drawn, points = queries.open_on_map(neighbourhood, link, now)
-    here, city = stats.one("neighbourhood", neighbourhood.id), stats.city()
-    # Written out here, so a page drawn from what is kept formats no times and builds no links (a tenth of
-    # its time).
+    open_here, drawn, points, newest = queries.open_on_map(neighbourhood, link, now, listed=LISTED)
+    here, city = stats.one("neighbourhood", neighbourhood.id), rendered.by_fold(("city",), folded, stats.city)
     listed = [{"url": link + r.public_id, "name": f"#{r.public_id} · {r.category}", "when": words.when(r.created_at),
-               "overdue": bool(r.due_at and r.due_at < now)} for r in queries.open_reports(neighbourhood, LISTED)]
-    return {"reports": listed, "open": open_here,
-            "drawn": drawn, "top": stats.top_categories(neighbourhood.id), "here": here, "city": city,
-            "compare": comparison(here, city) if here and city else [],
-            "map": maps.neighbourhood_map_parts(queries.outline(neighbourhood), points), "now": now}
+               "overdue": bool(r.due_at and r.due_at < now)} for r in newest]
+    drawing = maps.neighbourhood_map_parts(queries.outline(neighbourhood), points)
+    main = render_template(
+        "neighbourhoods/_here.html", neighbourhood=neighbourhood, map=drawing, reports=listed, open=open_here,
+        drawn=drawn, top=stats.top_categories(neighbourhood.id), here=here, city=city,
+        compare=comparison(here, city) if here and city else [], watch_form=EmailOnlyForm(formdata=None),
+        csrf_input=Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="%s">') % _TOKEN)
+    return {"main": str(main), "header": drawing.raw_header, "html": str(drawing.html), "script": str(drawing.script)}

@@ -16,11 +16,14 @@ drawing has the request's context (its language, its database session), and on a
 thread beside the requests would take the same CPU from them.
 """
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from seeclick.caching import Kept
+from flask import current_app
+
+from seeclick.caching import Kept, Shared, forget_shared
 from seeclick.extensions import db
 
 T = TypeVar("T")
@@ -29,12 +32,14 @@ STALE_AT_MOST = timedelta(minutes=2)
 _parts: Kept = Kept("statistics pages' parts, by database and figures", limit=300)
 # A neighbourhood's page is kept apart, fewer of them: a busy one's is about 220 KB (its map carries a
 # thousand open reports), so every neighbourhood in three languages would be 170 MB a process. The
-# neighbourhoods people look at most stay (at most 14 MB a process); the others are drawn when asked for
-# (about 40 ms at 5M). Measured in one worker at 5M: 163 MB after warm-up; after every neighbourhood
+# neighbourhoods people look at most stay (at most 14 MB a process); the others come from the shared store
+# (caching.Shared: every worker and host finds what one drew, about 30 KB each compressed) or are drawn
+# (about 30 ms at 5M). Measured in one worker at 5M: 163 MB after warm-up; after every neighbourhood
 # twice, 179 MB with 64 kept (186 MB with 100).
 NEIGHBOURHOODS_KEPT = 64
 _neighbourhoods: Kept = Kept("neighbourhood pages, by database, neighbourhood, language and figures",
                              limit=NEIGHBOURHOODS_KEPT)
+_shared_neighbourhoods = Shared("neighbourhood-pages")
 
 
 def kept(key: tuple, build: Callable[[], T], seconds: float | None = None) -> T:
@@ -42,12 +47,20 @@ def kept(key: tuple, build: Callable[[], T], seconds: float | None = None) -> T:
     return _parts.get((db.engine.url.render_as_string(), *key), build, seconds)
 
 
-def neighbourhood(neighbourhood_id: int, language: str, folded_at: datetime | None, build: Callable[[], T],
-                  seconds: float) -> T:
-    """build() for a neighbourhood's page in a language with the figures folded at `folded_at`, kept at most
-    `seconds`; a page kept for an earlier fold is dropped once the new one is kept."""
-    family = (db.engine.url.render_as_string(), neighbourhood_id, language)
-    return _neighbourhoods.get((*family, folded_at), build, seconds, family=family)
+def neighbourhood(shown: Hashable, language: str, folded_at: datetime | None, build: Callable[[], dict[str, str]],
+                  seconds: float) -> dict[str, str]:
+    """build() (texts by name) for a neighbourhood's page (`shown`: its id and what the page shows of it) in a
+    language with the figures folded at `folded_at`, at most `seconds` old: kept half that in this process,
+    and half in the shared store, where the other workers and hosts find it. A page kept here for an
+    earlier fold is dropped once the new one is kept."""
+    family = (db.engine.url.render_as_string(), shown, language)
+    key = (*family, folded_at)
+
+    def from_the_store() -> dict[str, str]:
+        return json.loads(_shared_neighbourhoods.get(current_app.config.get("SHARED_CACHE_URI"), repr(key),
+                                                     lambda: json.dumps(build()), seconds / 2))
+
+    return _neighbourhoods.get(key, from_the_store, seconds / 2, family=family)
 
 
 def by_fold(key: tuple, folded_at: datetime | None, build: Callable[[], T]) -> T:
@@ -63,6 +76,8 @@ def by_fold(key: tuple, folded_at: datetime | None, build: Callable[[], T]) -> T
 
 
 def forget() -> None:
-    """Drop the kept parts and pages (a benchmark's cold requests; caching.forget_all() drops everything)."""
+    """Drop the kept parts and pages, here and in the shared store (a benchmark's cold requests;
+    caching.forget_all() drops everything)."""
     _parts.clear()
     _neighbourhoods.clear()
+    forget_shared()  # every store this process has used

@@ -1,0 +1,94 @@
+"""Pages one worker draws for every worker and host, in the shared store (the tests' own Redis database).
+
+A new worker, or one on another host, has nothing kept of its own: clearing this process's copies
+stands for it. What goes to the store is only what anyone may see.
+"""
+
+import logging
+import re
+import zlib
+
+import redis
+from sqlalchemy import select
+
+from seeclick import caching
+from seeclick.neighbourhoods.models import Neighbourhood
+from seeclick.stats import rendered
+
+PAGE = "/neighbourhoods/BK0802"
+
+
+def store(app) -> redis.Redis:
+    uri = app.config["SHARED_CACHE_URI"]
+    assert uri, "make test starts the project-local Redis: the shared store is its database 3"
+    return redis.Redis.from_url(uri)
+
+
+def reads_reports(counted) -> bool:
+    return any("FROM report" in statement for statement in counted.statements)
+
+
+def same_page(html: str) -> str:
+    """The page without what is the visitor's own: its form token and the nonce of its scripts."""
+    return re.sub(r'(value|nonce)="[^"]{16,}"', r'\1="…"', html)
+
+
+def test_a_page_one_worker_drew_is_served_by_the_next_without_drawing_it(client, session, make_report,
+                                                                          count_queries):
+    crown = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0802"))
+    report = make_report(neighbourhood=crown, description="Cracked kerb")
+    with count_queries() as first_time:
+        drawn = client.get(PAGE).get_data(as_text=True)
+    assert f"#{report.public_id}" in drawn and reads_reports(first_time)
+
+    rendered._neighbourhoods.clear()  # another worker: nothing kept of its own
+    with count_queries() as next_worker:
+        found = client.get(PAGE)
+    assert found.status_code == 200 and not reads_reports(next_worker), next_worker
+    assert same_page(found.get_data(as_text=True)) == same_page(drawn)
+
+    caching.forget_all()  # the store emptied as well: the page is drawn again, from the database
+    with count_queries() as after_forgetting:
+        assert f"#{report.public_id}" in client.get(PAGE).get_data(as_text=True)
+    assert reads_reports(after_forgetting)
+
+
+def test_the_store_holds_the_public_page_only(app, client, session, make_report):
+    crown = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0802"))
+    make_report(neighbourhood=crown, reporter_email="ana@example.org", reporter_phone="718-555-0123",
+                reporter_name="Ana Private")
+    page = client.get(PAGE).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    kept = [zlib.decompress(store(app).get(key)).decode() for key in store(app).keys("seeclick:*")]
+    assert len(kept) == 1 and "Watch this neighbourhood" in kept[0]
+    for private in ("ana@example.org", "718-555-0123", "Ana Private", token):
+        assert private not in kept[0]
+    assert client.get(PAGE).get_data(as_text=True).count(token) == 1  # each visitor's own, put in for them
+
+
+def test_with_the_store_down_each_worker_draws_its_own_and_says_so_once(app, client, session, caplog):
+    working = app.config["SHARED_CACHE_URI"]
+    app.config["SHARED_CACHE_URI"] = "redis://127.0.0.1:1/0"  # nothing listens there: refused at once
+    try:
+        with caplog.at_level(logging.WARNING, logger="seeclick.caching"):
+            answers = []
+            for _ in range(3):
+                rendered._neighbourhoods.clear()
+                answers.append(client.get(PAGE))
+    finally:
+        app.config["SHARED_CACHE_URI"] = working
+        rendered._shared_neighbourhoods._down_until.clear()
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert all("Crown Heights" in a.get_data(as_text=True) for a in answers)
+    told = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(told) == 1 and "draws its own" in told[0]  # then left alone for a while, not asked each page
+
+
+def test_an_unreadable_value_in_the_store_is_drawn_again(app, client, session):
+    client.get(PAGE)
+    [key] = store(app).keys("seeclick:*")
+    store(app).set(key, b"not compressed at all")
+    rendered._neighbourhoods.clear()
+    answer = client.get(PAGE)
+    assert answer.status_code == 200 and "Crown Heights" in answer.get_data(as_text=True)
+    assert zlib.decompress(store(app).get(key)).decode().count("Watch this neighbourhood") == 1
