@@ -1,5 +1,6 @@
 """The public map: vector tiles whose counts match the reports, under every filter and after changes."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import mapbox_vector_tile
@@ -248,6 +249,18 @@ def test_the_map_page_keeps_the_choices_it_was_given_and_shows_only_those(client
     plain = client.get("/map").get_data(as_text=True)
     assert " selected>" in plain and plain.count(" selected>") == 1  # only "Open", the default status
     assert '<option value="open" selected>Open</option>' in plain and "<details class=\"map-filters\">" in plain
+
+
+def test_the_map_filters_offer_every_kind_and_department_by_its_current_name(client, session, city, departments):
+    before = client.get("/map?department=dot-bk").get_data(as_text=True)
+    offered = re.findall(r'<option value="([^"]*)"', before[before.index('id="map-department"'):].split("</select>")[0])
+    assert offered == [""] + [d.code for d in sorted(departments.values(), key=lambda d: d.name)]
+    departments["dot-bk"].name = "DOT Brooklyn <Streets & Bridges>"
+    session.flush()
+    after = client.get("/map?department=dot-bk").get_data(as_text=True)  # the options kept before: not these
+    assert '<option value="dot-bk" selected>DOT Brooklyn &lt;Streets &amp; Bridges&gt;</option>' in after
+    assert after.count(" selected>") == 2  # the department and the default status, nothing else
+    assert '<option value="dot-bk">' in client.get("/map").get_data(as_text=True)  # and unchosen elsewhere
 
 
 def test_the_map_page_is_light_and_loads_nothing_from_elsewhere(client, city):
