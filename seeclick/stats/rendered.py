@@ -30,13 +30,13 @@ T = TypeVar("T")
 # The job folds every minute: a copy is shown in place of newer figures for at most two folds.
 STALE_AT_MOST = timedelta(minutes=2)
 _parts: Kept = Kept("statistics pages' parts, by database and figures", limit=300)
-# A neighbourhood's page is kept apart, fewer of them: a busy one's is about 220 KB (its map carries a
-# thousand open reports), so every neighbourhood in three languages would be 170 MB a process. The
-# neighbourhoods people look at most stay (at most 14 MB a process); the others come from the shared store
-# (caching.Shared: every worker and host finds what one drew, about 30 KB each compressed) or are drawn
-# (about 30 ms at 5M). Measured in one worker at 5M: 163 MB after warm-up; after every neighbourhood
-# twice, 179 MB with 64 kept (186 MB with 100).
-NEIGHBOURHOODS_KEPT = 64
+# A neighbourhood's page is kept apart, and only a few of them in each process: a busy one's is about 220 KB
+# (its map carries a thousand open reports), so every neighbourhood in three languages would be 170 MB a
+# process. The sixteen looked at most lately stay here; the others come from the shared store (caching.Shared,
+# where every worker and host finds what one drew: about 30 KB each, compressed, and a millisecond more than a
+# page kept here) or are drawn (about 30 ms at 5M). Measured in one process at 5M, after every neighbourhood
+# twice: 168 -> 181 MB with 64 kept, 173 MB with 16.
+NEIGHBOURHOODS_KEPT = 16
 _neighbourhoods: Kept = Kept("neighbourhood pages, by database, neighbourhood, language and figures",
                              limit=NEIGHBOURHOODS_KEPT)
 _shared_neighbourhoods = Shared("neighbourhood-pages")
