@@ -469,6 +469,7 @@ def run_topology(args, topology, database_url, bench_url, reports):
     os.environ["DATABASE_URL"] = database_url
     app = bench_app()
     staff_user(app)
+    fold_as_the_worker_does(app)  # before the servers start: what they draw first is of the latest fold
     rng = random.Random(args.seed)
     server = Server(database_url)
     results = {"topology": topology, "database_url": make_url(database_url).render_as_string(hide_password=True),
@@ -482,12 +483,12 @@ def run_topology(args, topology, database_url, bench_url, reports):
                 capture_statements(app, case)
         with app.app_context():
             db.session.remove()
-        fold_as_the_worker_does(app)
         with api_key(app, outcome) as key:
             for case in cases:
                 if case.name == "submission, Open311 POST":
                     case.lines = open311_lines(app, key, args, rng)
-            measure(args, server, database_url, cases, results, after_writes=lambda: fold_as_the_worker_does(app))
+            measure(args, server, database_url, cases, results,
+                    after_writes=lambda: fold_as_the_worker_does(app, statistics=False))
         if not args.only or any(o in "CSV export" for o in args.only):
             results["export"] = export(server, bench_url, database_url)
             print(export_line(results["export"]), flush=True)
@@ -538,11 +539,15 @@ def measure(args, server, database_url, cases, results, after_writes=None):
     results["bare"] = summarise(bare)
 
 
-def fold_as_the_worker_does(app):
+def fold_as_the_worker_does(app, statistics=True):
     """What the job worker does every minute: the report changes since its last fold moved into the map's
-    counts and the statistics. A run's submissions, and their deletion at its end, leave thousands of them;
-    left unfolded (no worker runs here), the home page and /map would be measured summing changes a worker
-    never lets pile up (30,000 after a few runs: 7 ms a home page)."""
+    counts and (`statistics`) the statistics. A run's submissions, and their deletion at its end, leave
+    thousands of them; left unfolded (no worker runs here), the home page and /map would be measured
+    summing changes a worker never lets pile up (30,000 after a few runs: 7 ms a home page).
+
+    Between cases only the map's counts are folded: the statistics pages read what was folded, never the
+    changes, and a fold there would have each worker draw the dashboard again inside a 12 s case (as it
+    does once a minute in service), a tail five times as large as a minute's."""
     from seeclick.extensions import db
     from seeclick.publicmap import queries as map_counts
     from seeclick.stats import services as stats
@@ -550,9 +555,10 @@ def fold_as_the_worker_does(app):
     with app.app_context():
         map_counts.fold()
         db.session.commit()
-        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        stats.fold()
-        db.session.commit()
+        if statistics:
+            db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            stats.fold()
+            db.session.commit()
         db.session.remove()
 
 
