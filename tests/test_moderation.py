@@ -18,6 +18,7 @@ from seeclick.notifications import watching
 from seeclick.notifications.models import Notification
 from seeclick.photos import services as photos
 from seeclick.publicmap import tiles
+from seeclick.reports import queries as report_queries
 from seeclick.reports import services as lifecycle
 from seeclick.reports.models import Report
 from seeclick.stats import queries as stats
@@ -112,6 +113,8 @@ def test_no_public_output_shows_what_was_taken_back_or_is_private(client, sessio
         outputs[path] = response.get_data(as_text=True)
     for z in (tiles.POINTS_FROM_ZOOM, 15, 12):
         outputs[f"tile {z}"] = decoded_tile(client, CROWN_HEIGHTS, z)
+    for report in (redacted, flat):  # what a report's page reads: nothing private even before it is shown
+        outputs[f"the page of #{report.public_id}, as read"] = report_queries.page(report.public_id).text
     for token in moderated["tokens"]:
         for path in (f"/photos/{token}.jpg", f"/photos/{token}/thumb.jpg"):
             assert client.get(path).status_code == 404, path  # the photo is not served to the public

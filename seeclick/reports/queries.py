@@ -208,11 +208,16 @@ def after_photos(report: Report) -> dict[int, list[Photo]]:
 # report's public fields, its category's name and questions, the names of its department and neighbourhood,
 # its public timeline (with the departments it passed between and what a moderator hid), its photos and its
 # supporters. Read through the ORM, the same took five statements and about 10 ms of a 19 ms page.
-# The reporter's contact details are not in it: what the page never reads it cannot show.
+# The reporter's contact details, the answers to private questions, and the words, links and photos a
+# moderator took back are not in it (only that they were taken, and why): what the page never reads it
+# cannot show.
 _PAGE = text("""
     SELECT json_build_object(
         'public_id', r.public_id, 'status', r.status, 'hidden_reason', r.hidden_reason,
-        'description', r.description, 'address', r.address, 'answers', r.answers, 'media_urls', r.media_urls,
+        'description', r.description, 'address', r.address, 'media_urls', r.media_urls,
+        'answers', (SELECT coalesce(jsonb_object_agg(a.key, a.value), '{}') FROM jsonb_each(r.answers) a
+                    WHERE NOT EXISTS (SELECT 1 FROM category_question q WHERE q.category_id = r.category_id
+                                      AND q.code = a.key AND q.private)),
         'created_at', r.created_at, 'due_at', r.due_at, 'acknowledged_at', r.acknowledged_at,
         'closed_at', r.closed_at, 'location_approximate', r.location_approximate,
         'display_name', CASE WHEN r.show_name AND r.reporter_name <> '' THEN r.reporter_name END,
@@ -226,13 +231,17 @@ _PAGE = text("""
                       FROM category_question q WHERE q.category_id = r.category_id),
         'timeline', (SELECT json_agg(json_build_object(
                                 'id', u.id, 'kind', u.kind, 'old_status', u.old_status, 'new_status', u.new_status,
-                                'body', u.body, 'media_urls', u.media_urls, 'created_at', u.created_at,
+                                'body', CASE WHEN h.update_id IS NULL THEN u.body ELSE '' END,
+                                'media_urls', CASE WHEN h.update_id IS NULL THEN u.media_urls ELSE '{}' END,
+                                'created_at', u.created_at,
                                 'from_department', (SELECT f.name FROM department f WHERE f.id = u.from_department_id),
                                 'to_department', (SELECT t.name FROM department t WHERE t.id = u.to_department_id),
-                                'hidden_reason', (SELECT h.reason FROM report_update_hidden h WHERE h.update_id = u.id))
+                                'hidden_reason', h.reason)
                             ORDER BY u.created_at, u.id)
-                     FROM report_update u WHERE u.report_id = r.id AND u.public),
-        'photos', (SELECT json_agg(json_build_object('token', p.token, 'update_id', p.update_id,
+                     FROM report_update u LEFT JOIN report_update_hidden h ON h.update_id = u.id
+                     WHERE u.report_id = r.id AND u.public),
+        'photos', (SELECT json_agg(json_build_object('token', CASE WHEN p.hidden_reason IS NULL THEN p.token END,
+                                                     'update_id', p.update_id,
                                                      'hidden_reason', p.hidden_reason) ORDER BY p.id)
                    FROM photo p WHERE p.report_id = r.id),
         'supporters', (SELECT count(*) FROM report_support s WHERE s.report_id = r.id))::text
@@ -246,7 +255,7 @@ class Named:
 
 @dataclass(frozen=True, slots=True)
 class PagePhoto:
-    token: str
+    token: str | None  # None when a moderator took it back
     hidden_reason: Reason | None
 
 
