@@ -16,6 +16,7 @@ once per process rather than once per thread that asked at the same moment.
 """
 
 import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -150,6 +151,10 @@ class Shared:
     be reached, build() answers here; a store that failed is not asked again for RETRY_SECONDS, so a
     Redis outage costs each process one short timeout, not one per page. Only what anyone may see goes in
     (a page's public part); the store's database holds nothing else, so forget_all() empties it.
+
+    Each value is signed with the application's secret key (HMAC-SHA256) and one whose signature does not
+    match is drawn again: what the pages place from here (HTML, a map's script under the page's nonce)
+    can only have been put there by an app server, not by whoever else reaches the store.
     """
 
     RETRY_SECONDS = 30.0
@@ -159,8 +164,8 @@ class Shared:
         self.name = name
         self._down_until: dict[str, float] = {}
 
-    def get(self, uri: str | None, key: str, build: Callable[[], str], seconds: float) -> str:
-        """The text under `key` in the store at `uri`, or build() put there for `seconds`."""
+    def get(self, uri: str | None, secret: bytes, key: str, build: Callable[[], str], seconds: float) -> str:
+        """The text under `key` in the store at `uri`, signed with `secret`, or build() put there for `seconds`."""
         store = _store(uri) if uri and clock() >= self._down_until.get(uri, 0.0) else None
         if store is None:
             return build()
@@ -170,13 +175,17 @@ class Shared:
         except redis.RedisError as error:
             return self._failed(uri, error, build)
         if found is not None:
+            signature, packed = found[:_SIGNATURE], found[_SIGNATURE:]
             try:
-                return zlib.decompress(found).decode()
-            except (zlib.error, UnicodeDecodeError):
-                log.warning("shared cache %s: an unreadable value under %s, drawn again", self.name, name)
+                if not hmac.compare_digest(signature, _sign(secret, name, packed)):
+                    raise ValueError("not signed with this application's key")
+                return zlib.decompress(packed).decode()
+            except (ValueError, zlib.error) as error:  # UnicodeDecodeError is a ValueError
+                log.warning("shared cache %s: the value under %s is drawn again (%s)", self.name, name, error)
         value = build()
+        packed = zlib.compress(value.encode(), 1)
         try:
-            store.set(name, zlib.compress(value.encode(), 1), px=max(1, int(seconds * 1000)))
+            store.set(name, _sign(secret, name, packed) + packed, px=max(1, int(seconds * 1000)))
         except redis.RedisError as error:
             self._failed(uri, error, None)
         return value
@@ -186,6 +195,14 @@ class Shared:
         log.warning("shared cache %s unreachable (%s): each process draws its own for %.0f s",
                     self.name, error, self.RETRY_SECONDS)
         return build() if build is not None else None
+
+
+_SIGNATURE = hashlib.sha256().digest_size
+
+
+def _sign(secret: bytes, name: str, packed: bytes) -> bytes:
+    """The value's signature, bound to the key it is kept under (a value moved to another key fails)."""
+    return hmac.new(secret, name.encode() + b"\0" + packed, hashlib.sha256).digest()
 
 
 _stores: dict[str, "redis.Redis"] = {}

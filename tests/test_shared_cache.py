@@ -4,6 +4,7 @@ A new worker, or one on another host, has nothing kept of its own: clearing this
 stands for it. What goes to the store is only what anyone may see.
 """
 
+import json
 import logging
 import re
 import zlib
@@ -29,8 +30,9 @@ def reads_reports(counted) -> bool:
 
 
 def same_page(html: str) -> str:
-    """The page without what is the visitor's own: its form token and the nonce of its scripts."""
-    return re.sub(r'(value|nonce)="[^"]{16,}"', r'\1="…"', html)
+    """The page without what is the visitor's own (its form token, the nonce of its scripts) and without the
+    names a drawing gives its map's parts, which a page drawn again names afresh."""
+    return re.sub(r"_[0-9a-f]{32}(?![0-9a-f])", "_…", re.sub(r'(value|nonce)="[^"]{16,}"', r'\1="…"', html))
 
 
 def test_a_page_one_worker_drew_is_served_by_the_next_without_drawing_it(client, session, make_report,
@@ -59,7 +61,7 @@ def test_the_store_holds_the_public_page_only(app, client, session, make_report)
                 reporter_name="Ana Private")
     page = client.get(PAGE).get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-    kept = [zlib.decompress(store(app).get(key)).decode() for key in store(app).keys("seeclick:*")]
+    kept = [zlib.decompress(store(app).get(key)[32:]).decode() for key in store(app).keys("seeclick:*")]
     assert len(kept) == 1 and "Watch this neighbourhood" in kept[0]
     for private in ("ana@example.org", "718-555-0123", "Ana Private", token):
         assert private not in kept[0]
@@ -91,4 +93,17 @@ def test_an_unreadable_value_in_the_store_is_drawn_again(app, client, session):
     rendered._neighbourhoods.clear()
     answer = client.get(PAGE)
     assert answer.status_code == 200 and "Crown Heights" in answer.get_data(as_text=True)
-    assert zlib.decompress(store(app).get(key)).decode().count("Watch this neighbourhood") == 1
+    assert zlib.decompress(store(app).get(key)[32:]).decode().count("Watch this neighbourhood") == 1
+
+
+def test_a_page_put_in_the_store_by_anyone_but_an_app_server_is_never_served(app, client, session):
+    """Whoever reaches Redis can write there; only what carries the app's own signature is placed in a page."""
+    page = client.get(PAGE).get_data(as_text=True)
+    [key] = store(app).keys("seeclick:*")
+    planted = json.dumps({"main": "<script>alert('planted')</script>", "header": "", "html": "",
+                          "script": "alert('planted')"})
+    for signature in (b"\0" * 32, store(app).get(key)[:32]):  # none, and the real page's on other content
+        store(app).set(key, signature + zlib.compress(planted.encode()))
+        rendered._neighbourhoods.clear()
+        answer = client.get(PAGE).get_data(as_text=True)
+        assert "planted" not in answer and same_page(answer) == same_page(page)

@@ -57,7 +57,8 @@ def neighbourhood(shown: Hashable, language: str, folded_at: datetime | None, bu
     key = (*family, folded_at)
 
     def from_the_store() -> dict[str, str]:
-        return json.loads(_shared_neighbourhoods.get(current_app.config.get("SHARED_CACHE_URI"), repr(key),
+        secret = current_app.secret_key.encode() if isinstance(current_app.secret_key, str) else current_app.secret_key
+        return json.loads(_shared_neighbourhoods.get(current_app.config.get("SHARED_CACHE_URI"), secret, repr(key),
                                                      lambda: json.dumps(build()), seconds / 2))
 
     return _neighbourhoods.get(key, from_the_store, seconds / 2, family=family)
