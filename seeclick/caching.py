@@ -176,12 +176,13 @@ class Shared:
             return self._failed(uri, error, build)
         if found is not None:
             signature, packed = found[:_SIGNATURE], found[_SIGNATURE:]
-            try:
-                if not hmac.compare_digest(signature, _sign(secret, name, packed)):
-                    raise ValueError("not signed with this application's key")
-                return zlib.decompress(packed).decode()
-            except (ValueError, zlib.error) as error:  # UnicodeDecodeError is a ValueError
-                log.warning("shared cache %s: the value under %s is drawn again (%s)", self.name, name, error)
+            why = "not signed with this application's key"
+            if hmac.compare_digest(signature, _sign(secret, name, packed)):
+                try:
+                    return zlib.decompress(packed).decode()
+                except (zlib.error, UnicodeDecodeError) as error:
+                    why = f"unreadable: {error}"
+            log.warning("shared cache %s: the value under %s is drawn again (%s)", self.name, name, why)
         value = build()
         packed = zlib.compress(value.encode(), 1)
         try:
