@@ -81,7 +81,23 @@ class Channel(enum.StrEnum):
 closed_sql = ", ".join(f"'{s.value}'" for s in sorted(CLOSED_STATUSES))
 
 
-class Report(db.Model):
+class ReportState:
+    """Whether a report is open and whether it is hidden, from its `status` and `hidden_reason`: for a Report
+    and for what its public page reads of it (reports.queries.ReportPage) alike."""
+
+    __slots__ = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    @property
+    def hidden(self) -> bool:
+        """Taken from the public, by a moderator or until one has looked at it."""
+        return self.hidden_reason is not None
+
+
+class Report(ReportState, db.Model):
     """A citizen's report of a problem at a place. Reporter contact details are private."""
 
     __tablename__ = "report"
@@ -188,15 +204,6 @@ class Report(db.Model):
 
     photos = relationship("Photo", order_by="Photo.id", primaryjoin="and_(Photo.report_id == Report.id, "
                           "Photo.update_id.is_(None))", viewonly=True)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status.is_open
-
-    @property
-    def hidden(self) -> bool:
-        """Taken from the public, by a moderator or until one has looked at it."""
-        return self.hidden_reason is not None
 
     @property
     def display_name(self) -> str | None:

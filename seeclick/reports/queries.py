@@ -16,7 +16,7 @@ from seeclick.geo import LatLon, to_db
 from seeclick.moderation.models import Reason
 from seeclick.neighbourhoods.models import Neighbourhood
 from seeclick.photos.models import Photo
-from seeclick.reports.models import Report, Status, Support, Update
+from seeclick.reports.models import Report, ReportState, Status, Support, Update
 
 CATEGORIES_AT = text("""
     WITH here AS (
@@ -285,7 +285,7 @@ class PageQuestion:
 
 
 @dataclass(frozen=True, slots=True)
-class ReportPage:
+class ReportPage(ReportState):
     """What a report's public page shows, read in one statement (`page()`): plain values, no ORM objects.
 
     The attribute names are the Report's, so what is shown reads the same in the template as a report would.
@@ -314,14 +314,6 @@ class ReportPage:
     photos: list[PagePhoto]  # the report's own; an "after" photo is in its timeline entry
     supporters: int
     text: str  # the document it was read from: the same text, the same page
-
-    @property
-    def is_open(self) -> bool:
-        return self.status.is_open
-
-    @property
-    def hidden(self) -> bool:
-        return self.hidden_reason is not None
 
     @property
     def first_department(self) -> Named:
