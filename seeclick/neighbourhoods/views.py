@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from seeclick import maps, words
+from seeclick.forms import token_input, with_token
 from seeclick.neighbourhoods import queries
 from seeclick.reports.forms import EmailOnlyForm
 from seeclick.stats import queries as stats
@@ -21,10 +21,6 @@ OPEN_SECONDS = 30
 LISTED = 20  # the newest open reports listed under the map
 
 
-# What stands in a kept page for the visitor's form token.
-_TOKEN = "__form_token__"
-
-
 @bp.get("/neighbourhoods/<code>")
 def show(code):
     neighbourhood = queries.by_code(code) or abort(404)
@@ -34,7 +30,7 @@ def show(code):
                                   seconds=OPEN_SECONDS)
     drawing = maps.MapParts(page["header"], Markup(page["html"]), Markup(page["script"]))
     return render_template("neighbourhoods/show.html", neighbourhood=neighbourhood, map=drawing,
-                           main=Markup(page["main"].replace(_TOKEN, str(escape(generate_csrf())))))
+                           main=with_token(page["main"]))
 
 
 def _here(neighbourhood, folded) -> dict:
@@ -52,5 +48,5 @@ def _here(neighbourhood, folded) -> dict:
         "neighbourhoods/_here.html", neighbourhood=neighbourhood, map=drawing, reports=listed, open=open_here,
         drawn=drawn, top=stats.top_categories(neighbourhood.id), here=here, city=city,
         compare=comparison(here, city) if here and city else [], watch_form=EmailOnlyForm(formdata=None),
-        csrf_input=Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="%s">') % _TOKEN)
+        csrf_input=token_input())
     return {"main": str(main), "header": drawing.raw_header, "html": str(drawing.html), "script": str(drawing.script)}

@@ -27,6 +27,7 @@ from seeclick import caching, maps, ratelimits
 from seeclick.accounts.permissions import can_act
 from seeclick.addresses import choosing
 from seeclick.extensions import csrf, db, limiter
+from seeclick.forms import TOKEN_STAND_IN, token_input, with_token
 from seeclick.moderation.forms import FlagForm
 from seeclick.moderation.models import Reason
 from seeclick.photos import services as photos
@@ -295,7 +296,7 @@ def render_report(report: queries.ReportPage, follow_form=None, status=200):
 
 
 # What stands in the kept forms for what each page puts in: its report's number, its supporters, the form token.
-_NUMBER, _SUPPORTERS, _TOKEN = "__report_number__", "__supporters__", "__form_token__"
+_NUMBER, _SUPPORTERS = "__report_number__", "__supporters__"
 _engaging = caching.Kept("the forms of a report's page, by language and open or not", limit=64)
 
 
@@ -306,8 +307,7 @@ def engage(report: queries.ReportPage, follow_form=None) -> Markup:
     def draw(public_id, supporters, token, form):
         return render_template("reports/_engage.html", public_id=public_id, is_open=report.is_open,
                                supporters=supporters, follow_form=form, flag_form=FlagForm(),
-                               csrf_input=Markup('<input id="csrf_token" name="csrf_token" type="hidden" '
-                                                 'value="%s">') % token)
+                               csrf_input=token_input(token))
 
     if report.supporters:
         supporters = ngettext("%(num)d person added their support.", "%(num)d people added their support.",
@@ -317,11 +317,10 @@ def engage(report: queries.ReportPage, follow_form=None) -> Markup:
     if follow_form is not None:
         return Markup(draw(report.public_id, supporters, generate_csrf(), follow_form))
     kept = _engaging.get((str(get_locale()), report.is_open, request.script_root),
-                         lambda: draw(_NUMBER, _SUPPORTERS, _TOKEN, EmailOnlyForm(formdata=None)))
+                         lambda: draw(_NUMBER, _SUPPORTERS, TOKEN_STAND_IN, EmailOnlyForm(formdata=None)))
     link = url_for("reports.show", public_id=report.public_id)  # the number as the forms' addresses write it
     number = str(escape(link[link.rindex("/") + 1:]))
-    return Markup(kept.replace(_NUMBER, number).replace(_SUPPORTERS, str(escape(supporters)))
-                  .replace(_TOKEN, str(escape(generate_csrf()))))
+    return with_token(kept.replace(_NUMBER, number).replace(_SUPPORTERS, str(escape(supporters))))
 
 
 @bp.post("/reports/<public_id>/support")
