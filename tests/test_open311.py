@@ -169,6 +169,31 @@ def test_a_service_code_list_finds_the_requests_of_any_of_them(client, make_repo
     assert dead_animal.public_id in ids("service_code=dead-animal&status=open")
 
 
+def test_requests_of_the_same_filters_each_answer_with_their_own_values(client, make_report):
+    """The SQL of a combination of filters is made once; each request's dates, codes and page are its own."""
+    now = datetime.now(UTC)
+    ago = {name: now - timedelta(days=days) for name, days in (("a", 10), ("b", 20), ("c", 30), ("d", 5))}
+    made = {name: make_report(category=category, created_at=ago[name]).public_id
+            for name, category in (("a", "pothole"), ("b", "street-light-out"), ("c", "pothole"), ("d", "dead-animal"))}
+
+    def found(query):
+        return [made_name for r in get(client, f"/open311/v2/requests.json?{query}")
+                for made_name, public_id in made.items() if public_id == r["service_request_id"]]
+
+    def window(newest, oldest):
+        return (f"start_date={(now - timedelta(days=oldest)).isoformat()}"
+                f"&end_date={(now - timedelta(days=newest)).isoformat()}").replace("+", "%2B")
+
+    assert [found(window(8, 15)), found(window(15, 25)), found(window(25, 35))] == [["a"], ["b"], ["c"]]
+    assert found("service_code=pothole") == ["a", "c"] and found("service_code=street-light-out") == ["b"]
+    assert found("service_code=pothole,dead-animal") == ["d", "a", "c"]
+    assert found("service_code=street-light-out,dead-animal") == ["d", "b"]
+    pages = [found(f"{window(1, 35)}&service_code=pothole&page_size={size}&page={page}")
+             for size, page in ((1, 1), (1, 2), (1, 3), (2, 1))]
+    assert pages == [["a"], ["c"], [], ["a", "c"]]
+    assert found("status=open&service_code=dead-animal") == ["d"] and found("status=closed&service_code=pothole") == []
+
+
 WGS84 = Geod(ellps="WGS84")
 
 

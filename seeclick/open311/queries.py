@@ -7,7 +7,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from geoalchemy2 import Geography
-from sqlalchemy import BigInteger, Interval, any_, bindparam, cast, exists, func, null, select, text, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Interval,
+    String,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    null,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, selectinload
 
@@ -78,13 +92,17 @@ def requests(chosen: RequestFilter, extended: bool = False) -> list:
     if chosen.ids is not None:  # service_request_id overrides every other filter
         return _page(listing(Report, notes=not extended).where(Report.public_id.in_(chosen.ids), PUBLIC)
                      .order_by(Report.created_at.desc()).limit(1000), extended)
-    where = conditions(chosen)
+    where, categories = conditions(chosen), 0
+    values = {"page_size": chosen.page_size, "offset": (chosen.page - 1) * chosen.page_size}
     if chosen.service_codes:
         # By id, not by joining on the code: then index (category_id, created_at) reads one category newest first.
         ids = category_ids(chosen.service_codes)
         if not ids:
             return []
-        where.append(Report.category_id.in_(ids))
+        where.append(by_category(ids))
+        values["category_ids"], categories = (ids[0], 1) if len(ids) == 1 else (ids, 2)
+    if chosen.bbox is None and chosen.near is None:
+        return _listed(chosen, where, values, categories, extended)
     if chosen.near is not None:
         # The planner takes one report in three of the circle's box to be in the circle (it is three in four),
         # so for a page about as large as the circle's reports it would sort them all (10 ms for 500 m) rather
@@ -92,28 +110,71 @@ def requests(chosen: RequestFilter, extended: bool = False) -> list:
         # a second process, which costs more than it saves on 2 cores (26 ms).
         db.session.execute(text("SELECT set_config('enable_bitmapscan', 'off', true), "
                                 "set_config('max_parallel_workers_per_gather', '0', true)"))
-    if chosen.bbox is not None or chosen.near is not None:
-        box = box_around(*chosen.near) if chosen.near is not None else chosen.bbox
-        found = newest_in_place(where, box, chosen.page * chosen.page_size).c
-        matching = select(*found)
-    else:
-        found, matching = Report, select(*LISTED).where(*where)
-    # The page is chosen before anything is joined to it or looked up for it: PostgreSQL works out a
-    # row's columns before OFFSET passes it by, so page 20 of 50 would look up 1,000 reports' notes.
+    box = box_around(*chosen.near) if chosen.near is not None else chosen.bbox
+    found = newest_in_place(where, box, chosen.page * chosen.page_size).c
+    return _page(paged(select(*found), found, values, notes=not extended), extended)
+
+
+def paged(matching, found, values: dict, notes: bool):
+    """One page of `matching` (reports, or columns `found` of them), newest first, with what a request shows.
+
+    The page is chosen before anything is joined to it or looked up for it: PostgreSQL works out a
+    row's columns before OFFSET passes it by, so page 20 of 50 would look up 1,000 reports' notes.
+    """
     page = (matching.order_by(found.created_at.desc(), found.id.desc())
-            .limit(chosen.page_size).offset((chosen.page - 1) * chosen.page_size).subquery("page"))
-    return _page(listing(page.c, notes=not extended).order_by(page.c.created_at.desc(), page.c.id.desc()), extended)
+            .limit(bindparam("page_size", values["page_size"])).offset(bindparam("offset", values["offset"]))
+            .subquery("page"))
+    return listing(page.c, notes=notes).order_by(page.c.created_at.desc(), page.c.id.desc())
+
+
+def _listed(chosen: RequestFilter, where: list, values: dict, categories: int, extended: bool) -> list:
+    """A page found by time and the plain filters (the usual request): SQL made once for each combination of filters.
+
+    Building, keying and compiling the SQLAlchemy statement took longer than PostgreSQL takes to
+    answer a page of 50 (bench/run.py); with the filters' values as parameters, the SQL is the
+    same for every request of a shape, so it is compiled once and run on the session's cursor.
+    """
+    statuses = frozenset(chosen.statuses) if chosen.statuses in ({"open"}, {"closed"}) else None
+    shape = (statuses, *(value is not None for value in bound(chosen).values()), categories, extended)
+    sql, defaults, fields = _compiled(shape, lambda: paged(select(*LISTED).where(*where), Report, values,
+                                                           notes=not extended))
+    return _records(fields, dbapi.rows(sql, {**defaults, **values, **bound(chosen)}), extended)
+
+
+_COMPILED: dict[tuple, tuple[str, dict, tuple[str, ...]]] = {}
+
+
+def _compiled(shape: tuple, build) -> tuple[str, dict, tuple[str, ...]]:
+    """The SQL text, the constant parameters and the column names of the statement `build()` makes for `shape`."""
+    found = _COMPILED.get(shape)
+    if found is None:
+        statement = build()
+        compiled = statement.compile(dialect=db.session.get_bind().dialect)
+        values = {"page_size": 0, "offset": 0, "category_ids": 0, **bound(RequestFilter())}
+        defaults = {name: value for name, value in compiled.params.items() if name not in values}
+        found = _COMPILED[shape] = (compiled.string, defaults, tuple(statement.selected_columns.keys()))
+    return found
+
+
+def bound(chosen: RequestFilter) -> dict:
+    """The filters' values, as conditions() names its parameters."""
+    return {"start": chosen.start, "end": chosen.end, "updated_after": chosen.updated_after,
+            "updated_before": chosen.updated_before}
 
 
 def _page(query, extended: bool) -> list:
     """The rows as named tuples; `extended`, each with its public timeline and its latest note taken from it."""
     result = db.session.execute(query)
+    return _records(tuple(result.keys()), result, extended)
+
+
+def _records(fields: tuple[str, ...], result, extended: bool) -> list:
     # Reading a field of a SQLAlchemy Row costs 0.3-0.4 µs, of a named tuple a tenth of that; serialising
     # a request reads 17 of them (5 ms of a page of 1000).
-    fields = tuple(result.keys())
     if not extended:
         return [_record_type(fields)._make(row) for row in result]
-    rows = result.all()
+    record = _record_type(fields)
+    rows = [record._make(row) for row in result]
     found = timelines([row.id for row in rows])
     record, note = _record_type((*fields, "timeline")), fields.index("status_notes")
     extended_rows = []
@@ -148,7 +209,7 @@ def listing(report, notes: bool = True):
                w3c(report.created_at).label("requested_datetime"),
                w3c(func.coalesce(report.closed_at, report.updated_at)).label("updated_datetime"),
                w3c(report.due_at).label("expected_datetime"), report.description, report.address,
-               report.duplicate_of_id, report.channel,
+               report.duplicate_of_id, type_coerce(report.channel, String).label("channel"),  # its word, as SQL has it
                Neighbourhood.name.label("neighbourhood_name"), Neighbourhood.code.label("neighbourhood_code"),
                func.ST_Y(report.location).label("lat"), func.ST_X(report.location).label("lon"),
                Category.code.label("service_code"), Category.name.label("service_name"),
@@ -176,14 +237,15 @@ def conditions(chosen: RequestFilter) -> list:
         where.append(Report.closed_at.is_(None))
     elif chosen.statuses == {"closed"}:
         where.append(Report.closed_at.is_not(None))
+    # Named parameters (bound() gives their values), so that the SQL of a shape of filters is the same every time.
     if chosen.start is not None:
-        where.append(Report.created_at >= chosen.start)
+        where.append(Report.created_at >= bindparam("start", chosen.start))
     if chosen.end is not None:
-        where.append(Report.created_at <= chosen.end)
+        where.append(Report.created_at <= bindparam("end", chosen.end))
     if chosen.updated_after is not None:
-        where.append(Report.updated_at >= chosen.updated_after)
+        where.append(Report.updated_at >= bindparam("updated_after", chosen.updated_after))
     if chosen.updated_before is not None:
-        where.append(Report.updated_at <= chosen.updated_before)
+        where.append(Report.updated_at <= bindparam("updated_before", chosen.updated_before))
     if chosen.bbox is not None:
         where.append(Report.location.intersects(func.ST_MakeEnvelope(*chosen.bbox, 4326)))
     if chosen.near is not None:
@@ -251,6 +313,14 @@ def reading(box: tuple, count: int) -> str:
 LISTED = (Report.id, Report.public_id, Report.closed_at, Report.created_at, Report.updated_at, Report.due_at,
           Report.description, Report.address, Report.duplicate_of_id, Report.channel, Report.location,
           Report.category_id, Report.department_id, Report.neighbourhood_id, Report.media_urls)
+
+
+def by_category(ids: list[int]):
+    """Reports in these categories. One is `=`, not `= ANY`: only then does PostgreSQL take index
+    (category_id, created_at) to give them newest first (an array might hold several)."""
+    if len(ids) == 1:
+        return Report.category_id == bindparam("category_ids", ids[0])
+    return Report.category_id == any_(bindparam("category_ids", ids, type_=ARRAY(BigInteger)))
 
 
 def category_ids(codes: list[str]) -> list[int]:

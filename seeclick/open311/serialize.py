@@ -185,7 +185,7 @@ def extensions(record, updates) -> dict:
     """
     return {
         "extended_attributes": {
-            "channel": record.channel.value,
+            "channel": record.channel,
             "neighbourhood": record.neighbourhood_code,
             "neighbourhood_name": record.neighbourhood_name,
             "duplicate_of": None,
