@@ -398,6 +398,8 @@ STAND_IN_POINTS = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [123.456789, -12.3456789]},
      "properties": {"id": "#stand-in", "category": "stand-in category", "overdue": False, "url": "/stand-in"}}]}
 
+NO_POINTS = {"type": "FeatureCollection", "features": []}
+
 
 def _as_folium_writes(value) -> str:
     """The JSON Folium's templates write for `value` (Jinja's tojson)."""
@@ -421,9 +423,10 @@ def _neighbourhood_stand_ins() -> dict[str, str]:
             json.dumps(geojson_bounds(STAND_IN_OUTLINE)): "bounds"}
 
 
-def _neighbourhood_stand_in_parts() -> MapParts:
-    drawn = parts(neighbourhood_map(STAND_IN_OUTLINE, STAND_IN_POINTS))
-    if any(drawn.script.count(stand_in) != 1 for stand_in in _neighbourhood_stand_ins()):
+def _neighbourhood_stand_in_parts(circles: bool) -> MapParts:
+    drawn = parts(neighbourhood_map(STAND_IN_OUTLINE, STAND_IN_POINTS if circles else NO_POINTS))
+    if any(drawn.script.count(stand_in) != (1 if circles or name != "points" else 0)
+           for stand_in, name in _neighbourhood_stand_ins().items()):
         raise RuntimeError("a neighbourhood's map no longer writes its outline, circles and extent as it did")
     return drawn
 
@@ -439,12 +442,14 @@ def neighbourhood_map_parts(outline: dict, points: str) -> MapParts:
     """parts(neighbourhood_map(outline, points)) for `points` as GeoJSON text, from the drawing kept for the
     tile server and language."""
     bounds = geojson_bounds(outline)
-    if bounds is None or '"Feature"' not in points:  # drawn without an extent or without its layer of circles
+    if bounds is None:  # drawn without an extent
         return parts(neighbourhood_map(outline, json.loads(points)))
-    drawn = _drawn.get(("neighbourhood", current_app.config["TILE_URL"], str(get_locale())),
-                       _neighbourhood_stand_in_parts)
+    circles = '"Feature"' in points  # else nothing open there: a map without the layer of circles
+    drawn = _drawn.get(("neighbourhood", circles, current_app.config["TILE_URL"], str(get_locale())),
+                       lambda: _neighbourhood_stand_in_parts(circles))
     own = {"outline": _as_folium_writes(escaped(outline)), "points": html_safe(points), "bounds": json.dumps(bounds)}
-    return _filled(drawn, {stand_in: own[name] for stand_in, name in _neighbourhood_stand_ins().items()})
+    return _filled(drawn, {stand_in: own[name] for stand_in, name in _neighbourhood_stand_ins().items()
+                           if circles or name != "points"})
 
 
 def neighbourhood_map(outline: dict, points: dict) -> folium.Map:

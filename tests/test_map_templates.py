@@ -92,7 +92,9 @@ def test_every_report_page_places_one_drawing_of_the_map_at_its_own_place(client
     assert f"[{PARK_SLOPE.lat}, {PARK_SLOPE.lon}]" in moved and f"{CROWN_HEIGHTS.lat}" not in moved
 
 
-def test_a_neighbourhood_map_from_the_kept_drawing_is_the_map_drawn_for_its_outline_and_reports(app, monkeypatch):
+@pytest.mark.parametrize("reports", [3, 0], ids=["open reports", "none open"])
+def test_a_neighbourhood_map_from_the_kept_drawing_is_the_map_drawn_for_its_outline_and_reports(app, monkeypatch,
+                                                                                              reports):
     """Names and categories that are markup or would end a script come out as Folium writes them afresh."""
     outline = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"name": 'Crown <b>Heights</b> & "North"'},
@@ -101,7 +103,7 @@ def test_a_neighbourhood_map_from_the_kept_drawing_is_the_map_drawn_for_its_outl
     points = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-73.95, 40.67]},
          "properties": {"id": f"#{n}", "category": "</script><script>alert('1') & 2</script>", "overdue": n % 2 == 0,
-                        "url": f"/reports/{n}"}} for n in range(3)]}
+                        "url": f"/reports/{n}"}} for n in range(reports)]}
     as_text = json.dumps(points, sort_keys=True)  # as PostgreSQL gives it, but for the spaces it writes
     with app.test_request_context("/"):
         in_order(monkeypatch)
@@ -114,6 +116,7 @@ def test_a_neighbourhood_map_from_the_kept_drawing_is_the_map_drawn_for_its_outl
     assert "</script>" not in placed.script and "<b>" not in placed.script  # the tooltip shows the name as text
     assert "Crown \\u0026lt;b\\u0026gt;Heights" in placed.script
     assert "stand-in" not in placed.script and "123.4" not in placed.script
+    assert placed.script.count("L.CircleMarker(") == (1 if reports else 0)  # the layer of circles, if any
 
 
 ELSEWHERE = {"type": "FeatureCollection", "features": [
