@@ -145,14 +145,13 @@ _COMPILED: dict[tuple, tuple[str, dict, tuple[str, ...]]] = {}
 
 
 def _compiled(shape: tuple, build) -> tuple[str, dict, tuple[str, ...]]:
-    """The SQL text, the constant parameters and the column names of the statement `build()` makes for `shape`."""
+    """The SQL text, the parameters (each request gives its own filters' values) and the column names of the
+    statement `build()` makes for `shape`."""
     found = _COMPILED.get(shape)
     if found is None:
         statement = build()
         compiled = statement.compile(dialect=db.session.get_bind().dialect)
-        values = {"page_size": 0, "offset": 0, "category_ids": 0, **bound(RequestFilter())}
-        defaults = {name: value for name, value in compiled.params.items() if name not in values}
-        found = _COMPILED[shape] = (compiled.string, defaults, tuple(statement.selected_columns.keys()))
+        found = _COMPILED[shape] = (compiled.string, compiled.params, tuple(statement.selected_columns.keys()))
     return found
 
 
@@ -171,10 +170,10 @@ def _page(query, extended: bool) -> list:
 def _records(fields: tuple[str, ...], result, extended: bool) -> list:
     # Reading a field of a SQLAlchemy Row costs 0.3-0.4 µs, of a named tuple a tenth of that; serialising
     # a request reads 17 of them (5 ms of a page of 1000).
-    if not extended:
-        return [_record_type(fields)._make(row) for row in result]
     record = _record_type(fields)
     rows = [record._make(row) for row in result]
+    if not extended:
+        return rows
     found = timelines([row.id for row in rows])
     record, note = _record_type((*fields, "timeline")), fields.index("status_notes")
     extended_rows = []
