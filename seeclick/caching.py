@@ -55,8 +55,10 @@ class Kept(Generic[T]):
         _every.append(self)
 
     def get(self, key: Hashable, build: Callable[[], T], seconds: float | None = None, *,
-            family: Hashable = None, stands_in: Callable[[Hashable], bool] | None = None) -> T:
+            family: Hashable = None, stands_in: Callable[[Hashable], bool] | None = None, aged: bool = False) -> T:
         """The value kept for `key`, or build() kept from now on; `seconds` overrides the helper's own age.
+        `aged`: build() gives (the value, how many seconds old it is already), as a value found in a `Shared`
+        store is, and it is kept only for the rest of its life.
 
         While another thread builds `key`, this one waits for that build; or, when `key` is one version of
         a `family` and stands_in(the family's last key) says its value may be shown instead, is given that,
@@ -83,14 +85,14 @@ class Kept(Generic[T]):
             if under_way.value is not _MISSING:
                 return under_way.value
         try:
-            value = build()
+            value, age = build() if aged else (build(), 0.0)
         except BaseException:
             with self._lock:
                 del self._builds[key]
             mine.done.set()
             raise
         with self._lock:
-            self._put(key, value, family)
+            self._put(key, value, family, age)
             del self._builds[key]
         mine.value = value
         mine.done.set()
@@ -113,13 +115,13 @@ class Kept(Generic[T]):
         self._values.move_to_end(key)
         return found[1]
 
-    def _put(self, key: Hashable, value: T, family: Hashable = None) -> None:
+    def _put(self, key: Hashable, value: T, family: Hashable = None, age: float = 0.0) -> None:
         if family is not None:  # the family's earlier version is superseded: it is kept no longer
             earlier = self._latest.get(family)
             if earlier is not None and earlier != key:
                 self._values.pop(earlier, None)
             self._latest[family] = key
-        self._values[key] = (clock(), value)
+        self._values[key] = (clock() - age, value)
         self._values.move_to_end(key)
         while len(self._values) > self.limit:
             self._values.popitem(last=False)
@@ -166,20 +168,27 @@ class Shared:
 
     def get(self, uri: str | None, secret: bytes, key: str, build: Callable[[], str], seconds: float) -> str:
         """The text under `key` in the store at `uri`, signed with `secret`, or build() put there for `seconds`."""
+        return self.get_aged(uri, secret, key, build, seconds)[0]
+
+    def get_aged(self, uri: str | None, secret: bytes, key: str, build: Callable[[], str],
+                 seconds: float) -> tuple[str, float]:
+        """get(), and how many seconds ago the text was drawn (0 when drawn now): a process that keeps it too
+        keeps it only for the rest of its `seconds`, so that no copy anywhere is older."""
         store = _store(uri) if uri and clock() >= self._down_until.get(uri, 0.0) else None
         if store is None:
-            return build()
+            return build(), 0.0
         name = f"seeclick:{self.name}:{hashlib.sha256(key.encode()).hexdigest()}"
         try:
-            found = store.get(name)
+            found, left_ms = store.pipeline(transaction=False).get(name).pttl(name).execute()  # one round trip
         except redis.RedisError as error:
-            return self._failed(uri, error, build)
+            return self._failed(uri, error, build), 0.0
         if found is not None:
             signature, packed = found[:_SIGNATURE], found[_SIGNATURE:]
             why = "not signed with this application's key"
             if hmac.compare_digest(signature, _sign(secret, name, packed)):
                 try:
-                    return zlib.decompress(packed).decode()
+                    # Its age from what its expiry leaves of `seconds` (a value with none is taken as new).
+                    return zlib.decompress(packed).decode(), max(0.0, seconds - max(0, left_ms) / 1000)
                 except (zlib.error, UnicodeDecodeError) as error:
                     why = f"unreadable: {error}"
             log.warning("shared cache %s: the value under %s is drawn again (%s)", self.name, name, why)
@@ -189,7 +198,7 @@ class Shared:
             store.set(name, _sign(secret, name, packed) + packed, px=max(1, int(seconds * 1000)))
         except redis.RedisError as error:
             self._failed(uri, error, None)
-        return value
+        return value, 0.0
 
     def _failed(self, uri: str, error: Exception, build: Callable[[], str] | None):
         self._down_until[uri] = clock() + self.RETRY_SECONDS

@@ -107,3 +107,34 @@ def test_a_page_put_in_the_store_by_anyone_but_an_app_server_is_never_served(app
         rendered._neighbourhoods.clear()
         answer = client.get(PAGE).get_data(as_text=True)
         assert "planted" not in answer and same_page(answer) == same_page(page)
+
+
+def test_no_copy_of_a_page_is_older_than_its_thirty_seconds_and_each_lives_that_long(client, session, make_report,
+                                                                                     count_queries, monkeypatch):
+    """A worker keeps a page it found in the store for what is left of the page's life, no longer and no less."""
+    crown = session.scalar(select(Neighbourhood).where(Neighbourhood.code == "BK0802"))
+    make_report(neighbourhood=crown, description="Cracked kerb")
+    now = [caching.clock()]
+    monkeypatch.setattr(caching, "clock", lambda: now[0])
+    client.get(PAGE)
+    [key] = store(client.application).keys("seeclick:*")
+
+    def served(seconds_later: float, *, store_expired: bool) -> bool:
+        """Whether the page is served without being drawn again, `seconds_later` on this process's clock."""
+        now[0] += seconds_later
+        if store_expired:
+            store(client.application).delete(key)  # the store's own copy has lived out its time too
+        with count_queries() as counted:
+            assert client.get(PAGE).status_code == 200
+        return not reads_reports(counted)
+
+    rendered._neighbourhoods.clear()  # another worker finds it when it is fresh...
+    assert served(0, store_expired=False)
+    assert served(25, store_expired=True)  # ...and keeps it, not asking the store, for nearly all its life
+
+    rendered._neighbourhoods.clear()
+    assert not served(0, store_expired=False)  # gone from both: drawn again, and put in the store
+    store(client.application).pexpire(key, 2000)  # as if drawn 28 s ago
+    rendered._neighbourhoods.clear()
+    assert served(0, store_expired=False)
+    assert not served(2.5, store_expired=True)  # 30.5 s old: drawn again, not kept for another 15 or 30 s

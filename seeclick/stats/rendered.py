@@ -50,18 +50,19 @@ def kept(key: tuple, build: Callable[[], T], seconds: float | None = None) -> T:
 def neighbourhood(shown: Hashable, language: str, folded_at: datetime | None, build: Callable[[], dict[str, str]],
                   seconds: float) -> dict[str, str]:
     """build() (texts by name) for a neighbourhood's page (`shown`: its id and what the page shows of it) in a
-    language with the figures folded at `folded_at`, at most `seconds` old: kept half that in this process,
-    and half in the shared store, where the other workers and hosts find it. A page kept here for an
-    earlier fold is dropped once the new one is kept."""
+    language with the figures folded at `folded_at`, at most `seconds` old: kept that long from its drawing
+    in the shared store, where the other workers and hosts find it, and in this process for what is left
+    of that. A page kept here for an earlier fold is dropped once the new one is kept."""
     family = (db.engine.url.render_as_string(), shown, language)
     key = (*family, folded_at)
 
-    def from_the_store() -> dict[str, str]:
+    def from_the_store() -> tuple[dict[str, str], float]:
         secret = current_app.secret_key.encode() if isinstance(current_app.secret_key, str) else current_app.secret_key
-        return json.loads(_shared_neighbourhoods.get(current_app.config.get("SHARED_CACHE_URI"), secret, repr(key),
-                                                     lambda: json.dumps(build()), seconds / 2))
+        text, age = _shared_neighbourhoods.get_aged(current_app.config.get("SHARED_CACHE_URI"), secret, repr(key),
+                                                    lambda: json.dumps(build()), seconds)
+        return json.loads(text), age
 
-    return _neighbourhoods.get(key, from_the_store, seconds / 2, family=family)
+    return _neighbourhoods.get(key, from_the_store, seconds, family=family, aged=True)
 
 
 def by_fold(key: tuple, folded_at: datetime | None, build: Callable[[], T]) -> T:
