@@ -182,13 +182,15 @@ class Shared:
             found, left_ms = store.pipeline(transaction=False).get(name).pttl(name).execute()  # one round trip
         except redis.RedisError as error:
             return self._failed(uri, error, build), 0.0
-        if found is not None:
+        if found is not None and left_ms < 0:  # kept with no expiry (not as this class puts it): never served
+            log.warning("shared cache %s: the value under %s is drawn again (it had no expiry)", self.name, name)
+        elif found is not None:
             signature, packed = found[:_SIGNATURE], found[_SIGNATURE:]
             why = "not signed with this application's key"
             if hmac.compare_digest(signature, _sign(secret, name, packed)):
                 try:
-                    # Its age from what its expiry leaves of `seconds` (a value with none is taken as new).
-                    return zlib.decompress(packed).decode(), max(0.0, seconds - max(0, left_ms) / 1000)
+                    # Its age: what its expiry leaves of `seconds`, gone.
+                    return zlib.decompress(packed).decode(), max(0.0, seconds - left_ms / 1000)
                 except (zlib.error, UnicodeDecodeError) as error:
                     why = f"unreadable: {error}"
             log.warning("shared cache %s: the value under %s is drawn again (%s)", self.name, name, why)

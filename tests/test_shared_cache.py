@@ -96,6 +96,17 @@ def test_an_unreadable_value_in_the_store_is_drawn_again(app, client, session):
     assert zlib.decompress(store(app).get(key)[32:]).decode().count("Watch this neighbourhood") == 1
 
 
+def test_a_page_kept_in_the_store_with_no_expiry_is_drawn_again(app, client, session, count_queries):
+    """Only an app server's own value, which always expires, is served: none stays for ever."""
+    client.get(PAGE)
+    [key] = store(app).keys("seeclick:*")
+    store(app).persist(key)
+    rendered._neighbourhoods.clear()
+    with count_queries() as counted:
+        assert client.get(PAGE).status_code == 200
+    assert reads_reports(counted) and 0 < store(app).pttl(key) <= 30_000
+
+
 def test_a_page_put_in_the_store_by_anyone_but_an_app_server_is_never_served(app, client, session):
     """Whoever reaches Redis can write there; only what carries the app's own signature is placed in a page."""
     page = client.get(PAGE).get_data(as_text=True)
