@@ -169,11 +169,11 @@ def test_a_service_code_list_finds_the_requests_of_any_of_them(client, make_repo
     assert dead_animal.public_id in ids("service_code=dead-animal&status=open")
 
 
-def test_requests_of_the_same_filters_each_answer_with_their_own_values(client, make_report):
+def test_requests_of_the_same_filters_each_answer_with_their_own_values(client, make_report, login_as):
     """The SQL of a combination of filters is made once; each request's dates, codes and page are its own."""
     now = datetime.now(UTC)
     ago = {name: now - timedelta(days=days) for name, days in (("a", 10), ("b", 20), ("c", 30), ("d", 5))}
-    made = {name: make_report(category=category, created_at=ago[name]).public_id
+    made = {name: make_report(category=category, created_at=ago[name], updated_at=ago[name]).public_id
             for name, category in (("a", "pothole"), ("b", "street-light-out"), ("c", "pothole"), ("d", "dead-animal"))}
 
     def found(query):
@@ -192,6 +192,26 @@ def test_requests_of_the_same_filters_each_answer_with_their_own_values(client, 
              for size, page in ((1, 1), (1, 2), (1, 3), (2, 1))]
     assert pages == [["a"], ["c"], [], ["a", "c"]]
     assert found("status=open&service_code=dead-animal") == ["d"] and found("status=closed&service_code=pothole") == []
+
+    def changed(newest, oldest):  # each of these was last changed when it was made
+        return (f"updated_after={(now - timedelta(days=oldest)).isoformat()}"
+                f"&updated_before={(now - timedelta(days=newest)).isoformat()}").replace("+", "%2B")
+
+    assert [found(changed(8, 15)), found(changed(15, 35))] == [["a"], ["b", "c"]]
+    later = f"&updated_after={(now - timedelta(days=25)).isoformat()}".replace("+", "%2B")
+    assert [found(window(1, 35)), found(window(1, 35) + later)] == [["d", "a", "b", "c"], ["d", "a", "b"]]
+    timelines = [get(client, f"/open311/v2/requests.json?{window(newest, oldest)}&extensions=true")
+                 for newest, oldest in ((8, 15), (25, 35))]
+    assert [[r["service_request_id"] for r in answer if r["service_request_id"] in made.values()]
+            for answer in timelines] == [[made["a"]], [made["c"]]]
+    assert all(r["extended_attributes"]["channel"] == "web" and r["notes"] == [] for answer in timelines
+               for r in answer if r["service_request_id"] in made.values())
+    filled = make_report(created_at=now - timedelta(days=12), updated_at=now - timedelta(days=12))
+    lifecycle.close(filled, login_as("staff", "dot-bk"), Status.FIXED, "Filled")
+    for extensions in ("&extensions=true", ""):  # the latest note from the timeline, and from the listing's SQL
+        [answer] = [r for r in get(client, f"/open311/v2/requests.json?{window(11, 13)}&status=closed{extensions}")
+                    if r["service_request_id"] == filled.public_id]
+        assert answer["status_notes"] == "Filled" and ("notes" in answer) == bool(extensions)
 
 
 WGS84 = Geod(ellps="WGS84")

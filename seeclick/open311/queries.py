@@ -92,17 +92,17 @@ def requests(chosen: RequestFilter, extended: bool = False) -> list:
     if chosen.ids is not None:  # service_request_id overrides every other filter
         return _page(listing(Report, notes=not extended).where(Report.public_id.in_(chosen.ids), PUBLIC)
                      .order_by(Report.created_at.desc()).limit(1000), extended)
-    where, categories = conditions(chosen), 0
-    values = {"page_size": chosen.page_size, "offset": (chosen.page - 1) * chosen.page_size}
+    where = conditions(chosen)
+    values = {"page_size": chosen.page_size, "offset": (chosen.page - 1) * chosen.page_size, **bound(chosen)}
     if chosen.service_codes:
         # By id, not by joining on the code: then index (category_id, created_at) reads one category newest first.
         ids = category_ids(chosen.service_codes)
         if not ids:
             return []
-        where.append(by_category(ids))
-        values["category_ids"], categories = (ids[0], 1) if len(ids) == 1 else (ids, 2)
+        in_categories, values["category_ids"] = by_category(ids)
+        where.append(in_categories)
     if chosen.bbox is None and chosen.near is None:
-        return _listed(chosen, where, values, categories, extended)
+        return _listed(chosen, where, values, extended)
     if chosen.near is not None:
         # The planner takes one report in three of the circle's box to be in the circle (it is three in four),
         # so for a page about as large as the circle's reports it would sort them all (10 ms for 500 m) rather
@@ -112,22 +112,22 @@ def requests(chosen: RequestFilter, extended: bool = False) -> list:
                                 "set_config('max_parallel_workers_per_gather', '0', true)"))
     box = box_around(*chosen.near) if chosen.near is not None else chosen.bbox
     found = newest_in_place(where, box, chosen.page * chosen.page_size).c
-    return _page(paged(select(*found), found, values, notes=not extended), extended)
+    return _page(paged(select(*found), found, chosen.page_size, values["offset"], notes=not extended), extended)
 
 
-def paged(matching, found, values: dict, notes: bool):
+def paged(matching, found, page_size: int, offset: int, notes: bool):
     """One page of `matching` (reports, or columns `found` of them), newest first, with what a request shows.
 
     The page is chosen before anything is joined to it or looked up for it: PostgreSQL works out a
     row's columns before OFFSET passes it by, so page 20 of 50 would look up 1,000 reports' notes.
     """
     page = (matching.order_by(found.created_at.desc(), found.id.desc())
-            .limit(bindparam("page_size", values["page_size"])).offset(bindparam("offset", values["offset"]))
+            .limit(bindparam("page_size", page_size)).offset(bindparam("offset", offset))
             .subquery("page"))
     return listing(page.c, notes=notes).order_by(page.c.created_at.desc(), page.c.id.desc())
 
 
-def _listed(chosen: RequestFilter, where: list, values: dict, categories: int, extended: bool) -> list:
+def _listed(chosen: RequestFilter, where: list, values: dict, extended: bool) -> list:
     """A page found by time and the plain filters (the usual request): SQL made once for each combination of filters.
 
     Building, keying and compiling the SQLAlchemy statement took longer than PostgreSQL takes to
@@ -135,10 +135,11 @@ def _listed(chosen: RequestFilter, where: list, values: dict, categories: int, e
     same for every request of a shape, so it is compiled once and run on the session's cursor.
     """
     statuses = frozenset(chosen.statuses) if chosen.statuses in ({"open"}, {"closed"}) else None
-    shape = (statuses, *(value is not None for value in bound(chosen).values()), categories, extended)
-    sql, defaults, fields = _compiled(shape, lambda: paged(select(*LISTED).where(*where), Report, values,
-                                                           notes=not extended))
-    return _records(fields, dbapi.rows(sql, {**defaults, **values, **bound(chosen)}), extended)
+    categories = values.get("category_ids")  # none, one (an id) or several (a list): three statements
+    shape = (statuses, *(values[name] is not None for name in FILTERS), type(categories), extended)
+    sql, defaults, fields = _compiled(shape, lambda: paged(select(*LISTED).where(*where), Report, values["page_size"],
+                                                           values["offset"], notes=not extended))
+    return _records(fields, dbapi.rows(sql, {**defaults, **values}), extended)
 
 
 _COMPILED: dict[tuple, tuple[str, dict, tuple[str, ...]]] = {}
@@ -155,10 +156,12 @@ def _compiled(shape: tuple, build) -> tuple[str, dict, tuple[str, ...]]:
     return found
 
 
+FILTERS = ("start", "end", "updated_after", "updated_before")  # conditions()' parameters, as RequestFilter names them
+
+
 def bound(chosen: RequestFilter) -> dict:
     """The filters' values, as conditions() names its parameters."""
-    return {"start": chosen.start, "end": chosen.end, "updated_after": chosen.updated_after,
-            "updated_before": chosen.updated_before}
+    return {name: getattr(chosen, name) for name in FILTERS}
 
 
 def _page(query, extended: bool) -> list:
@@ -314,12 +317,12 @@ LISTED = (Report.id, Report.public_id, Report.closed_at, Report.created_at, Repo
           Report.category_id, Report.department_id, Report.neighbourhood_id, Report.media_urls)
 
 
-def by_category(ids: list[int]):
-    """Reports in these categories. One is `=`, not `= ANY`: only then does PostgreSQL take index
-    (category_id, created_at) to give them newest first (an array might hold several)."""
+def by_category(ids: list[int]) -> tuple:
+    """Reports in these categories, and the value of its parameter. One is `=`, not `= ANY`: only then does
+    PostgreSQL take index (category_id, created_at) to give them newest first (an array might hold several)."""
     if len(ids) == 1:
-        return Report.category_id == bindparam("category_ids", ids[0])
-    return Report.category_id == any_(bindparam("category_ids", ids, type_=ARRAY(BigInteger)))
+        return Report.category_id == bindparam("category_ids", ids[0]), ids[0]
+    return Report.category_id == any_(bindparam("category_ids", ids, type_=ARRAY(BigInteger))), ids
 
 
 def category_ids(codes: list[str]) -> list[int]:
