@@ -172,16 +172,22 @@ class Shared:
 
     def get_aged(self, uri: str | None, secret: bytes, key: str, build: Callable[[], str],
                  seconds: float) -> tuple[str, float]:
-        """get(), and how many seconds ago the text was drawn (0 when drawn now): a process that keeps it too
-        keeps it only for the rest of its `seconds`, so that no copy anywhere is older."""
+        """get(), and how many seconds old the text is (when drawn now, from the start of its drawing): a process
+        that keeps it too keeps it only for the rest of its `seconds`, so that no copy anywhere is older."""
+
+        def drawn() -> tuple[str, float]:
+            began = clock()
+            value = build()
+            return value, clock() - began
+
         store = _store(uri) if uri and clock() >= self._down_until.get(uri, 0.0) else None
         if store is None:
-            return build(), 0.0
+            return drawn()
         name = f"seeclick:{self.name}:{hashlib.sha256(key.encode()).hexdigest()}"
         try:
-            found, left_ms = store.pipeline(transaction=False).get(name).pttl(name).execute()  # one round trip
+            found, left_ms = store.pipeline().get(name).pttl(name).execute()  # at once (MULTI), in one round trip
         except redis.RedisError as error:
-            return self._failed(uri, error, build), 0.0
+            return self._failed(uri, error, drawn)
         if found is not None and left_ms < 0:  # kept with no expiry (not as this class puts it): never served
             log.warning("shared cache %s: the value under %s is drawn again (it had no expiry)", self.name, name)
         elif found is not None:
@@ -194,15 +200,15 @@ class Shared:
                 except (zlib.error, UnicodeDecodeError) as error:
                     why = f"unreadable: {error}"
             log.warning("shared cache %s: the value under %s is drawn again (%s)", self.name, name, why)
-        value = build()
+        value, age = drawn()
         packed = zlib.compress(value.encode(), 1)
         try:
-            store.set(name, _sign(secret, name, packed) + packed, px=max(1, int(seconds * 1000)))
+            store.set(name, _sign(secret, name, packed) + packed, px=max(1, int((seconds - age) * 1000)))
         except redis.RedisError as error:
             self._failed(uri, error, None)
-        return value, 0.0
+        return value, age
 
-    def _failed(self, uri: str, error: Exception, build: Callable[[], str] | None):
+    def _failed(self, uri: str, error: Exception, build: Callable[[], tuple[str, float]] | None):
         self._down_until[uri] = clock() + self.RETRY_SECONDS
         log.warning("shared cache %s unreachable (%s): each process draws its own for %.0f s",
                     self.name, error, self.RETRY_SECONDS)
