@@ -523,13 +523,13 @@ def measure(args, server, database_url, cases, results, after_writes=None):
         if after_writes and previous is not None and previous.name in WRITES and case.name not in WRITES:
             after_writes()
         check(server, case.lines, case.expect)
-        if case.warm:
-            for line in dict.fromkeys(case.lines):
-                server.get(line.split("\t")[1])
         service, floor = [], []
         for r in range(args.rounds):
             for which in (("service", "floor") if r % 2 == 0 else ("floor", "service")):
                 if which == "service":
+                    if case.warm:  # before each round: a page kept 30 s may have gone since the last
+                        for line in dict.fromkeys(case.lines):
+                            server.get(line.split("\t")[1])
                     service.append(wrk(server, case.lines, round_seconds, args.connections, case.expect))
                 elif case.floor == "sql":
                     floor.append(sql_floor(database_url, case.statements, round_seconds, args.connections))
