@@ -214,6 +214,28 @@ def test_requests_of_the_same_filters_each_answer_with_their_own_values(client, 
         assert answer["status_notes"] == "Filled" and ("notes" in answer) == bool(extensions)
 
 
+def test_a_filter_compiled_with_its_first_value_is_refused_rather_than_answered(client, make_report, monkeypatch):
+    """A filter written as a plain value, not a named parameter, would answer every later request of its
+    combination of filters with the first one's value: the first request fails instead, naming it."""
+    from seeclick.reports.models import Report
+
+    conditions = queries.conditions
+
+    def with_a_plain_value(chosen):
+        where = conditions(chosen)
+        if chosen.start is not None:
+            where.append(Report.created_at >= chosen.start)  # the mistake: a value, not bindparam("start")
+        return where
+
+    make_report()
+    monkeypatch.setattr(queries, "conditions", with_a_plain_value)
+    monkeypatch.setattr(queries, "_COMPILED", {})
+    with pytest.raises(RuntimeError, match="created_at_1 would keep the first request's value"):
+        client.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z")
+    monkeypatch.setattr(queries, "conditions", conditions)
+    assert client.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z").status_code == 200
+
+
 WGS84 = Geod(ellps="WGS84")
 
 

@@ -151,9 +151,25 @@ def _compiled(shape: tuple, build) -> tuple[str, dict, tuple[str, ...]]:
     found = _COMPILED.get(shape)
     if found is None:
         statement = build()
-        compiled = statement.compile(dialect=db.session.get_bind().dialect)
+        dialect = db.session.get_bind().dialect
+        compiled = statement.compile(dialect=dialect)
+        # Any other parameter would keep the first request's value for every later request of the shape.
+        stray = set(compiled.params) - set(REQUESTED) - set(FILTERS) - _listing_constants(dialect)
+        if stray:
+            raise RuntimeError(f"open311.queries: {', '.join(sorted(stray))} would keep the first request's value "
+                               "in every later one of its filters: give each a named bindparam in conditions() "
+                               "and its value in bound()")
         found = _COMPILED[shape] = (compiled.string, compiled.params, tuple(statement.selected_columns.keys()))
     return found
+
+
+REQUESTED = ("page_size", "offset", "category_ids")  # the other parameters each request gives (_listed)
+
+
+@functools.cache
+def _listing_constants(dialect) -> frozenset[str]:
+    """The parameters of what listing() shows (the same for every request): an empty note, for one."""
+    return frozenset(listing(Report).compile(dialect=dialect).params)
 
 
 FILTERS = ("start", "end", "updated_after", "updated_before")  # conditions()' parameters, as RequestFilter names them
