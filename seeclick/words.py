@@ -46,7 +46,8 @@ def when(moment: datetime | None) -> str:
     patterns = _moment_patterns(locale_name)
     time_words = (_time_words(locale_name, local.hour, local.minute) if patterns.by_time_of_day
                   else patterns.time.apply(local, patterns.locale))
-    day_words = _day_words(locale_name, local.date()) if patterns.by_day else patterns.day.apply(local.date(), patterns.locale)
+    day = local.date()
+    day_words = _day_words(locale_name, day) if patterns.by_day else patterns.day.apply(day, patterns.locale)
     return patterns.joined.format(time_words, day_words)
 
 
