@@ -14,6 +14,7 @@ import folium.features
 import folium.plugins
 import folium.template
 import jinja2
+import xyzservices
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -141,9 +142,17 @@ def base_map(center, zoom, tile_url, attribution, **options) -> folium.Map:
             zoom_control=False, **options)
     m.default_js = [("leaflet", url_for("static", filename=f"{LEAFLET}/leaflet.js"))]
     m.default_css = [("leaflet_css", url_for("static", filename=f"{LEAFLET}/leaflet.css"))]
-    folium.TileLayer(tiles=tile_url, attr=attribution, name="base", control=False, max_zoom=19).add_to(m)
+    folium.TileLayer(tiles=tile_provider(tile_url, attribution), attr=attribution, name="base", control=False,
+                     max_zoom=19).add_to(m)
     ZoomControl().add_to(m)
     return m
+
+
+@functools.lru_cache(maxsize=8)
+def tile_provider(tile_url: str, attribution: str) -> xyzservices.TileProvider:
+    """The configured tile server as a provider of its own: given a URL, Folium looks it up among the
+    thousand providers xyzservices knows, by name, before taking it as a URL (2 ms for every map drawn)."""
+    return xyzservices.TileProvider(name="base", url=tile_url, attribution=attribution)
 
 
 def escaped(collection: dict) -> dict:
