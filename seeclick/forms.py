@@ -3,6 +3,10 @@
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from wtforms import SelectChoice
+from wtforms.fields.choices import Choice
+from wtforms.widgets import Select, html_params
+
+from seeclick.caching import Kept
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -23,3 +27,32 @@ def token_input(token: str = TOKEN_STAND_IN) -> Markup:
 def with_token(html: str) -> Markup:
     """Kept HTML with this request's form token where token_input() left the stand-in."""
     return Markup(html.replace(TOKEN_STAND_IN, str(escape(generate_csrf()))))
+
+
+_options: Kept[list] = Kept("a <select>'s <option>s, by its choices", limit=200)
+
+
+class KeptSelect(Select):
+    """A <select> whose options are written once per list of choices and kept: the neighbourhood choices
+    of the staff queue's filter and of the report form are a few hundred, and writing them through
+    WTForms on every page cost more than the page's SQL.
+
+    The key is the choices themselves (values and labels as this request's language writes them), so an
+    option is never shown under a name it no longer has; only the chosen one is written each time.
+    Every option is WTForms' own markup, from Select.render_option.
+    """
+
+    def __call__(self, field, **kwargs):
+        offered = list(field.iter_choices())
+        if any(c.render_kw for c in offered):  # options with attributes of their own: written each time
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        kwargs.update({k: getattr(flags, k) for k in dir(flags) if k in self.validation_attrs and k not in kwargs})
+        pairs = tuple((c.value, str(c.label)) for c in offered)
+        options = list(_options.get(pairs, lambda: [
+            self.render_option(Choice(value, label, False, {})) for value, label in pairs]))
+        for i, choice in enumerate(offered):
+            if choice.selected:
+                options[i] = self.render_option(choice)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(options)}</select>")

@@ -76,6 +76,31 @@ def test_a_report_sent_costs_its_two_statements_and_both_are_counted(client, cat
     assert "INSERT INTO report" in sent[1] and "INSERT INTO notification" in sent[2]
 
 
+@pytest.mark.parametrize("path", ["/reports/new", "/reports/new?lat=40.6782&lon=-73.9442"])
+def test_the_report_form_costs_the_same_statements_for_any_number_of_categories(
+        client, session, make_category, count_queries, path):
+    """Every category's questions are on the form (its script shows the chosen one's): read in one statement,
+    not one a category, with the neighbourhoods' names and not their boundaries."""
+    from seeclick.categories.models import CategoryQuestion, Datatype
+
+    counts = []
+    for made in (0, 12):
+        for i in range(made):
+            category = make_category(f"form-{i}", name=f"Form problem {i}")
+            category.questions.append(CategoryQuestion(code=f"size-{i}", prompt=f"How large is problem {i}?",
+                                                       datatype=Datatype.STRING, required=False))
+        session.flush()
+        caching.forget_all()
+        with count_queries() as counted:
+            page = client.get(path)
+        assert page.status_code == 200
+        counts.append(counted)
+    few, many = counts
+    assert "How large is problem 11?" in page.text and "Form problem 11" in page.text
+    assert len(few) == len(many) <= 4, f"before: {few!r}\nwith 12 more categories: {many!r}"
+    assert not [s for s in many.statements if "neighbourhood.geom" in s]
+
+
 def add_photo(report, update=None):
     """A real photo, staged and attached as the report form or a closing note attaches it."""
     picture = io.BytesIO()

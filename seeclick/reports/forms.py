@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields import EmailField, TelField
 
+from seeclick.forms import KeptSelect
 from seeclick.reports.submission import DESCRIPTION_LIMIT
 
 
@@ -15,10 +16,10 @@ class ReportForm(FlaskForm):
     lat = HiddenField()
     lon = HiddenField()
     approximate = HiddenField()  # "1" when the pin was put at a ZIP code area or a neighbourhood found by name
-    neighbourhood = SelectField(_l("Neighbourhood"), choices=[], validate_choice=False)
+    neighbourhood = SelectField(_l("Neighbourhood"), choices=[], validate_choice=False, widget=KeptSelect())
     address = StringField(_l("Address, cross streets or landmark"),
                           render_kw={"autocomplete": "street-address", "maxlength": 500})
-    category = SelectField(_l("What is the problem?"), choices=[], validate_choice=False)
+    category = SelectField(_l("What is the problem?"), choices=[], validate_choice=False, widget=KeptSelect())
     description = TextAreaField(_l("Describe it"), render_kw={"rows": 4, "maxlength": DESCRIPTION_LIMIT})
     contact_ok = BooleanField(_l("Keep it as written: I know the description and address are public"))
     photos = MultipleFileField(_l("Photos (up to 3)"), render_kw={"accept": "image/*"})

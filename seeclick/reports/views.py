@@ -213,7 +213,7 @@ def draft_from(form, where, staged, token) -> Draft:
 
 
 def render_form(form, where, errors, staged, status=None, address_search=None, template="reports/new.html"):
-    served = queries.categories_at(where) if where else queries.active_categories()
+    served = queries.categories_at(where, questions=True) if where else queries.active_categories(questions=True)
     form.category.choices = [("", _("Choose…"))] + [(str(c.id), c.name) for c in served]
     form.neighbourhood.choices = [("", _("Choose…"))] + [
         (n.code, f"{n.name} ({n.borough})") for n in queries.neighbourhoods()]

@@ -1,6 +1,5 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from wtforms import (
     BooleanField,
     FileField,
@@ -10,46 +9,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import Choice
 from wtforms.validators import NumberRange, Optional
-from wtforms.widgets import Select, html_params
 
-from seeclick.caching import Kept
-from seeclick.forms import choices
+from seeclick.forms import KeptSelect, choices
 from seeclick.reports.lifecycle import RESOLUTIONS
 from seeclick.reports.models import Status
 
 RESOLUTION_LABELS = {Status.FIXED: _l("Fixed"), Status.NOT_FIXABLE: _l("Cannot fix"), Status.NOT_OURS: _l("Not ours")}
 SORT_LABELS = {"oldest": _l("Oldest first"), "newest": _l("Newest first"), "due": _l("Due soonest"),
                "updated": _l("Recently updated")}
-
-
-_options: Kept[list] = Kept("a queue filter's <option>s, by its choices", limit=200)
-
-
-class KeptSelect(Select):
-    """A <select> whose options are written once per list of choices and kept: the neighbourhood filter
-    has a few hundred, and writing them through WTForms on every queue page cost more than its SQL.
-
-    The key is the choices themselves (values and labels as this request's language writes them), so an
-    option is never shown under a name it no longer has; only the chosen one is written each time.
-    Every option is WTForms' own markup, from Select.render_option.
-    """
-
-    def __call__(self, field, **kwargs):
-        offered = list(field.iter_choices())
-        if any(c.render_kw for c in offered):  # options with attributes of their own: written each time
-            return super().__call__(field, **kwargs)
-        kwargs.setdefault("id", field.id)
-        flags = getattr(field, "flags", {})
-        kwargs.update({k: getattr(flags, k) for k in dir(flags) if k in self.validation_attrs and k not in kwargs})
-        pairs = tuple((c.value, str(c.label)) for c in offered)
-        options = list(_options.get(pairs, lambda: [
-            self.render_option(Choice(value, label, False, {})) for value, label in pairs]))
-        for i, choice in enumerate(offered):
-            if choice.selected:
-                options[i] = self.render_option(choice)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(options)}</select>")
 
 
 def department_id(value):
