@@ -310,6 +310,10 @@ def build_cases(app, server, args, rng):
     gets("neighbourhood page", neighbourhoods, p95_under(100))
     gets("neighbourhood page, each drawn already", neighbourhoods, p95_under(100), warm=True)
     gets("report page", [f"/reports/{public_id}" for public_id in public_ids], p95_under(100))
+    # A citizen's first page: from the menu, from the public map at a point, from a neighbourhood's page.
+    gets("report form", [("/reports/new", f"/reports/new?lat={lat:.6f}&lon={lon:.6f}",
+                          f"/reports/new?neighbourhood={codes[i % len(codes)]}")[i % 3]
+                         for i, (lon, lat) in enumerate(sample)], p95_under(100))
     gets("home page", ["/"], p95_under(100))
     gets("staff queue (signed in)", [f"/staff/queue?page={1 + i % 5}" for i in range(10)]
          + ["/staff/queue?sort=due", "/staff/queue?overdue=1"], cookie=login_cookie(server))
