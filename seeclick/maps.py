@@ -316,6 +316,30 @@ def report_form_map(where=None) -> folium.Map:
     return base_map(where.to_leaflet(), 17, cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
 
 
+def report_form_map_parts(where=None) -> tuple[MapParts, str]:
+    """The parts of report_form_map(where) and the map's name (the form's script finds the map by it), from
+    the drawing kept for the city, or for any place with the stand-in's centre replaced by `where`'s."""
+    key = ("report form", where is not None, current_app.config["TILE_URL"], str(get_locale()))
+    drawn, name = _form_maps.get(key, lambda: _form_map_drawn(where is not None))
+    if where is None:
+        return drawn, name
+    return replace(drawn, script=Markup(str(drawn.script).replace(json.dumps(list(STAND_IN)),
+                                                                  json.dumps([where.lat, where.lon])))), name
+
+
+_form_maps: Kept[tuple[MapParts, str]] = Kept("the report form's map, for the city and for a place", limit=50)
+
+
+def _form_map_drawn(placed: bool) -> tuple[MapParts, str]:
+    from seeclick.geo import LatLon
+
+    m = report_form_map(LatLon(*STAND_IN) if placed else None)
+    drawn = parts(m)
+    if placed and drawn.script.count(json.dumps(list(STAND_IN))) != 1:  # a Folium that writes places otherwise
+        raise RuntimeError("the report form's map no longer names its centre as [lat, lon]")
+    return drawn, m.get_name()
+
+
 def place_map(where, approximate: bool) -> folium.Map:
     """A report's place: a pin, or a ring around the neighbourhood point when it was placed without the map."""
     cfg = current_app.config

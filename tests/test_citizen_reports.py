@@ -525,6 +525,43 @@ def test_a_change_written_by_another_process_is_enforced_at_once(client, session
     assert count(session, Report) == 1
 
 
+def test_the_form_shows_each_change_to_a_category_at_once_though_its_questions_are_kept(client, session, categories):
+    """The questions under the category choice are drawn once for the categories' versions and the language;
+    a change written by another process (in SQL, behind this one's back) is on the very next form."""
+    pothole = categories["pothole"]
+    assert "How big is it?" in client.get("/reports/new").text
+    session.execute(text("UPDATE category_question SET prompt = 'How deep is it?' WHERE category_id = :id"),
+                    {"id": pothole.id})
+    session.flush()
+    for path in ("/reports/new", f"/reports/new?lat={CROWN_HEIGHTS.lat}&lon={CROWN_HEIGHTS.lon}"):
+        page = client.get(path).text
+        assert "How deep is it?" in page and "How big is it?" not in page
+    assert "(obligatoria)" in client.get("/reports/new", headers={"Accept-Language": "es"}).text
+    assert "(required)" in client.get("/reports/new").text
+
+    session.execute(text("UPDATE category SET active = false WHERE id = :id"), {"id": pothole.id})
+    session.flush()
+    page = client.get("/reports/new").text
+    assert f'data-category="{pothole.id}"' not in page and "How deep is it?" not in page
+
+
+def test_a_form_shown_again_has_the_chosen_categorys_questions_with_the_answers_given(client, categories):
+    """Not the drawing kept for a form with nothing chosen: the chosen category's questions are shown and
+    enabled, with what was answered."""
+    pothole = categories["pothole"]
+    choice = size_key(pothole)
+    response = client.post("/reports/new", data=report_form(client, categories, step="locate",
+                                                            **{"answer-size": choice}))
+    assert response.status_code == 200
+    page = response.text
+    section = page[page.index(f'<div class="questions" data-category="{pothole.id}"'):]
+    section = section[:section.index("</select>")]
+    assert "hidden" not in section.split(">", 1)[0] and "disabled" not in section
+    assert f'<option value="{choice}" selected>' in section
+    assert "How big is it?" in client.get("/reports/new").text
+    assert f'<option value="{choice}" selected>' not in client.get("/reports/new").text
+
+
 def test_a_category_is_read_again_only_when_it_changed(session, categories):
     from seeclick.categories import versions as kept
     from seeclick.reports import queries

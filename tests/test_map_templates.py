@@ -92,6 +92,30 @@ def test_every_report_page_places_one_drawing_of_the_map_at_its_own_place(client
     assert f"[{PARK_SLOPE.lat}, {PARK_SLOPE.lon}]" in moved and f"{CROWN_HEIGHTS.lat}" not in moved
 
 
+@pytest.mark.parametrize("where", [None, CROWN_HEIGHTS], ids=["the city", "a place"])
+def test_the_report_forms_map_from_the_kept_drawing_is_the_map_drawn_for_it(app, session, monkeypatch, where):
+    with app.test_request_context("/"):
+        for _ in range(2):  # drawn, then from what was kept
+            in_order(monkeypatch)
+            placed, name = maps.report_form_map_parts(where)
+            in_order(monkeypatch)
+            m = maps.report_form_map(where)
+            assert (placed, name) == (maps.parts(m), m.get_name())
+
+
+def test_every_report_form_places_one_drawing_of_its_map_where_it_was_asked_for(client, session):
+    """The form's script finds the map by the name it is given; each page centres it on its own place."""
+    plain, here, there = (client.get(path).text for path in (
+        "/reports/new", f"/reports/new?lat={CROWN_HEIGHTS.lat}&lon={CROWN_HEIGHTS.lon}",
+        f"/reports/new?lat={PARK_SLOPE.lat}&lon={PARK_SLOPE.lon}"))
+    for page in (plain, here, there):
+        assert f'data-map="{map_div(page)}"' in page
+    assert map_div(here) == map_div(there) != map_div(plain)
+    assert f"[{CROWN_HEIGHTS.lat}, {CROWN_HEIGHTS.lon}]" in here and f"{PARK_SLOPE.lat}" not in here
+    assert f"[{PARK_SLOPE.lat}, {PARK_SLOPE.lon}]" in there and f"{CROWN_HEIGHTS.lat}" not in there
+    assert str(maps.STAND_IN[0]) not in plain + here + there
+
+
 @pytest.mark.parametrize("reports", [3, 0], ids=["open reports", "none open"])
 def test_a_neighbourhood_map_from_the_kept_drawing_is_the_map_drawn_for_its_outline_and_reports(app, monkeypatch,
                                                                                               reports):

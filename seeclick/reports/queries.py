@@ -4,32 +4,49 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from seeclick import dbapi
+from seeclick.caching import Kept
 from seeclick.categories.models import Category
 from seeclick.categories.queries import CATEGORY_VERSION
 from seeclick.extensions import db
 from seeclick.geo import LatLon, to_db
 from seeclick.moderation.models import Reason
 from seeclick.neighbourhoods.models import Neighbourhood
+from seeclick.neighbourhoods.queries import OUTLINES_SECONDS
 from seeclick.photos.models import Photo
 from seeclick.reports.models import Report, ReportState, Status, Support, Update
 
-CATEGORIES_AT = text("""
+# The categories offered at a point: those some department takes there (the departments whose service areas
+# hold it), or that a city-wide desk takes; none outside every area. Everywhere (no point): the active ones.
+# Each with its version (categories.queries.CATEGORY_VERSION), by group and name. Plain DBAPI SQL.
+_OFFERED = f"""
+    SELECT c.id, c.name, c.group_name, {CATEGORY_VERSION} FROM category c WHERE c.active {{here}}
+    ORDER BY c.group_name, c.name
+"""
+OFFERED_EVERYWHERE = _OFFERED.format(here="")
+OFFERED_AT = """
     WITH here AS (
         SELECT DISTINCT p.department_id FROM service_area_part p
-        WHERE ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-    )
-    SELECT c.id FROM category c
-    WHERE c.active AND EXISTS (SELECT 1 FROM here) AND (
+        WHERE ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326))
+    )""" + _OFFERED.format(here="""AND EXISTS (SELECT 1 FROM here) AND (
         c.fallback_department_id IS NOT NULL
         OR EXISTS (SELECT 1 FROM department_category dc JOIN here h ON h.department_id = dc.department_id
-                   WHERE dc.category_id = c.id))
-""")
+                   WHERE dc.category_id = c.id))""")
+
+
+class Offered(NamedTuple):
+    """A category as the report form and its script offer it."""
+
+    id: int
+    name: str
+    group: str
+    version: str
 
 
 # Everything a new report at a point needs to read, in one round trip: the rows of
@@ -60,27 +77,22 @@ def new_report_at(category_id: int, where: LatLon) -> Place:
     return Place(found, found[0][6], found[0][7])
 
 
-def categories_at(where: LatLon, questions: bool = False) -> list[Category]:
-    """The categories some department takes at this place, by group and name; none outside the city.
-    `questions`: with their questions, in one more statement (the form shows every category's)."""
-    ids = db.session.scalars(CATEGORIES_AT, {"lon": where.lon, "lat": where.lat}).all()
-    if not ids:
-        return []
-    return _categories(Category.id.in_(ids), questions)
+def offered(where: LatLon | None) -> list[Offered]:
+    """The categories a report may be made in at this place (None: anywhere in the city), by group and name."""
+    if where is None:
+        return [Offered(*row) for row in dbapi.rows(OFFERED_EVERYWHERE, {})]
+    return [Offered(*row) for row in dbapi.rows(OFFERED_AT, {"lon": where.lon, "lat": where.lat})]
 
 
 def category(category_id: int) -> Category | None:
     return db.session.get(Category, category_id)
 
 
-def active_categories(questions: bool = False) -> list[Category]:
-    return _categories(Category.active, questions)
-
-
-def _categories(where, questions: bool) -> list[Category]:
-    query = select(Category).where(where).order_by(Category.group, Category.name)
-    # Each category's questions loaded on first use would be a statement a category: 24 on the form.
-    return db.session.scalars(query.options(selectinload(Category.questions)) if questions else query).all()
+def with_questions(ids: list[int]) -> list[Category]:
+    """These categories with their questions (one statement for them all), in this order."""
+    found = {c.id: c for c in db.session.scalars(
+        select(Category).where(Category.id.in_(ids)).options(selectinload(Category.questions)))}
+    return [found[i] for i in ids if i in found]
 
 
 def neighbourhood_at(where: LatLon) -> Neighbourhood | None:
@@ -88,14 +100,23 @@ def neighbourhood_at(where: LatLon) -> Neighbourhood | None:
     return db.session.scalar(select(Neighbourhood).where(func.ST_Intersects(Neighbourhood.geom, point)).limit(1))
 
 
+# The neighbourhoods change only when boundaries are imported again: kept as the city's outlines are (whose
+# names the city's map shows), and read again after that long.
+_neighbourhoods: Kept[list] = Kept("every neighbourhood's code, name and borough, by database",
+                                   seconds=OUTLINES_SECONDS)
+
+
 def neighbourhoods() -> list:
-    """Every neighbourhood's code, name and borough (not its boundary), by borough and name.
+    """Every neighbourhood's code, name and borough (not its boundary), by borough and name, for the form's choice.
 
     Sorted here: PostgreSQL compares text under the database's collation (strcoll, even for C.UTF-8),
     which took 2 of the 2.5 ms of the statement for a few hundred rows.
     """
-    rows = db.session.execute(select(Neighbourhood.code, Neighbourhood.name, Neighbourhood.borough)).all()
-    return sorted(rows, key=lambda row: (row.borough, row.name))
+    def read() -> list:
+        rows = db.session.execute(select(Neighbourhood.code, Neighbourhood.name, Neighbourhood.borough)).all()
+        return sorted((tuple(row) for row in rows), key=lambda row: (row[2], row[1]))
+
+    return _neighbourhoods.get(db.engine.url.render_as_string(), read)
 
 
 def neighbourhood_by_code(code: str) -> Neighbourhood | None:

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from seeclick import caching, maps, ratelimits
 from seeclick.accounts.permissions import can_act
 from seeclick.addresses import choosing
+from seeclick.caching import Kept
 from seeclick.extensions import csrf, db, limiter
 from seeclick.forms import TOKEN_STAND_IN, token_input, with_token
 from seeclick.moderation.forms import FlagForm
@@ -213,24 +214,40 @@ def draft_from(form, where, staged, token) -> Draft:
 
 
 def render_form(form, where, errors, staged, status=None, address_search=None, template="reports/new.html"):
-    served = queries.categories_at(where, questions=True) if where else queries.active_categories(questions=True)
+    served = queries.offered(where)
     form.category.choices = [("", _("Choose…"))] + [(str(c.id), c.name) for c in served]
     form.neighbourhood.choices = [("", _("Choose…"))] + [
-        (n.code, f"{n.name} ({n.borough})") for n in queries.neighbourhoods()]
+        (code, f"{name} ({borough})") for code, name, borough in queries.neighbourhoods()]
     for name, message in errors.items():
         if name in form:
             form[name].errors = [message]
     chosen = queries.category(int(form.category.data)) if (form.category.data or "").isdigit() else None
     nearby = queries.nearby_open(chosen.id, where, current_app.config["NEARBY_METRES"]) if chosen and where else []
-    m = maps.report_form_map(where)
+    answers = {k.removeprefix("answer-"): request.form.getlist(k) for k in request.form if k.startswith("answer-")}
+    drawn, map_name = maps.report_form_map_parts(where)
     status = status or (422 if errors else 200)
-    return render_template(template, form=form, errors=errors, categories=served, chosen=chosen,
-                           nearby=nearby, staged=staged, where=where, map=maps.parts(m), map_name=m.get_name(),
+    contact_found = submission.has_contact_details(form.description.data, form.address.data)
+    return render_template(template, form=form, errors=errors, chosen=chosen, nearby=nearby, staged=staged,
+                           questions=questions_html(served, chosen, answers, errors), where=where,
+                           map=drawn, map_name=map_name,
                            address_search=address_search or choosing.AddressSearch(),
-                           outside=where is not None and not served,
-                           contact_found=submission.has_contact_details(form.description.data, form.address.data),
-                           answers={k.removeprefix("answer-"): request.form.getlist(k) for k in request.form
-                                    if k.startswith("answer-")}), status
+                           outside=where is not None and not served, contact_found=contact_found), status
+
+
+# The questions of the form's categories as a page with nothing chosen, answered or wrong shows them, by language
+# and the categories' versions: an edit to a category or its questions, by any process, is a new key.
+_questions: Kept[str] = Kept("the report form's questions, by language and the categories' versions", limit=200)
+
+
+def questions_html(served: list, chosen, answers: dict, errors: dict) -> Markup:
+    """Every offered category's questions, only the chosen one's shown (the form's script shows the one chosen)."""
+    def draw() -> str:
+        return render_template("reports/_questions.html", categories=queries.with_questions([c.id for c in served]),
+                               chosen=chosen, answers=answers, errors=errors)
+
+    if chosen is None and not answers and not any(name.startswith("answer-") for name in errors):
+        return Markup(_questions.get((str(get_locale()), tuple((c.id, c.version) for c in served)), draw))
+    return Markup(draw())
 
 
 @bp.get("/reports/place")
@@ -242,7 +259,7 @@ def place():
         return jsonify(error=invalid.errors["location"]), 400
     if where is None:
         return jsonify(error=_("Give lat and lon.")), 400
-    served = queries.categories_at(where)
+    served = queries.offered(where)
     neighbourhood = queries.neighbourhood_at(where)
     category = request.args.get("category", "")
     nearby = []
