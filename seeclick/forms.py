@@ -1,12 +1,48 @@
-"""Form helpers shared by every domain's forms."""
+"""Form helpers shared by every domain's forms, and the form they all are (Form)."""
 
+import functools
+
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from wtforms import SelectChoice
 from wtforms.fields.choices import Choice
+from wtforms.i18n import messages_path
 from wtforms.widgets import Select, html_params
 
 from seeclick.caching import Kept
+
+
+class _WTFormsMessages:
+    """WTForms' own messages ("This field is required.") in the reader's language, from its catalogue read once
+    per language and process: Flask-WTF reads and parses it again in every request that validates a form."""
+
+    def gettext(self, string: str) -> str:
+        return _catalogue(str(get_locale())).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _catalogue(str(get_locale())).ungettext(singular, plural, n)
+
+
+@functools.lru_cache(maxsize=32)
+def _catalogue(locale_name: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale_name], domain="wtforms")
+
+
+_MESSAGES = _WTFormsMessages()
+
+
+class Form(FlaskForm):
+    """Every form of the application: Flask-WTF's, with WTForms' own messages read once per language."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            if not has_request_context() or not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _MESSAGES
 
 
 def choices(pairs) -> list[SelectChoice]:

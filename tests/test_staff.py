@@ -97,6 +97,18 @@ def test_queue_filters_that_make_no_sense_are_explained_not_applied(client, logi
     assert "1 open ticket matches." in page
 
 
+def test_wtforms_own_messages_are_in_the_readers_language_one_request_after_another(client, login_as, make_report):
+    """WTForms' catalogue is read once per language: each request still gets its reader's."""
+    make_report()
+    login_as("staff", "dot-bk")
+    for language, words in (("es", ("No es un valor entero válido.", "Opción inválida.")),
+                            ("en", ("Not a valid integer value.", "Not a valid choice.")),
+                            ("zh-Hans", ("不是有效的整数。",)), ("es", ("No es un valor entero válido.",))):
+        page = client.get("/staff/queue?older_than=soon&status=exploded",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        assert all(word in page for word in words), (language, words)
+
+
 def test_bulk_acknowledge_touches_only_new_tickets(client, login_as, make_report, session):
     first, second = make_report(), make_report()
     login_as("staff", "dot-bk")

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,10 +14,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from seeclick.accounts.models import Role
 from seeclick.categories.models import Datatype
-from seeclick.forms import choices
+from seeclick.forms import Form, choices
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
                        description=_l("Lowercase letters, digits and dashes, e.g. dot-bk. It cannot change later."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -35,7 +34,7 @@ class DepartmentForm(FlaskForm):
                               validators=[Optional()], validate_choice=False)
 
 
-class AreaUploadForm(FlaskForm):
+class AreaUploadForm(Form):
     file = FileField(_l("Boundary file"), validators=[
         FileRequired(_l("Choose a file.")),
         FileAllowed(["geojson", "json", "topojson", "zip", "gz"], _l("A GeoJSON or TopoJSON file, or a zipped "
@@ -47,7 +46,7 @@ class AreaUploadForm(FlaskForm):
     replace = BooleanField(_l("Replace the department's current areas"))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=choices((r.value, r.value) for r in Role), default=Role.STAFF.value)
@@ -57,7 +56,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     code = StringField(_l("Code (the Open311 service code)"), validators=[DataRequired(), Length(max=60)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
@@ -75,7 +74,7 @@ class CategoryForm(FlaskForm):
         ("at_once", _l("It reopens at once"))]), default="staff_decide")
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=60)])
     prompt = StringField(_l("Question"), validators=[Optional(), Length(max=500)])
     datatype = SelectField(_l("Answer"), choices=choices((d.value, d.value) for d in Datatype))
@@ -85,9 +84,9 @@ class QuestionForm(FlaskForm):
                            validators=[Optional(), Length(max=4000)])
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(Form):
     name = StringField(_l("Who will hold the key"), render_kw={"maxlength": 200, "placeholder": "City app (iOS)"})
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     pass

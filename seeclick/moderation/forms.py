@@ -1,15 +1,14 @@
 """The moderators' forms and the citizens' "report a problem with this report"."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from seeclick.forms import choices
+from seeclick.forms import Form, choices
 from seeclick.moderation.models import FLAG_REASONS, TAKEDOWN_REASONS, Reason
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = RadioField(_l("What is wrong with it?"), choices=choices(
         (r.value, {Reason.ABUSE: _l("It is abusive or offensive"),
                    Reason.PERSONAL_INFORMATION: _l("It shows someone's personal information"),
@@ -19,11 +18,11 @@ class FlagForm(FlaskForm):
                          render_kw={"rows": 2, "maxlength": 1000})
 
 
-class TakedownForm(FlaskForm):
+class TakedownForm(Form):
     note = TextAreaField(_l("Why (optional, only moderators read it)"), render_kw={"rows": 3, "maxlength": 1000})
 
 
-class ActForm(FlaskForm):
+class ActForm(Form):
     """Every moderator's act posts this; the service says what each act needs."""
 
     reason = SelectField(_l("Reason the public will read"), choices=choices(
@@ -32,7 +31,7 @@ class ActForm(FlaskForm):
     note = TextAreaField(_l("Note for other moderators (private)"), render_kw={"rows": 2, "maxlength": 1000})
 
 
-class QueueForm(FlaskForm):
+class QueueForm(Form):
     """The moderation queue's filters, read from the query string."""
 
     class Meta:
@@ -45,6 +44,6 @@ class QueueForm(FlaskForm):
         [("yes", _l("Include reports waiting for review")), ("no", _l("Only flagged reports"))]), default="yes")
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     reason = SelectField(_l("Reason the public will read"), choices=choices(
         [("", _l("Choose…"))] + [(r.value, r.label) for r in TAKEDOWN_REASONS]), validators=[Optional()])

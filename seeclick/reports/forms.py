@@ -3,15 +3,14 @@
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields import EmailField, TelField
 
-from seeclick.forms import KeptSelect
+from seeclick.forms import Form, KeptSelect
 from seeclick.reports.submission import DESCRIPTION_LIMIT
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
     lat = HiddenField()
     lon = HiddenField()
@@ -30,9 +29,9 @@ class ReportForm(FlaskForm):
     phone = TelField(_l("Phone"), render_kw={"autocomplete": "tel", "maxlength": 25})
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(Form):
     email = EmailField(_l("Your email"), render_kw={"autocomplete": "email", "maxlength": 254, "required": True})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button: a link in an email only shows it, so a mail scanner opening links changes nothing."""

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FileField,
@@ -11,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from seeclick.forms import KeptSelect, choices
+from seeclick.forms import Form, KeptSelect, choices
 from seeclick.reports.lifecycle import RESOLUTIONS
 from seeclick.reports.models import Status
 
@@ -25,7 +24,7 @@ def department_id(value):
     return int(value) if value not in (None, "") else None
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """The queue's filters, read from the query string."""
 
     class Meta:
@@ -41,7 +40,7 @@ class QueueFilterForm(FlaskForm):
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=1_000_000)], default=1)  # OFFSET is a bigint
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """Every ticket action posts this; the service decides what is required for which action."""
 
     version = HiddenField()
@@ -55,5 +54,5 @@ class ActionForm(FlaskForm):
     after_photo = FileField(_l("Photo after the work (optional)"), render_kw={"accept": "image/*"})
 
 
-class BulkAcknowledgeForm(FlaskForm):
+class BulkAcknowledgeForm(Form):
     pass
