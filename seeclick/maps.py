@@ -321,10 +321,7 @@ def report_form_map_parts(where=None) -> tuple[MapParts, str]:
     the drawing kept for the city, or for any place with the stand-in's centre replaced by `where`'s."""
     key = ("report form", where is not None, current_app.config["TILE_URL"], str(get_locale()))
     drawn, name = _form_maps.get(key, lambda: _form_map_drawn(where is not None))
-    if where is None:
-        return drawn, name
-    return replace(drawn, script=Markup(str(drawn.script).replace(json.dumps(list(STAND_IN)),
-                                                                  json.dumps([where.lat, where.lon])))), name
+    return (drawn if where is None else placed_at(drawn, where)), name
 
 
 _form_maps: Kept[tuple[MapParts, str]] = Kept("the report form's map, for the city and for a place", limit=50)
@@ -369,7 +366,11 @@ def place_map_parts(where, approximate: bool) -> MapParts:
     """The parts of the map of a place (a LatLon): pinned, or circled when `approximate`, from the drawing kept
     for that kind of place."""
     key = ("place", approximate, current_app.config["TILE_URL"], str(get_locale()))
-    drawn = _drawn.get(key, lambda: _stand_in_parts(approximate))
+    return placed_at(_drawn.get(key, lambda: _stand_in_parts(approximate)), where)
+
+
+def placed_at(drawn: MapParts, where) -> MapParts:
+    """A map drawn around the stand-in point, with `where`'s coordinates written where the stand-in's are."""
     return replace(drawn, script=Markup(str(drawn.script).replace(json.dumps(list(STAND_IN)),
                                                                   json.dumps([where.lat, where.lon]))))
 
