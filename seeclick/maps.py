@@ -330,11 +330,11 @@ _form_maps: Kept[tuple[MapParts, str]] = Kept("the report form's map, for the ci
 def _form_map_drawn(placed: bool) -> tuple[MapParts, str]:
     from seeclick.geo import LatLon
 
-    m = report_form_map(LatLon(*STAND_IN) if placed else None)
-    drawn = parts(m)
-    if placed and drawn.script.count(json.dumps(list(STAND_IN))) != 1:  # a Folium that writes places otherwise
-        raise RuntimeError("the report form's map no longer names its centre as [lat, lon]")
-    return drawn, m.get_name()
+    if not placed:
+        m = report_form_map()
+        return parts(m), m.get_name()
+    m = report_form_map(LatLon(*STAND_IN))
+    return around_stand_in(m, places=1), m.get_name()
 
 
 def place_map(where, approximate: bool) -> folium.Map:
@@ -378,9 +378,15 @@ def placed_at(drawn: MapParts, where) -> MapParts:
 def _stand_in_parts(approximate: bool) -> MapParts:
     from seeclick.geo import LatLon
 
-    drawn = parts(place_map(LatLon(*STAND_IN), approximate))
-    if drawn.script.count(json.dumps(list(STAND_IN))) != 2:  # a Folium that writes places otherwise
-        raise RuntimeError("the map of a place no longer names its centre and its pin as [lat, lon]")
+    return around_stand_in(place_map(LatLon(*STAND_IN), approximate), places=2)  # its centre and its pin
+
+
+def around_stand_in(m: folium.Map, places: int) -> MapParts:
+    """parts(m) of a map drawn around the stand-in point, which placed_at() moves: it must be written `places`
+    times as [lat, lon] (a Folium that writes places otherwise would leave each page's map at the stand-in)."""
+    drawn = parts(m)
+    if drawn.script.count(json.dumps(list(STAND_IN))) != places:
+        raise RuntimeError(f"a map drawn around the stand-in point no longer names it {places} times as [lat, lon]")
     return drawn
 
 
