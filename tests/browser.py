@@ -16,10 +16,28 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def static_read_at_once(app):
+    """The app with each static file read whole and closed before it is sent. When a page is left while its
+    files still load, the development server meets the dropped connection before it closes the file, which
+    the garbage collector then reports as a ResourceWarning in whichever test is running (gunicorn, which
+    serves the application in production, closes it)."""
+    def served(environ, start_response):
+        body = app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return served
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The app on a free loopback port, reading the committed test database."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, static_read_at_once(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -21,7 +21,7 @@ from seeclick.extensions import db
 from seeclick.photos import storage
 from seeclick.photos.models import Photo
 from seeclick.reports.models import Report
-from tests.browser import PHONE, screenshot, wait_until_true, watch_csp
+from tests.browser import PHONE, screenshot, static_read_at_once, wait_until_true, watch_csp
 from tests.test_photos import assert_no_metadata, phone_jpeg
 from tests.test_reports_browser import made  # noqa: F401 (the fixture that removes what a test made)
 
@@ -40,7 +40,7 @@ class Server:
         self.server = None
 
     def start(self):
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", self.port, static_read_at_once(self.app), threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
