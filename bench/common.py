@@ -11,8 +11,9 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def capture(engine, client, url):
-    """GET `url` through the test client: its response and the (statement, parameters) it sent, in order."""
+def capture(engine, client, url, form=None, expect=200):
+    """GET `url` through the test client (or POST the urlencoded `form`): its response and the (statement,
+    parameters) it sent, in order."""
     sent = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
@@ -20,9 +21,10 @@ def capture(engine, client, url):
 
     event.listen(engine, "before_cursor_execute", before)
     try:
-        response = client.get(url)
+        response = (client.get(url) if form is None else
+                    client.post(url, data=form, content_type="application/x-www-form-urlencoded"))
     finally:
         event.remove(engine, "before_cursor_execute", before)
-    if response.status_code != 200:
+    if response.status_code != expect:
         sys.exit(f"{url}: {response.status_code} {response.data[:300]!r}")
     return response, sent

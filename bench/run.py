@@ -23,9 +23,12 @@ places); submissions carry a real session cookie and its form token, fetched bef
 The floors, in the same run and in alternate rounds with the service (who goes first alternates):
   SQL   the statements one request sends (captured through the test client, bench/common.py
         capture()), replayed with psycopg2 from --connections threads, one "request" timed as all of
-        its statements, results fetched;
+        its statements, results fetched. A submission's statements (captured as it was made, the process warmed by as many before)
+        are sent again as a new report: its own submission key and follower token, and the id the
+        INSERT returns wherever a later statement names the captured report; each committed, and
+        what a round made deleted after it;
   bare  /bench/bare under the same gunicorn and the same wrk settings: the HTTP and Flask floor,
-        the floor of the POSTs (their statements write, so they are not replayed).
+        printed under the table.
 The ratio is the service's p50 over the floor's p50 (1.0: nothing above the floor). A case's
 figures are the median over its rounds of each round's percentiles; req/s is over all rounds.
 The CSV export of up to a million rows is downloaded once through gunicorn (time, rows/s, the
@@ -42,6 +45,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import statistics
 import subprocess
@@ -94,6 +98,8 @@ def p95_under(ms):
 
 SUBMIT_GOAL = ("≥ 400/s, p95 < 50 ms", lambda r: r["rate"] >= 400 and r["p95"] < 50)
 WRITES = ("submission, web form", "submission, Open311 POST")  # the cases that make reports
+OPEN311_POST = "/open311/v2/requests.json"
+FLOOR_KEY = "bench-floor-"  # the submission keys of the reports a submission's SQL floor makes
 
 
 # ----------------------------------------------------------------------------------------- database
@@ -214,6 +220,8 @@ class Case:
         self.capture_urls, self.cookie = list(capture_urls), cookie
         self.warm = warm  # each of its URLs asked once before the rounds: what is kept, measured kept
         self.statements = []  # for the SQL floor: each request's [(statement, parameters)]
+        self.writes = name in WRITES  # its floor makes reports (replay_submission)
+        self.capture_forms = []  # for a submission's floor: the bodies POSTed to capture its statements
 
 
 def get_lines(urls, cookie=""):
@@ -270,6 +278,7 @@ def staff_user(app):
 
 
 def build_cases(app, server, args, rng):
+    from bench.submission import submissions
     from seeclick.categories.models import Category
     from seeclick.demo.generate import load_taxlots
     from seeclick.extensions import db
@@ -292,9 +301,10 @@ def build_cases(app, server, args, rng):
     def gets(name, urls, goal=None, cookie="", warm=False):
         cases.append(Case(name, get_lines(urls, cookie), goal, "sql", urls[:args.captures], cookie, warm=warm))
 
-    cases.append(Case("submission, web form", submission_lines(app, server, args, rng), SUBMIT_GOAL, "bare",
-                      expect=303))
-    cases.append(Case("submission, Open311 POST", [], SUBMIT_GOAL, "bare"))  # lines made with the run's API key
+    web_form = Case("submission, web form", submission_lines(app, server, args, rng), SUBMIT_GOAL, expect=303)
+    web_form.capture_forms = submissions(app, 2 * args.captures, 0.3, rng)[0]
+    cases.append(web_form)
+    cases.append(Case("submission, Open311 POST", [], SUBMIT_GOAL))  # lines made with the run's API key
     gets("routing (/reports/place)", [f"/reports/place?lat={lat:.6f}&lon={lon:.6f}" for lon, lat in sample])
     for zoom, label in ((10, "city"), (12, "borough"), (14, "neighbourhood"), (17, "street")):
         urls = []
@@ -347,9 +357,9 @@ def submission_lines(app, server, args, rng):
 def open311_lines(app, key, args, rng):
     from bench.open311 import post_bodies
 
-    bodies, _skipped, _categories = post_bodies(app, key, args.urls, 0.3, rng)
+    bodies, _skipped, _categories = post_bodies(app, key, args.urls + 2 * args.captures, 0.3, rng)
     # The Open311 form has no submission_key: each body is already a new request.
-    return [f"POST\t/open311/v2/requests.json\t\t{body}" for body in bodies]
+    return [f"POST\t{OPEN311_POST}\t\t{body}" for body in bodies[:args.urls]], bodies[args.urls:]
 
 
 # ------------------------------------------------------------------------------------------- driving
@@ -396,27 +406,36 @@ def wrk(server, lines, seconds, connections, expect=200):
     return found
 
 
-def sql_floor(database_url, statements, seconds, connections):
-    """The captured requests' statements replayed from `connections` threads for `seconds`: like wrk's summary."""
-    latencies, lock = [], threading.Lock()
+def sql_floor(database_url, statements, seconds, connections, writes=False):
+    """The captured requests' statements replayed from `connections` threads for `seconds`: like wrk's summary.
+
+    `writes`: each is a submission, sent again as a new report (replay_submission) and committed; the reports
+    made are deleted once the round is timed.
+    """
+    latencies, made, lock = [], [], threading.Lock()
     stop_at = time.perf_counter() + seconds
 
     def replay(offset):
         conn = psycopg2.connect(database_url)
         cur = conn.cursor()
-        mine, i = [], offset
+        mine, ids, i = [], [], offset
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
-            for statement, parameters in statements[i % len(statements)]:
-                cur.execute(statement, parameters)
-                if cur.description:
-                    cur.fetchall()
-            conn.rollback()
+            if writes:
+                ids.append(replay_submission(cur, statements[i % len(statements)]))
+                conn.commit()
+            else:
+                for statement, parameters in statements[i % len(statements)]:
+                    cur.execute(statement, parameters)
+                    if cur.description:
+                        cur.fetchall()
+                conn.rollback()
             mine.append(time.perf_counter() - started)
             i += 1
         conn.close()
         with lock:
             latencies.extend(mine)
+            made.extend(ids)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=replay, args=(i * 7919,)) for i in range(connections)]
@@ -425,6 +444,8 @@ def sql_floor(database_url, statements, seconds, connections):
     for thread in threads:
         thread.join()
     took = time.perf_counter() - started
+    if made:
+        delete_made(database_url, made)
     ordered = sorted(latencies)
 
     def at(q):
@@ -432,6 +453,45 @@ def sql_floor(database_url, statements, seconds, connections):
 
     return {"requests": len(ordered), "seconds": took, "errors": 0, "p50": at(0.5), "p95": at(0.95),
             "p99": at(0.99), "max": ordered[-1] * 1e3}
+
+
+def replay_submission(cur, statements):
+    """One submission's captured statements sent again as a new report: its own submission key and follower
+    token, and the id its INSERT returns wherever a later statement names the captured report (the receipt's
+    follower, email and job). The new report's id."""
+    captured = next((p["report_id"] for _s, p in statements if isinstance(p, dict) and "report_id" in p), None)
+    made = None
+    for statement, parameters in statements:
+        if isinstance(parameters, dict):
+            parameters = dict(parameters)
+            if parameters.get("submission_key"):
+                parameters["submission_key"] = f"{FLOOR_KEY}{secrets.token_hex(8)}"
+            if "token" in parameters:
+                parameters["token"] = secrets.token_urlsafe(24)
+            if made is not None and captured is not None:
+                for name, value in parameters.items():
+                    if value == captured:
+                        parameters[name] = made
+                    elif isinstance(value, str) and f":{captured}" in value:  # the receipt's event key
+                        parameters[name] = value.replace(f":{captured}", f":{made}")
+        cur.execute(statement, parameters)
+        rows = cur.fetchall() if cur.description else None
+        if statement.lstrip().startswith("WITH made AS") and rows:
+            made = rows[0][0]
+    if made is None:
+        sys.exit("the SQL floor of a submission made no report: its INSERT was not among the statements captured")
+    return made
+
+
+def delete_made(database_url, ids):
+    """The reports an SQL floor made, with the jobs queued for their emails (which name them by id only)."""
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM procrastinate_jobs WHERE task_name = 'send_notification' AND status = 'todo' "
+                    "AND (args->>'notification_id')::bigint IN (SELECT id FROM notification WHERE report_id = "
+                    "ANY(%s))", (ids,))
+        cur.execute("DELETE FROM report WHERE id = ANY(%s)", (ids,))
+    conn.close()
 
 
 def summarise(rounds):
@@ -446,7 +506,9 @@ def summarise(rounds):
 
 
 def capture_statements(app, case):
-    """Each capture URL's statements, sent through the test client (signed in for a case with a cookie)."""
+    """Each capture URL's statements, sent through the test client (signed in for a case with a cookie); for a
+    submission, those of each new report made from the second half of its bodies, the first half made before
+    to warm the process as a server's workers are (the categories' versions read, the forms' catalogues)."""
     from seeclick.extensions import db
 
     client = app.test_client()
@@ -457,6 +519,17 @@ def capture_statements(app, case):
     for url in case.capture_urls:
         _response, sent = capture(engine, client, url)
         case.statements.append(sent)
+    path = OPEN311_POST if "Open311" in case.name else "/reports/new"
+    token = ""
+    if case.capture_forms and path == "/reports/new":  # the form token of the test client's session
+        page = client.get(path).data
+        token = "&" + urlencode({"csrf_token": re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"',
+                                                         page).group(1).decode()})
+    warm = len(case.capture_forms) // 2
+    for i, form in enumerate(case.capture_forms):
+        _response, sent = capture(engine, client, path, form + token, case.expect)
+        if i >= warm:
+            case.statements.append(sent)
 
 
 def sign_in(client):
@@ -488,14 +561,15 @@ def run_topology(args, topology, database_url, bench_url, reports):
         cases = build_cases(app, server, args, rng)
         cases = [c for c in cases if not args.only or any(o in c.name for o in args.only)]
         for case in cases:
-            if case.floor == "sql":
+            if case.floor == "sql" and case.name != "submission, Open311 POST":  # that one needs the run's key
                 capture_statements(app, case)
         with app.app_context():
             db.session.remove()
         with api_key(app, outcome) as key:
             for case in cases:
                 if case.name == "submission, Open311 POST":
-                    case.lines = open311_lines(app, key, args, rng)
+                    case.lines, case.capture_forms = open311_lines(app, key, args, rng)
+                    capture_statements(app, case)
             measure(args, server, database_url, cases, results,
                     after_writes=lambda: fold_as_the_worker_does(app, statistics=False))
         if not args.only or any(o in "CSV export" for o in args.only):
@@ -513,8 +587,9 @@ def run_topology(args, topology, database_url, bench_url, reports):
         if case:
             answered = case["service"]["requests"]
             short = " (FEWER reports than answers: some submissions were not new reports)" if made < answered else ""
-            print(f"{name}: {answered:,} submissions answered, {made:,} reports made (and deleted; the first check "
-                  f"and requests still in flight when a round ended make a few more){short}", flush=True)
+            print(f"{name}: {answered:,} submissions answered, {made:,} reports made (and deleted; the first check, "
+                  f"the floor's captures and requests still in flight when a round ended make a few more){short}",
+                  flush=True)
     return results
 
 
@@ -536,7 +611,8 @@ def measure(args, server, database_url, cases, results, after_writes=None):
                             server.get(line.split("\t")[1])
                     service.append(wrk(server, case.lines, round_seconds, args.connections, case.expect))
                 elif case.floor == "sql":
-                    floor.append(sql_floor(database_url, case.statements, round_seconds, args.connections))
+                    floor.append(sql_floor(database_url, case.statements, round_seconds, args.connections,
+                                           case.writes))
                 else:
                     floor.append(wrk(server, get_lines(["/bench/bare"]), round_seconds, args.connections))
                     bare.append(floor[-1])
