@@ -44,6 +44,7 @@ def create_app(test_config=None):
 def init_extensions(app):
     from seeclick import (
         languages,
+        layout,
         models,  # noqa: F401  (the whole metadata, for Flask-Migrate)
         replicas,
         security,
@@ -62,6 +63,7 @@ def init_extensions(app):
     app.jinja_env.globals["current_language"] = languages.current
     app.jinja_env.globals["html_lang"] = lambda: languages.html_tag(languages.current())
     app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)
+    app.jinja_env.globals["site_links"] = layout.site_links
     app.jinja_env.add_extension("jinja2.ext.do")
     from seeclick import words
 

@@ -100,6 +100,28 @@ def test_the_switcher_links_back_to_the_same_page_and_never_to_another_site(clie
     assert client.get("/language/fr").status_code == 404
 
 
+def header(response) -> str:
+    return re.search(r'<header class="site-header">(.*?)</header>', response.text, re.S)[1]
+
+
+def test_the_page_header_is_in_each_pages_language_one_page_after_another(client, login_as):
+    """The header's links and lookup box are drawn once per language and kept: each language gets its own."""
+    words = {"en": ("Report a problem", "Response times", "Look up"),
+             "es": ("Reportar un problema", "Tiempos de respuesta", "Buscar"),
+             "zh-CN": ("报告问题", "响应时间", "查询")}
+    for tag in ("en", "es", "zh-CN", "en", "es"):
+        for page in ("/", "/stats"):
+            shown = header(client.get(page, headers={"Accept-Language": tag}))
+            assert all(word in shown for word in words[tag]), (tag, page, shown)
+    # Under another script root (the app mounted at /nyc), the links name it.
+    mounted = header(client.get("/", base_url="http://localhost/nyc/", headers=ENGLISH))
+    assert 'href="/nyc/reports/new"' in mounted and 'action="/nyc/reports/find"' in mounted
+    assert 'href="/reports/new"' in header(client.get("/", headers=ENGLISH))
+    login_as("staff", "dot-bk")  # signed in: the same links, and the account's own
+    shown = header(client.get("/", headers=SPANISH))
+    assert "Reportar un problema" in shown and "Cerrar sesión" in shown
+
+
 def test_a_signed_in_persons_choice_follows_them_to_another_browser(app, client, login_as):
     user = login_as("staff", "dot-bk")
     client.get("/language/zh_Hans", headers={"Sec-Fetch-Site": "cross-site"})  # a link on another site
