@@ -23,10 +23,10 @@ places); submissions carry a real session cookie and its form token, fetched bef
 The floors, in the same run and in alternate rounds with the service (who goes first alternates):
   SQL   the statements one request sends (captured through the test client, bench/common.py
         capture()), replayed with psycopg2 from --connections threads, one "request" timed as all of
-        its statements, results fetched. A submission's statements (captured as it was made, the process warmed by as many before)
-        are sent again as a new report: its own submission key and follower token, and the id the
-        INSERT returns wherever a later statement names the captured report; each committed, and
-        what a round made deleted after it;
+        its statements, results fetched. A submission's statements (captured as it was made, the
+        process warmed by as many before) are sent again as a new report: its own submission key and
+        follower token, and the id the INSERT returns wherever a later statement names the captured
+        report; each committed, and what a round made deleted after it;
   bare  /bench/bare under the same gunicorn and the same wrk settings: the HTTP and Flask floor,
         printed under the table.
 The ratio is the service's p50 over the floor's p50 (1.0: nothing above the floor). A case's
