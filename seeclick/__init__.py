@@ -60,6 +60,7 @@ def init_extensions(app):
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     babel.init_app(app, locale_selector=languages.select)
+    languages.install_jinja(app)
     app.jinja_env.globals["current_language"] = languages.current
     app.jinja_env.globals["html_lang"] = lambda: languages.html_tag(languages.current())
     app.jinja_env.globals["now_utc"] = lambda: datetime.now(UTC)

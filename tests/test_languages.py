@@ -178,6 +178,24 @@ def test_moments_numbers_and_shares_are_written_as_the_locale_writes_them(app, t
             f"{moment}|{number}|{share}"
 
 
+def test_a_mail_written_in_another_language_mid_page_leaves_the_page_in_its_own(app):
+    """A page in Spanish that writes a mail in English and one in Chinese on the way: each in its language."""
+    from flask_babel import force_locale
+
+    words = ("{{ _('Report a problem') }}|"
+             "{{ ngettext('%(num)d person added their support.', '%(num)d people added their support.', 2) }}")
+    with app.test_request_context(headers=SPANISH):
+        refresh()
+        page = render_template_string(words)
+        with force_locale("en_US"):
+            mail = render_template_string(words)
+        with force_locale("zh_Hans"):
+            other = render_template_string(words)
+        assert (page, mail, other, render_template_string(words)) == (
+            "Reportar un problema|2 personas agregaron su apoyo.", "Report a problem|2 people added their support.",
+            "报告问题|2 人表示支持。", "Reportar un problema|2 personas agregaron su apoyo.")
+
+
 def subject(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
