@@ -2,7 +2,8 @@
 
 The strings are extracted afresh from the code and templates (babel.cfg, as `make messages` does), in
 memory, and compared with what each catalogue holds: a string added without `make messages`, or left
-untranslated, fails here. Spanish covers everything; Chinese (Simplified) the citizen's path.
+untranslated, fails here. Spanish covers everything; Chinese (Simplified) every public page and the
+citizen's mail (the staff's, the moderators' and the administrators' pages are in English and Spanish).
 """
 
 import ast
@@ -18,15 +19,19 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "seeclick" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 COMPLETE = ["es"]  # languages every page is translated into
-# The citizen's path, which every language covers: the form, the answer after sending, the report's
-# page (with its follow, watch and flag forms), their errors, and the receipt mailed to the reporter.
+# What every language covers: the citizen's path (the form, the answer after sending, the report's page
+# with its follow, watch and flag forms, their errors), every public page a resident reads (the home
+# page, the map, the neighbourhoods, the response times, their own data, the questionnaire after a
+# close, the open data's feeds), and every mail sent to the public.
 CITIZEN_PATH = (
-    "templates/base.html", "templates/_languages.html", "templates/_form.html", "templates/_media_links.html",
-    "templates/reports/", "templates/error.html", "templates/unavailable.html", "templates/email/submitted.txt",
-    "seeclick/reports/submission.py", "seeclick/reports/forms.py", "seeclick/reports/views.py",
-    "seeclick/reports/answers.py", "seeclick/reports/models.py", "seeclick/photos/", "seeclick/words.py",
-    "seeclick/errors.py", "seeclick/outages.py", "seeclick/routing/", "seeclick/geo.py", "seeclick/forms.py",
-    "seeclick/moderation/forms.py", "seeclick/notifications/views.py", "seeclick/maps.py",
+    "templates/base.html", "templates/_languages.html", "templates/_site_links.html", "templates/_form.html",
+    "templates/_media_links.html", "templates/reports/", "templates/error.html", "templates/unavailable.html",
+    "templates/home/", "templates/publicmap/", "templates/neighbourhoods/", "templates/stats/", "templates/email/",
+    "templates/notifications/", "templates/privacy/", "templates/questionnaires/",
+    "seeclick/reports/", "seeclick/photos/", "seeclick/words.py", "seeclick/errors.py", "seeclick/outages.py",
+    "seeclick/routing/", "seeclick/geo.py", "seeclick/forms.py", "seeclick/moderation/forms.py",
+    "seeclick/notifications/", "seeclick/maps.py", "seeclick/home/", "seeclick/publicmap/", "seeclick/neighbourhoods/",
+    "seeclick/stats/", "seeclick/privacy/", "seeclick/questionnaires/", "seeclick/opendata/",
 )
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
